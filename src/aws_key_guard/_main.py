@@ -1,0 +1,81 @@
+"""Command line: arguments in, findings on stdout, the exit code out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from aws_key_guard import __version__
+from aws_key_guard.allowlist import builtin_reason
+from aws_key_guard.detect import scan_chunks
+from aws_key_guard.intake import read_chunks
+from aws_key_guard.model import Finding
+from aws_key_guard.model import ScanError
+from aws_key_guard.pairing import pair_candidates
+from aws_key_guard.report import write_findings
+
+EPILOG = """\
+exit codes:
+  0  nothing blocking (lone key IDs, AKG003, only warn)
+  1  blocking findings
+  2  usage error, or a file that could not be scanned (AKG900)
+
+If a finding is a real key: deactivate and rotate it in IAM now; if it was
+ever pushed, also purge it from the repository's history.
+"""
+
+
+class Settings(NamedTuple):
+    block_lone_key_ids: bool = False
+    pair_window: int | None = None
+
+
+def scan_file(filename: str, settings: Settings) -> list[Finding]:
+    """All findings for one file; an unreadable file is a single AKG900."""
+    try:
+        candidates = scan_chunks(read_chunks(filename))
+    except ScanError as e:
+        return [Finding('AKG900', 1, 1, reason=str(e))]
+    kept = [c for c in candidates if builtin_reason(c) is None]
+    return pair_candidates(kept, window=settings.pair_window)
+
+
+def exit_code(findings: Sequence[Finding], settings: Settings) -> int:
+    """0 nothing blocking, 1 blocking findings, 2 a file that could not be scanned."""
+    codes = {f.code for f in findings}
+    if 'AKG900' in codes:
+        return 2
+    if codes - {'AKG003'} or (codes and settings.block_lone_key_ids):
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='aws-key-guard',
+        description='Find AWS access key IDs and secret access keys in files.',
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument('filenames', nargs='*', metavar='FILE', help='files to scan')
+    parser.add_argument(
+        '--block-lone-key-ids',
+        action='store_true',
+        help='make a key ID with no secret (AKG003) block, not just warn',
+    )
+    parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
+    args = parser.parse_args(argv)
+    settings = Settings(block_lone_key_ids=args.block_lone_key_ids)
+
+    rc = 0
+    for filename in args.filenames:
+        findings = scan_file(filename, settings)
+        write_findings(sys.stdout.buffer, filename, findings)
+        rc = max(rc, exit_code(findings, settings))
+    return rc
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Shared records: candidate tokens, findings and the one project exception."""
+
+from __future__ import annotations
+
+import enum
+from typing import NamedTuple
+
+
+class ScanError(Exception):
+    """An expected failure to read or scan input: reported, never a traceback."""
+
+
+class Kind(enum.Enum):
+    KEY_ID = 'key-id'
+    SECRET = 'secret'  # noqa: S105 -- a kind's name, not a password
+
+
+class Secret(bytes):
+    """A credential token whose repr never shows its value."""
+
+    def __repr__(self) -> str:
+        return f'<{len(self)}-byte secret>'
+
+    __str__ = __repr__
+
+
+class Candidate(NamedTuple):
+    kind: Kind
+    line: int
+    col: int
+    offset: int
+    token: Secret
+    context: bool = False
+
+
+class Finding(NamedTuple):
+    code: str
+    line: int
+    col: int
+    key_id: bytes | None = None
+    secret: Secret | None = None
+    key_line: int | None = None
+    reason: str | None = None

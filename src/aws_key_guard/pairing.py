@@ -1,0 +1,47 @@
+"""Pure pairing: the candidates of one file in, coded findings out."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from aws_key_guard.model import Candidate
+from aws_key_guard.model import Finding
+from aws_key_guard.model import Kind
+
+
+def _nearest(
+    key_ids: Sequence[Candidate], secret: Candidate, window: int | None
+) -> Candidate | None:
+    # Lines grow with offsets, so the nearest key ID is a neighbour in offset order.
+    i = bisect.bisect(key_ids, secret.offset, key=lambda c: c.offset)
+    neighbours = key_ids[max(0, i - 1) : i + 1]
+    if not neighbours:
+        return None
+    best = min(neighbours, key=lambda k: (abs(k.line - secret.line), abs(k.offset - secret.offset)))
+    if window is not None and abs(best.line - secret.line) > window:
+        return None
+    return best
+
+
+def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = None) -> list[Finding]:
+    """Pair each secret with its nearest key ID; report context secrets and lone key IDs."""
+    key_ids = [c for c in candidates if c.kind is Kind.KEY_ID]
+    findings: list[Finding] = []
+    paired: set[bytes] = set()
+    for secret in candidates:
+        if secret.kind is not Kind.SECRET:
+            continue
+        key_id = _nearest(key_ids, secret, window)
+        if key_id is not None:
+            paired.add(key_id.token)
+            findings.append(
+                Finding('AKG001', secret.line, secret.col, key_id.token, secret.token, key_id.line)
+            )
+        elif secret.context:
+            findings.append(Finding('AKG002', secret.line, secret.col, secret=secret.token))
+    for key_id in key_ids:
+        if key_id.token not in paired:
+            findings.append(Finding('AKG003', key_id.line, key_id.col, key_id=key_id.token))
+    findings.sort(key=lambda f: (f.line, f.col))
+    return findings

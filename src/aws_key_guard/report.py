@@ -1,0 +1,50 @@
+"""Findings in, one output line each out; secrets are shown only as fingerprints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import BinaryIO
+
+from aws_key_guard.account import decode_account
+from aws_key_guard.model import Finding
+
+
+def fingerprint(token: bytes) -> str:
+    """`sha256:` and the first 12 hex digits of the token's SHA-256."""
+    import hashlib
+
+    return f'sha256:{hashlib.sha256(token).hexdigest()[:12]}'
+
+
+def mask_key_id(key_id: bytes) -> str:
+    """A key ID's prefix and last four characters, e.g. `AKIA...WXYZ`."""
+    account = decode_account(key_id)
+    masked = f'{key_id[:4].decode()}...{key_id[-4:].decode()}'
+    return masked if account is None else f'{masked} (account {account:012d})'
+
+
+def describe(finding: Finding) -> str:
+    """The message part of a finding's line."""
+    if finding.code == 'AKG900':
+        return f'cannot scan file: {finding.reason}'
+    if finding.key_id is not None and finding.secret is not None:
+        return (
+            f'AWS access key pair: secret [{fingerprint(finding.secret)}] '
+            f'with access key ID {mask_key_id(finding.key_id)} at line {finding.key_line}'
+        )
+    if finding.secret is not None:
+        return f'AWS secret access key [{fingerprint(finding.secret)}] with no access key ID'
+    assert finding.key_id is not None  # noqa: S101 -- AKG003 always carries its key ID
+    return f'AWS access key ID {mask_key_id(finding.key_id)} with no secret'
+
+
+def format_finding(filename: str, finding: Finding) -> bytes:
+    """`path:line:col: CODE message` as bytes; the name as the OS gave it."""
+    location = f':{finding.line}:{finding.col}: {finding.code} {describe(finding)}\n'
+    return os.fsencode(filename) + location.encode()
+
+
+def write_findings(stream: BinaryIO, filename: str, findings: Iterable[Finding]) -> None:
+    """Write one line per finding."""
+    stream.write(b''.join(format_finding(filename, f) for f in findings))

@@ -1,0 +1,75 @@
+"""The real pre-commit and real git, driving this repository's hook."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+pytestmark = pytest.mark.e2e
+
+KEY = make_key_id(7)
+SECRET = make_secret(7)
+FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
+PAIR_LINE = (
+    f'config/app.env:2:23: AKG001 AWS access key pair: secret [{FP}] '
+    f'with access key ID AKIA...{KEY[-4:]} at line 1'
+)
+DOCS = 'AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n'
+
+
+def _write_pair(repo: Path) -> None:
+    (repo / 'config').mkdir()
+    (repo / 'config/app.env').write_text(
+        f'AWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\n'
+    )
+
+
+def test_try_repo_blocks_a_staged_pair(git_repo, hook_repo, pre_commit):
+    _write_pair(git_repo)
+    git('add', '.')
+    result = pre_commit('try-repo', str(hook_repo), 'aws-key-guard', '--files', 'config/app.env')
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert PAIR_LINE in result.stdout.splitlines()
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_try_repo_passes_a_clean_file(git_repo, hook_repo, pre_commit):
+    (git_repo / 'README.md').write_text(DOCS)
+    git('add', '.')
+    result = pre_commit('try-repo', str(hook_repo), 'aws-key-guard', '--files', 'README.md')
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_installed_hook_refuses_a_commit_and_allows_a_clean_one(git_repo, hook_repo, pre_commit):
+    rev = git('rev-parse', 'HEAD', cwd=hook_repo).strip()
+    (git_repo / '.pre-commit-config.yaml').write_text(
+        f'repos:\n- repo: {hook_repo}\n  rev: {rev}\n  hooks:\n  - id: aws-key-guard\n'
+    )
+    assert pre_commit('install').returncode == 0
+
+    _write_pair(git_repo)
+    git('add', '.')
+    refused = subprocess.run(
+        ['git', 'commit', '-m', 'add config'], capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 1
+    # git shows a hook's output on stderr.
+    assert PAIR_LINE in refused.stderr.splitlines()
+    assert SECRET not in refused.stdout + refused.stderr
+    no_head = subprocess.run(
+        ['git', 'rev-parse', '--verify', '-q', 'HEAD'], capture_output=True, check=False
+    )
+    assert no_head.returncode == 1  # no commit was made
+
+    git('rm', '-q', '--cached', 'config/app.env')
+    (git_repo / 'README.md').write_text(DOCS)
+    git('add', 'README.md', '.pre-commit-config.yaml')
+    git('commit', '-q', '-m', 'docs with the AWS example pair')
+    assert git('log', '--format=%s').splitlines() == ['docs with the AWS example pair']

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+import yaml
+from identify.identify import tags_from_path
+
+ROOT = Path(__file__).parent.parent
+HOOKS = yaml.safe_load((ROOT / '.pre-commit-hooks.yaml').read_text())
+PYPROJECT = tomllib.loads((ROOT / 'pyproject.toml').read_text())
+
+
+def test_manifest_has_one_deliberate_hook():
+    (hook,) = HOOKS
+    assert hook == {
+        'id': 'aws-key-guard',
+        'name': 'detect AWS access keys',
+        'description': 'Stops AWS access key IDs and secret access keys before they are committed.',
+        'entry': 'aws-key-guard',
+        'language': 'python',
+        'stages': ['pre-commit', 'pre-push', 'commit-msg', 'manual'],
+        'minimum_pre_commit_version': '3.2.0',
+    }
+
+
+def test_manifest_entry_is_the_console_script():
+    (hook,) = HOOKS
+    assert PYPROJECT['project']['scripts'] == {hook['entry']: 'aws_key_guard._main:main'}
+
+
+def test_readme_mentions_every_hook_id():
+    readme = (ROOT / 'README.md').read_text()
+    for hook in HOOKS:
+        assert f'id: {hook["id"]}' in readme
+
+
+@pytest.mark.parametrize(
+    ('name', 'data'),
+    [
+        ('app.py', b'x = 1\n'),
+        ('creds.ps1.txt', 'key = 1\n'.encode('utf-16')),
+        ('cache.pyc', b'\x00\x01binary'),
+    ],
+)
+def test_manifest_types_admit_text_utf16_and_binary(tmp_path, name, data):
+    # pre-commit's default filter is `types: [file]`; the manifest must not narrow it.
+    path = tmp_path / name
+    path.write_bytes(data)
+    (hook,) = HOOKS
+    assert 'types' not in hook
+    assert 'types_or' not in hook
+    assert 'file' in tags_from_path(str(path))
+
+
+def test_pre_commit_accepts_the_manifest():
+    result = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'pre_commit',
+            'validate-manifest',
+            str(ROOT / '.pre-commit-hooks.yaml'),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, '', '')

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from aws_key_guard.model import Candidate
+from aws_key_guard.model import Finding
+from aws_key_guard.model import Kind
+from aws_key_guard.model import Secret
+from aws_key_guard.pairing import pair_candidates
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+K1 = Secret(make_key_id(1).encode())
+K2 = Secret(make_key_id(2).encode())
+S1 = Secret(make_secret(1).encode())
+S2 = Secret(make_secret(2).encode())
+
+
+def key(token: Secret, line: int, offset: int) -> Candidate:
+    return Candidate(Kind.KEY_ID, line, offset + 1, offset, token)
+
+
+def secret(token: Secret, line: int, offset: int, *, context: bool = False) -> Candidate:
+    return Candidate(Kind.SECRET, line, offset + 1, offset, token, context)
+
+
+CASES = [
+    pytest.param([key(K1, 1, 0)], [Finding('AKG003', 1, 1, key_id=K1)], id='lone-key-id'),
+    pytest.param([secret(S1, 1, 0)], [], id='secret-without-context-or-key'),
+    pytest.param(
+        [secret(S1, 4, 90, context=True)],
+        [Finding('AKG002', 4, 91, secret=S1)],
+        id='context-secret',
+    ),
+    pytest.param(
+        [key(K1, 1, 0), secret(S1, 2, 30)],
+        [Finding('AKG001', 2, 31, K1, S1, 1)],
+        id='pair',
+    ),
+    pytest.param(
+        [secret(S1, 1, 0), key(K1, 5000, 99999)],
+        [Finding('AKG001', 1, 1, K1, S1, 5000)],
+        id='secret-first-far-apart',
+    ),
+    pytest.param(
+        [key(K1, 1, 0), secret(S1, 2, 30), key(K2, 10, 300), secret(S2, 11, 330)],
+        [Finding('AKG001', 2, 31, K1, S1, 1), Finding('AKG001', 11, 331, K2, S2, 10)],
+        id='two-profiles-pair-nearest',
+    ),
+    pytest.param(
+        [key(K1, 1, 0), secret(S1, 2, 30), key(K1, 8, 200)],
+        [Finding('AKG001', 2, 31, K1, S1, 1)],
+        id='repeated-key-id-paired-once',
+    ),
+    pytest.param(
+        [key(K1, 3, 40), key(K2, 3, 70), secret(S1, 3, 100)],
+        [Finding('AKG003', 3, 41, key_id=K1), Finding('AKG001', 3, 101, K2, S1, 3)],
+        id='same-line-tie-broken-by-bytes',
+    ),
+]
+
+
+@pytest.mark.parametrize(('candidates', 'expected'), CASES)
+def test_pair_candidates(candidates, expected):
+    assert pair_candidates(candidates) == expected
+
+
+def test_pair_candidates_window_limits_distance():
+    candidates = [key(K1, 1, 0), secret(S1, 50, 900, context=True)]
+    assert pair_candidates(candidates, window=10) == [
+        Finding('AKG003', 1, 1, key_id=K1),
+        Finding('AKG002', 50, 901, secret=S1),
+    ]
+    assert pair_candidates(candidates, window=49) == [Finding('AKG001', 50, 901, K1, S1, 1)]

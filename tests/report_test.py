@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+
+from aws_key_guard.model import Finding
+from aws_key_guard.model import Secret
+from aws_key_guard.report import fingerprint
+from aws_key_guard.report import format_finding
+from aws_key_guard.report import mask_key_id
+from aws_key_guard.report import write_findings
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+OLD = Secret(make_key_id(1).encode())
+NEW = Secret(make_key_id(1, prefix='ASIA', account=609629065308).encode())
+SECRET = Secret(make_secret(1).encode())
+FP = 'sha256:' + hashlib.sha256(SECRET).hexdigest()[:12]
+
+
+def test_fingerprint_is_twelve_hex_digits_of_sha256():
+    assert fingerprint(b'abc') == 'sha256:ba7816bf8f01'
+
+
+@pytest.mark.parametrize(
+    ('key_id', 'expected'),
+    [
+        (OLD, f'AKIA...{OLD[-4:].decode()}'),
+        (NEW, f'ASIA...{NEW[-4:].decode()} (account 609629065308)'),
+    ],
+)
+def test_mask_key_id(key_id, expected):
+    assert mask_key_id(key_id) == expected
+
+
+@pytest.mark.parametrize(
+    ('finding', 'line'),
+    [
+        (
+            Finding('AKG001', 14, 23, NEW, SECRET, 3),
+            f'AKG001 AWS access key pair: secret [{FP}] with access key ID '
+            f'ASIA...{NEW[-4:].decode()} (account 609629065308) at line 3',
+        ),
+        (
+            Finding('AKG002', 2, 5, secret=SECRET),
+            f'AKG002 AWS secret access key [{FP}] with no access key ID',
+        ),
+        (
+            Finding('AKG003', 1, 1, key_id=OLD),
+            f'AKG003 AWS access key ID AKIA...{OLD[-4:].decode()} with no secret',
+        ),
+        (
+            Finding('AKG900', 1, 1, reason='No such file or directory'),
+            'AKG900 cannot scan file: No such file or directory',
+        ),
+    ],
+)
+def test_format_finding(finding, line):
+    expected = f'dir/a b.env:{finding.line}:{finding.col}: {line}\n'.encode()
+    assert format_finding('dir/a b.env', finding) == expected
+    assert format_finding('x', finding).find(SECRET) == -1
+
+
+def test_format_finding_keeps_undecodable_names():
+    name = b'caf\xe9.env'.decode('utf-8', 'surrogateescape')
+    line = format_finding(name, Finding('AKG002', 1, 1, secret=SECRET))
+    assert (
+        line
+        == b'caf\xe9.env:1:1: AKG002 AWS secret access key ['
+        + FP.encode()
+        + b'] with no access key ID\n'
+    )
+
+
+def test_write_findings_one_line_each():
+    stream = io.BytesIO()
+    write_findings(
+        stream, 'f', [Finding('AKG003', 1, 1, key_id=OLD), Finding('AKG003', 2, 1, key_id=OLD)]
+    )
+    assert stream.getvalue().count(b'\n') == 2
+
+
+def test_secret_repr_never_shows_the_value():
+    assert repr(SECRET) == str(SECRET) == '<40-byte secret>'
