@@ -72,3 +72,13 @@ def test_pair_candidates_window_limits_distance():
         Finding('AKG002', 50, 901, secret=S1),
     ]
     assert pair_candidates(candidates, window=49) == [Finding('AKG001', 50, 901, K1, S1, 1)]
+
+
+def test_pair_candidates_keeps_the_decoding_layer():
+    candidates = [
+        Candidate(Kind.KEY_ID, 1, 1, 0, K1, layer='utf-16'),
+        Candidate(Kind.SECRET, 2, 1, 50, S1, layer='utf-16'),
+        Candidate(Kind.SECRET, 3, 1, 90, S2, True, layer='url'),
+    ]
+    assert [f.layer for f in pair_candidates(candidates)] == ['utf-16', 'url']
+    assert [f.layer for f in pair_candidates(candidates[1:])] == ['url']

@@ -84,3 +84,14 @@ def test_write_findings_one_line_each():
 
 def test_secret_repr_never_shows_the_value():
     assert repr(SECRET) == str(SECRET) == '<40-byte secret>'
+
+
+def test_format_finding_names_the_commit():
+    finding = Finding('AKG003', 1, 1, key_id=OLD, commit='0123456789abcdef0123')
+    assert (
+        format_finding('f', finding)
+        == (
+            f'f:1:1: AKG003 AWS access key ID AKIA...{OLD[-4:].decode()} with no secret '
+            'in commit 0123456789ab\n'
+        ).encode()
+    )

@@ -31,6 +31,7 @@ class Candidate(NamedTuple):
     offset: int
     token: Secret
     context: bool = False
+    layer: str | None = None  # the decoding that revealed it; None for plain bytes
 
 
 class Finding(NamedTuple):
@@ -40,4 +41,6 @@ class Finding(NamedTuple):
     key_id: bytes | None = None
     secret: Secret | None = None
     key_line: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # why an AKG900 file could not be scanned
+    layer: str | None = None
+    commit: str | None = None  # the commit that introduced it, for history scans

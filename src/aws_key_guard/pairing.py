@@ -36,12 +36,24 @@ def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = Non
         if key_id is not None:
             paired.add(key_id.token)
             findings.append(
-                Finding('AKG001', secret.line, secret.col, key_id.token, secret.token, key_id.line)
+                Finding(
+                    'AKG001',
+                    secret.line,
+                    secret.col,
+                    key_id.token,
+                    secret.token,
+                    key_id.line,
+                    layer=secret.layer,
+                )
             )
         elif secret.context:
-            findings.append(Finding('AKG002', secret.line, secret.col, secret=secret.token))
+            findings.append(
+                Finding('AKG002', secret.line, secret.col, secret=secret.token, layer=secret.layer)
+            )
     for key_id in key_ids:
         if key_id.token not in paired:
-            findings.append(Finding('AKG003', key_id.line, key_id.col, key_id=key_id.token))
+            findings.append(
+                Finding('AKG003', key_id.line, key_id.col, key_id=key_id.token, layer=key_id.layer)
+            )
     findings.sort(key=lambda f: (f.line, f.col))
     return findings

@@ -26,6 +26,13 @@ def mask_key_id(key_id: bytes) -> str:
 
 def describe(finding: Finding) -> str:
     """The message part of a finding's line."""
+    message = _describe(finding)
+    if finding.commit is not None:
+        message += f' in commit {finding.commit[:12]}'
+    return message
+
+
+def _describe(finding: Finding) -> str:
     if finding.code == 'AKG900':
         return f'cannot scan file: {finding.reason}'
     if finding.key_id is not None and finding.secret is not None:
