@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -116,4 +117,159 @@ def test_python_dash_m(files):
             f'pair.env:3:23: AKG001 AWS access key pair: secret [{FP}] '
             f'with access key ID {MASK} at line 2\n'
         ).encode()
+    )
+
+
+ODD = 'dir/a b,c:\u00e9.env'  # a space, a comma, a colon and a non-ASCII letter
+PAIR_MESSAGE = f'AWS access key pair: secret [{FP}] with access key ID {MASK} at line 2'
+LONE_MESSAGE = f'AWS access key ID {MASK} with no secret'
+
+
+def test_main_format_json_on_real_files(files, capsysbinary):
+    assert main(['--format', 'json', 'clean.py', 'pair.env', 'lone.txt']) == 1
+    out, err = capsysbinary.readouterr()
+    assert err == b''
+    common = {'key_line': None, 'account': None, 'layer': None, 'commit': None}
+    assert json.loads(out) == {
+        'tool': 'aws-key-guard',
+        'version': '0.1.0',
+        'findings': [
+            {
+                **common,
+                'path': 'pair.env',
+                'line': 3,
+                'column': 23,
+                'end_line': 3,
+                'end_column': 63,
+                'code': 'AKG001',
+                'severity': 'error',
+                'message': PAIR_MESSAGE,
+                'masked_key_id': MASK,
+                'key_line': 2,
+                'fingerprint': FP,
+            },
+            {
+                **common,
+                'path': 'lone.txt',
+                'line': 1,
+                'column': 11,
+                'end_line': 1,
+                'end_column': 31,
+                'code': 'AKG003',
+                'severity': 'warning',
+                'message': LONE_MESSAGE,
+                'masked_key_id': MASK,
+                'fingerprint': 'sha256:' + hashlib.sha256(KEY.encode()).hexdigest()[:12],
+            },
+        ],
+    }
+
+
+def test_main_format_github_on_real_files(files, capsysbinary):
+    assert main(['--format', 'github', 'pair.env', 'lone.txt', 'missing.txt']) == 2
+    assert capsysbinary.readouterr().out.decode().splitlines() == [
+        f'::error file=pair.env,line=3,col=23,title=AKG001::{PAIR_MESSAGE}',
+        f'::warning file=lone.txt,line=1,col=11,title=AKG003::{LONE_MESSAGE}',
+        '::error file=missing.txt,line=1,col=1,title=AKG900::'
+        'cannot scan file: No such file or directory',
+    ]
+
+
+def test_main_format_sarif_on_real_files(files, capsysbinary, sarif_validator):
+    assert main(['--format', 'sarif', 'pair.env', 'clean.py', 'lone.txt']) == 1
+    document = json.loads(capsysbinary.readouterr().out)
+    assert list(sarif_validator.iter_errors(document)) == []
+    results = document['runs'][0]['results']
+    assert [(r['ruleId'], r['level'], r['locations'][0]['physicalLocation']) for r in results] == [
+        (
+            'AKG001',
+            'error',
+            {
+                'artifactLocation': {'uri': 'pair.env'},
+                'region': {'startLine': 3, 'startColumn': 23, 'endLine': 3, 'endColumn': 63},
+            },
+        ),
+        (
+            'AKG003',
+            'warning',
+            {
+                'artifactLocation': {'uri': 'lone.txt'},
+                'region': {'startLine': 1, 'startColumn': 11, 'endLine': 1, 'endColumn': 31},
+            },
+        ),
+    ]
+
+
+def test_main_format_sarif_with_nothing_found_is_still_a_log(files, capsysbinary, sarif_validator):
+    assert main(['--format', 'sarif', 'clean.py']) == 0
+    document = json.loads(capsysbinary.readouterr().out)
+    assert sarif_validator.is_valid(document)
+    assert document['runs'][0]['results'] == []
+
+
+@pytest.mark.parametrize('fmt', ['text', 'json', 'sarif', 'github'])
+@pytest.mark.parametrize(
+    ('args', 'rc'),
+    [
+        (['clean.py', 'docs.md'], 0),
+        (['pair.env'], 1),
+        (['lone.txt'], 0),
+        (['--block-lone-key-ids', 'lone.txt'], 1),
+        (['missing.txt', 'pair.env'], 2),
+    ],
+)
+def test_main_exit_codes_are_the_same_in_every_format(files, capsysbinary, fmt, args, rc):
+    assert main(['--format', fmt, *args]) == rc
+
+
+def test_main_odd_paths_in_every_format(files, capsysbinary, sarif_validator):
+    raw = os.fsdecode(b'caf\xe9 x.env')
+    for name in (ODD, raw):
+        os.makedirs(os.path.dirname(name) or '.', exist_ok=True)
+        with open(os.fsencode(name), 'w') as f:
+            f.write(f'aws_secret_access_key: {SECRET}\n')
+    outputs = {}
+    for fmt in ('text', 'json', 'sarif', 'github'):
+        assert main(['--format', fmt, ODD, raw]) == 1
+        outputs[fmt] = capsysbinary.readouterr().out
+    message = f'AKG002 AWS secret access key [{FP}] with no access key ID\n'.encode()
+    assert outputs['text'] == (
+        f'{ODD}:1:24: '.encode() + message + b'caf\xe9 x.env:1:24: ' + message
+    )
+    paths = [f['path'] for f in json.loads(outputs['json'])['findings']]
+    assert paths == [ODD, 'caf\\xe9 x.env']
+    sarif = json.loads(outputs['sarif'])
+    assert sarif_validator.is_valid(sarif)
+    uris = [
+        r['locations'][0]['physicalLocation']['artifactLocation']['uri']
+        for r in sarif['runs'][0]['results']
+    ]
+    assert uris == ['dir/a%20b%2Cc%3A%C3%A9.env', 'caf%E9%20x.env']
+    files = [line.split(',line=')[0] for line in outputs['github'].decode().splitlines()]
+    assert files == ['::error file=dir/a b%2Cc%3A\u00e9.env', '::error file=caf\\xe9 x.env']
+
+
+@pytest.mark.parametrize('fmt', ['text', 'json', 'sarif', 'github'])
+def test_main_no_format_shows_the_secret(files, capsysbinary, fmt):
+    assert main(['--format', fmt, 'pair.env', 'lone.txt']) == 1
+    out, err = capsysbinary.readouterr()
+    assert FP.encode() in out
+    for leak in (SECRET, SECRET.replace('/', '\\/'), KEY):
+        assert leak.encode() not in out + err
+
+
+@pytest.mark.parametrize('fmt', ['text', 'json', 'sarif', 'github'])
+def test_main_output_writes_the_report_to_a_file(files, capsysbinary, fmt):
+    assert main(['--format', fmt, 'pair.env', 'lone.txt']) == 1
+    expected = capsysbinary.readouterr().out
+    assert main(['--format', fmt, '--output', 'report.out', 'pair.env', 'lone.txt']) == 1
+    assert capsysbinary.readouterr() == (b'', b'')
+    assert (files / 'report.out').read_bytes() == expected
+
+
+def test_main_output_that_cannot_be_written_is_an_error(files, capsysbinary):
+    assert main(['--output', 'no/such/dir/report.sarif', 'pair.env']) == 2
+    assert capsysbinary.readouterr() == (
+        b'',
+        b'aws-key-guard: error: no/such/dir/report.sarif: No such file or directory\n',
     )

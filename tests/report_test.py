@@ -7,6 +7,7 @@ import pytest
 
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Secret
+from aws_key_guard.report import Report
 from aws_key_guard.report import fingerprint
 from aws_key_guard.report import format_finding
 from aws_key_guard.report import mask_key_id
@@ -33,6 +34,7 @@ def test_fingerprint_is_twelve_hex_digits_of_sha256():
 )
 def test_mask_key_id(key_id, expected):
     assert mask_key_id(key_id) == expected
+    assert mask_key_id(key_id, account=False) == expected.split(' (')[0]
 
 
 @pytest.mark.parametrize(
@@ -95,3 +97,24 @@ def test_format_finding_names_the_commit():
             'in commit 0123456789ab\n'
         ).encode()
     )
+
+
+@pytest.mark.parametrize(
+    ('fmt', 'streams'),
+    [
+        pytest.param('text', True, id='text'),
+        pytest.param('github', True, id='github'),
+        pytest.param('json', False, id='json'),
+        pytest.param('sarif', False, id='sarif'),
+    ],
+)
+def test_report_streams_lines_and_writes_documents_at_the_end(fmt, streams):
+    stream = io.BytesIO()
+    report = Report(stream, fmt)
+    report.add('f', [Finding('AKG003', 1, 1, key_id=OLD)])
+    assert (stream.getvalue() != b'') is streams
+    report.add('g', iter([Finding('AKG002', 2, 5, secret=SECRET)]))
+    report.finish()
+    output = stream.getvalue()
+    assert output.count(FP.encode()) == (1 if streams else 2)  # documents repeat it in a field
+    assert output.endswith(b'\n')

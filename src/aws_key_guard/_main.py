@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import BinaryIO
 from typing import NamedTuple
 
 from aws_key_guard import __version__
@@ -14,7 +15,8 @@ from aws_key_guard.intake import read_chunks
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
 from aws_key_guard.pairing import pair_candidates
-from aws_key_guard.report import write_findings
+from aws_key_guard.report import FORMATS
+from aws_key_guard.report import Report
 
 EPILOG = """\
 exit codes:
@@ -65,15 +67,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         action='store_true',
         help='make a key ID with no secret (AKG003) block, not just warn',
     )
+    parser.add_argument(
+        '--format',
+        choices=FORMATS,
+        default='text',
+        help='text (default, one line per finding), json (one document), '
+        'sarif (SARIF 2.1.0 for GitHub code scanning) or github (workflow annotations)',
+    )
+    parser.add_argument(
+        '--output', metavar='FILE', help='write the report to FILE instead of standard output'
+    )
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     args = parser.parse_args(argv)
     settings = Settings(block_lone_key_ids=args.block_lone_key_ids)
 
+    stream: BinaryIO = sys.stdout.buffer
+    if args.output is not None:
+        try:
+            stream = open(args.output, 'wb')  # noqa: SIM115 -- closed once the report is done
+        except OSError as e:
+            print(f'aws-key-guard: error: {args.output}: {e.strerror}', file=sys.stderr)
+            return 2
+    report = Report(stream, args.format, block_lone_key_ids=settings.block_lone_key_ids)
     rc = 0
     for filename in args.filenames:
         findings = scan_file(filename, settings)
-        write_findings(sys.stdout.buffer, filename, findings)
+        report.add(filename, findings)
         rc = max(rc, exit_code(findings, settings))
+    report.finish()
+    if args.output is not None:
+        stream.close()
     return rc
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from typing import BinaryIO
+from typing import Final
 
 from aws_key_guard.account import decode_account
 from aws_key_guard.model import Finding
@@ -17,11 +18,11 @@ def fingerprint(token: bytes) -> str:
     return f'sha256:{hashlib.sha256(token).hexdigest()[:12]}'
 
 
-def mask_key_id(key_id: bytes) -> str:
-    """A key ID's prefix and last four characters, e.g. `AKIA...WXYZ`."""
-    account = decode_account(key_id)
+def mask_key_id(key_id: bytes, *, account: bool = True) -> str:
+    """A key ID's prefix and last four characters, e.g. `AKIA...WXYZ`, and its account."""
     masked = f'{key_id[:4].decode()}...{key_id[-4:].decode()}'
-    return masked if account is None else f'{masked} (account {account:012d})'
+    number = decode_account(key_id) if account else None
+    return masked if number is None else f'{masked} (account {number:012d})'
 
 
 def describe(finding: Finding) -> str:
@@ -55,3 +56,37 @@ def format_finding(filename: str, finding: Finding) -> bytes:
 def write_findings(stream: BinaryIO, filename: str, findings: Iterable[Finding]) -> None:
     """Write one line per finding."""
     stream.write(b''.join(format_finding(filename, f) for f in findings))
+
+
+FORMATS: Final = ('text', 'json', 'sarif', 'github')
+
+
+class Report:
+    """Each file's findings in, one format out; json and sarif are written by finish()."""
+
+    def __init__(self, stream: BinaryIO, fmt: str = 'text', *, block_lone_key_ids: bool = False):
+        self.stream = stream
+        self.fmt = fmt
+        self.block_lone_key_ids = block_lone_key_ids
+        self.files: list[tuple[str, list[Finding]]] = []
+
+    def add(self, filename: str, findings: Iterable[Finding]) -> None:
+        if self.fmt == 'text':
+            write_findings(self.stream, filename, findings)
+        elif self.fmt == 'github':
+            # Imported here: the default text path never needs the CI formats.
+            from aws_key_guard.formats import format_github
+
+            self.stream.write(
+                format_github(filename, findings, block_lone_key_ids=self.block_lone_key_ids)
+            )
+        else:
+            self.files.append((filename, list(findings)))
+
+    def finish(self) -> None:
+        if self.fmt in {'json', 'sarif'}:
+            from aws_key_guard import formats
+
+            render = formats.format_json if self.fmt == 'json' else formats.format_sarif
+            self.stream.write(render(self.files, block_lone_key_ids=self.block_lone_key_ids))
+        self.stream.flush()

@@ -1,0 +1,287 @@
+"""CI reports: one JSON document, SARIF 2.1.0 for code scanning, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Final
+from typing import NamedTuple
+from urllib.parse import quote
+
+from aws_key_guard import __version__
+from aws_key_guard.account import decode_account
+from aws_key_guard.model import Finding
+from aws_key_guard.report import describe
+from aws_key_guard.report import fingerprint
+from aws_key_guard.report import mask_key_id
+
+FileFindings = tuple[str, Sequence[Finding]]
+
+SARIF_SCHEMA: Final = (
+    'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json'
+)
+HOME: Final = 'https://github.com/aws-key-guard/aws-key-guard'
+# The key under which our own fingerprint is kept for SARIF consumers other than GitHub.
+FINGERPRINT_KEY: Final = 'awsKeyGuard/v1'
+
+
+class Rule(NamedTuple):
+    code: str
+    name: str
+    short: str
+    full: str
+    help: str  # Markdown that also reads well as plain text
+    level: str
+    security_severity: str
+    precision: str
+
+
+_LEAKED_KEY_STEPS: Final = """\
+1. Deactivate the access key in IAM now and create a new one. Treat the old key \
+as known to attackers from the moment it was written to disk.
+2. Look in CloudTrail for calls made with the old key since then.
+3. If the commit was ever pushed, purge the key from history \
+(`git filter-repo --replace-text`) and force-push. Rotate first: clones, forks \
+and caches keep the old history.
+4. Keep credentials out of the repository from now on: environment variables, \
+an AWS profile or a secrets manager.
+
+A value that is a deliberate test fixture can be marked on its line with \
+`aws-key-guard: allow`."""
+
+RULES: Final = (
+    Rule(
+        'AKG001',
+        'AwsAccessKeyPair',
+        'AWS access key ID and secret access key in one file',
+        'A file holds an AWS access key ID and a 40-character secret access key: '
+        "together they are working credentials for the key's AWS account. The result "
+        "is placed at the secret, which is what must go; the message names the key ID's line.",
+        _LEAKED_KEY_STEPS,
+        'error',
+        '9.5',
+        'high',
+    ),
+    Rule(
+        'AKG002',
+        'AwsSecretAccessKey',
+        'AWS secret access key without its key ID',
+        'A 40-character secret access key next to AWS wording such as '
+        '`aws_secret_access_key`, with no access key ID in the same file. Key IDs are '
+        'easy to find elsewhere (logs, other files, the account itself), so the secret '
+        'alone counts as leaked.',
+        _LEAKED_KEY_STEPS,
+        'error',
+        '8.5',
+        'high',
+    ),
+    Rule(
+        'AKG003',
+        'AwsAccessKeyId',
+        'AWS access key ID without a secret',
+        'An access key ID (AKIA, ASIA, ABIA or ACCA) with no secret access key in the '
+        'same file. An ID alone cannot sign requests, but it names the AWS account and '
+        'often means its secret is close by. A warning unless `--block-lone-key-ids` is given.',
+        'Find out where the matching secret access key is kept. If it is anywhere in '
+        'this repository or its history, follow the steps for a leaked key:\n\n'
+        + _LEAKED_KEY_STEPS.rsplit('\n\n', 1)[0]
+        + '\n\nOtherwise remove the key ID, or mark a deliberate one with '
+        '`aws-key-guard: allow`.',
+        'warning',
+        '3.0',
+        'high',
+    ),
+    Rule(
+        'AKG004',
+        'AwsSessionToken',
+        'AWS session token',
+        'A session token, the third part of temporary STS credentials, next to AWS '
+        'wording such as `aws_session_token` or `SessionToken`. With its temporary key '
+        "ID and secret it grants the session's permissions until it expires.",
+        '1. Revoke the session: for a role, use "Revoke active sessions" on the role in '
+        'IAM; for tokens from `GetSessionToken`, deactivate the IAM access key that '
+        'requested them.\n'
+        '2. Look in CloudTrail for calls made with the temporary credentials.\n'
+        '3. If the commit was ever pushed, purge the token from history '
+        '(`git filter-repo --replace-text`) and force-push.',
+        'error',
+        '8.0',
+        'high',
+    ),
+    Rule(
+        'AKG900',
+        'UnscannableFile',
+        'File could not be scanned',
+        'A file given to aws-key-guard could not be read: missing, unreadable, or not a '
+        'regular file. The scan fails closed, because an unread file may hold a key.',
+        'Make the file readable by the user running the scan, or exclude it from the '
+        'hook if it is not content (a socket, a device), then run the scan again. The '
+        'message says why it could not be read.',
+        'error',
+        '5.0',
+        'very-high',
+    ),
+)
+_RULE_INDEX: Final = {rule.code: i for i, rule in enumerate(RULES)}
+
+
+def severity(finding: Finding, *, block_lone_key_ids: bool = False) -> str:
+    """`warning` for a lone key ID that does not block, `error` for everything else."""
+    if finding.code == 'AKG003' and not block_lone_key_ids:
+        return 'warning'
+    return 'error'
+
+
+def display_name(filename: str) -> str:
+    """The name as text: UTF-8, with each byte that is not UTF-8 shown as `\\xNN`."""
+    return os.fsencode(filename).decode('utf-8', 'backslashreplace')
+
+
+def artifact_uri(filename: str) -> str:
+    """A URI reference for the name: relative stays relative, every odd byte %-encoded."""
+    raw = os.fsencode(filename)
+    while raw.startswith(b'./'):
+        raw = raw[2:]
+    # Encoding ':' also keeps a first segment like `a:b` from reading as a scheme.
+    uri = quote(raw, safe='/')
+    return f'file://{uri}' if raw.startswith(b'/') else uri
+
+
+def _token(finding: Finding) -> bytes | None:
+    return finding.secret if finding.secret is not None else finding.key_id
+
+
+def end_column(finding: Finding) -> int | None:
+    """The column just past the token; unknown when a decoding layer revealed it."""
+    token = _token(finding)
+    if token is None or finding.layer is not None:
+        return None
+    return finding.col + len(token)
+
+
+def _json_finding(filename: str, finding: Finding, block_lone_key_ids: bool) -> dict[str, object]:
+    key_id, token, end = finding.key_id, _token(finding), end_column(finding)
+    account = None if key_id is None else decode_account(key_id)
+    return {
+        'path': display_name(filename),
+        'line': finding.line,
+        'column': finding.col,
+        'end_line': None if end is None else finding.line,
+        'end_column': end,
+        'code': finding.code,
+        'severity': severity(finding, block_lone_key_ids=block_lone_key_ids),
+        'message': describe(finding),
+        'masked_key_id': None if key_id is None else mask_key_id(key_id, account=False),
+        'key_line': finding.key_line,
+        'account': None if account is None else f'{account:012d}',
+        'fingerprint': None if token is None else fingerprint(token),
+        'layer': finding.layer,
+        'commit': finding.commit,
+    }
+
+
+def format_json(files: Iterable[FileFindings], *, block_lone_key_ids: bool = False) -> bytes:
+    """One JSON document listing every finding of every file."""
+    findings = [
+        _json_finding(filename, finding, block_lone_key_ids)
+        for filename, file_findings in files
+        for finding in file_findings
+    ]
+    document = {'tool': 'aws-key-guard', 'version': __version__, 'findings': findings}
+    return json.dumps(document, indent=2, ensure_ascii=False).encode() + b'\n'
+
+
+def _escape_data(text: str) -> str:
+    # '%' first, so the escapes added after it are not escaped again.
+    return text.replace('%', '%25').replace('\r', '%0D').replace('\n', '%0A')
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(':', '%3A').replace(',', '%2C')
+
+
+def format_github(
+    filename: str, findings: Iterable[Finding], *, block_lone_key_ids: bool = False
+) -> bytes:
+    """One `::error` (or `::warning`) workflow command per finding."""
+    name = _escape_property(display_name(filename))
+    return ''.join(
+        f'::{severity(f, block_lone_key_ids=block_lone_key_ids)} '
+        f'file={name},line={f.line},col={f.col},title={_escape_property(f.code)}'
+        f'::{_escape_data(describe(f))}\n'
+        for f in findings
+    ).encode()
+
+
+def _sarif_rule(rule: Rule) -> dict[str, object]:
+    return {
+        'id': rule.code,
+        'name': rule.name,
+        'shortDescription': {'text': rule.short},
+        'fullDescription': {'text': rule.full},
+        'defaultConfiguration': {'level': rule.level},
+        'help': {'text': rule.help, 'markdown': rule.help},
+        'helpUri': f'{HOME}#if-it-finds-a-real-key',
+        'properties': {
+            'tags': ['security', 'secret', 'aws'],
+            'precision': rule.precision,
+            'security-severity': rule.security_severity,
+        },
+    }
+
+
+def _sarif_result(uri: str, finding: Finding, n: int, level: str) -> dict[str, object]:
+    token = _token(finding)
+    # A file that could not be read has no token: its identity is the path and code.
+    fp = fingerprint(finding.code.encode() if token is None else token)
+    # GitHub matches alerts across commits by primaryLocationLineHash alone;
+    # deriving it from the key, not the line, keeps the alert when lines move.
+    fingerprints = {'primaryLocationLineHash': f'{fp.removeprefix("sha256:")}:{n}'}
+    if token is not None:
+        fingerprints[FINGERPRINT_KEY] = fp
+    region = {'startLine': finding.line, 'startColumn': finding.col}
+    end = end_column(finding)
+    if end is not None:
+        region.update(endLine=finding.line, endColumn=end)
+    location = {'physicalLocation': {'artifactLocation': {'uri': uri}, 'region': region}}
+    result: dict[str, object] = {
+        'ruleId': finding.code,
+        'ruleIndex': _RULE_INDEX[finding.code],
+        'level': level,
+        'message': {'text': describe(finding)},
+        'locations': [location],
+        'partialFingerprints': fingerprints,
+    }
+    properties = {'layer': finding.layer, 'commit': finding.commit}
+    if properties := {k: v for k, v in properties.items() if v is not None}:
+        result['properties'] = properties
+    return result
+
+
+def format_sarif(files: Iterable[FileFindings], *, block_lone_key_ids: bool = False) -> bytes:
+    """A SARIF 2.1.0 log that GitHub code scanning accepts."""
+    results = []
+    seen: dict[tuple[str, str, bytes | None], int] = {}
+    for filename, findings in files:
+        uri = artifact_uri(filename)
+        for finding in findings:
+            # The count tells apart the same key found more than once at one path.
+            key = (uri, finding.code, _token(finding))
+            seen[key] = seen.get(key, 0) + 1
+            level = severity(finding, block_lone_key_ids=block_lone_key_ids)
+            results.append(_sarif_result(uri, finding, seen[key], level))
+    driver = {
+        'name': 'aws-key-guard',
+        'version': __version__,
+        'semanticVersion': __version__,
+        'informationUri': HOME,
+        'rules': [_sarif_rule(rule) for rule in RULES],
+    }
+    log = {
+        '$schema': SARIF_SCHEMA,
+        'version': '2.1.0',
+        'runs': [{'tool': {'driver': driver}, 'results': results}],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False).encode() + b'\n'
