@@ -348,3 +348,10 @@ def test_no_format_shows_a_secret_or_a_whole_key_id(render):
         assert token not in output
         assert token.replace(b'/', b'\\/') not in output
     assert fp(SECRET).encode() in output
+
+
+def test_odd_text_in_a_reason_never_crashes_a_format():
+    odd = Finding('AKG900', 1, 1, reason=os.fsdecode(b'cannot open caf\xe9'))
+    assert format_github('f', [odd]).endswith(b'::cannot scan file: cannot open caf\\udce9\n')
+    assert b'"message": "cannot scan file: cannot open caf\\udce9"' in format_json([('f', [odd])])
+    assert b'"text": "cannot scan file: cannot open caf\\udce9"' in format_sarif([('f', [odd])])

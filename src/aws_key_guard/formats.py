@@ -149,6 +149,11 @@ def artifact_uri(filename: str) -> str:
     return f'file://{uri}' if raw.startswith(b'/') else uri
 
 
+def _utf8(text: str) -> bytes:
+    # Names are already safe (display_name); this keeps odd text in an OS message from crashing.
+    return text.encode(errors='backslashreplace')
+
+
 def _token(finding: Finding) -> bytes | None:
     return finding.secret if finding.secret is not None else finding.key_id
 
@@ -190,7 +195,7 @@ def format_json(files: Iterable[FileFindings], *, block_lone_key_ids: bool = Fal
         for finding in file_findings
     ]
     document = {'tool': 'aws-key-guard', 'version': __version__, 'findings': findings}
-    return json.dumps(document, indent=2, ensure_ascii=False).encode() + b'\n'
+    return _utf8(json.dumps(document, indent=2, ensure_ascii=False) + '\n')
 
 
 def _escape_data(text: str) -> str:
@@ -207,12 +212,14 @@ def format_github(
 ) -> bytes:
     """One `::error` (or `::warning`) workflow command per finding."""
     name = _escape_property(display_name(filename))
-    return ''.join(
-        f'::{severity(f, block_lone_key_ids=block_lone_key_ids)} '
-        f'file={name},line={f.line},col={f.col},title={_escape_property(f.code)}'
-        f'::{_escape_data(describe(f))}\n'
-        for f in findings
-    ).encode()
+    return _utf8(
+        ''.join(
+            f'::{severity(f, block_lone_key_ids=block_lone_key_ids)} '
+            f'file={name},line={f.line},col={f.col},title={_escape_property(f.code)}'
+            f'::{_escape_data(describe(f))}\n'
+            for f in findings
+        )
+    )
 
 
 def _sarif_rule(rule: Rule) -> dict[str, object]:
@@ -284,4 +291,4 @@ def format_sarif(files: Iterable[FileFindings], *, block_lone_key_ids: bool = Fa
         'version': '2.1.0',
         'runs': [{'tool': {'driver': driver}, 'results': results}],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False).encode() + b'\n'
+    return _utf8(json.dumps(log, indent=2, ensure_ascii=False) + '\n')
