@@ -118,3 +118,8 @@ def test_report_streams_lines_and_writes_documents_at_the_end(fmt, streams):
     output = stream.getvalue()
     assert output.count(FP.encode()) == (1 if streams else 2)  # documents repeat it in a field
     assert output.endswith(b'\n')
+
+
+def test_report_refuses_an_unknown_format():
+    with pytest.raises(ValueError, match="unknown report format: 'jsonl'"):
+        Report(io.BytesIO(), 'jsonl')

@@ -65,6 +65,8 @@ class Report:
     """Each file's findings in, one format out; json and sarif are written by finish()."""
 
     def __init__(self, stream: BinaryIO, fmt: str = 'text', *, block_lone_key_ids: bool = False):
+        if fmt not in FORMATS:
+            raise ValueError(f'unknown report format: {fmt!r}')
         self.stream = stream
         self.fmt = fmt
         self.block_lone_key_ids = block_lone_key_ids
