@@ -1,4 +1,4 @@
-"""Findings in, one output line each out; secrets are shown only as fingerprints."""
+"""Findings in, a report out (one line each by default); secrets show only as fingerprints."""
 
 from __future__ import annotations
 
