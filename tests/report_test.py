@@ -123,3 +123,15 @@ def test_report_streams_lines_and_writes_documents_at_the_end(fmt, streams):
 def test_report_refuses_an_unknown_format():
     with pytest.raises(ValueError, match="unknown report format: 'jsonl'"):
         Report(io.BytesIO(), 'jsonl')
+
+
+def test_format_finding_ends_with_the_verdict():
+    finding = Finding('AKG001', 2, 9, NEW, SECRET, 1, commit='0123456789abcdef', verdict='rejected')
+    assert (
+        format_finding('f', finding)
+        == (
+            f'f:2:9: AKG001 AWS access key pair: secret [{FP}] with access key ID '
+            f'ASIA...{NEW[-4:].decode()} (account 609629065308) at line 1 '
+            'in commit 0123456789ab [rejected]\n'
+        ).encode()
+    )

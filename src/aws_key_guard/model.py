@@ -44,3 +44,4 @@ class Finding(NamedTuple):
     reason: str | None = None  # why an AKG900 file could not be scanned
     layer: str | None = None
     commit: str | None = None  # the commit that introduced it, for history scans
+    verdict: str | None = None  # what --verify learnt of a pair, e.g. 'rejected'

@@ -30,6 +30,8 @@ def describe(finding: Finding) -> str:
     message = _describe(finding)
     if finding.commit is not None:
         message += f' in commit {finding.commit[:12]}'
+    if finding.verdict is not None:
+        message += f' [{finding.verdict}]'
     return message
 
 
