@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import base64
+import http.server
 import json
 import os
 import random
+import socket
 import string
 import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import NamedTuple
+from typing import cast
 
 import pytest
 from jsonschema import Draft4Validator
 from jsonschema import FormatChecker
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
 
 BASE32 = string.ascii_uppercase + '234567'
 BASE64 = string.ascii_letters + string.digits + '+/'
@@ -70,3 +84,167 @@ def sarif_validator() -> Draft4Validator:
     schema = json.loads(path.read_text())
     Draft4Validator.check_schema(schema)
     return Draft4Validator(schema, format_checker=checker)
+
+
+def free_port() -> int:
+    """A loopback port that nothing listens on (just released by the OS)."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(autouse=True, scope='session')
+def _offline_aws() -> Iterator[None]:
+    """No test may reach AWS: dummy credentials, no config files, a loopback endpoint."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ('AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_SESSION_TOKEN'):
+            mp.delenv(name, raising=False)
+        for name in ('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY'):
+            mp.delenv(name, raising=False)
+            mp.delenv(name.lower(), raising=False)
+        mp.setenv('NO_PROXY', '127.0.0.1')
+        mp.setenv('AWS_CONFIG_FILE', os.devnull)
+        mp.setenv('AWS_SHARED_CREDENTIALS_FILE', os.devnull)
+        mp.setenv('AWS_EC2_METADATA_DISABLED', 'true')
+        mp.setenv('AWS_ACCESS_KEY_ID', 'testing')
+        mp.setenv('AWS_SECRET_ACCESS_KEY', 'testing')
+        # Anything that forgets to point at a test server hits a closed local port.
+        mp.setenv('AWS_ENDPOINT_URL', f'http://127.0.0.1:{free_port()}')
+        mp.delenv('AWS_ENDPOINT_URL_STS', raising=False)
+        yield
+
+
+class StsServer(NamedTuple):
+    """moto's server on 127.0.0.1, checking credentials, with one real IAM user's key."""
+
+    url: str
+    key_id: str
+    secret: str
+    arn: str
+
+    def requests(self) -> list[tuple[dict[str, str], str]]:
+        """(headers, body) of each AWS request since the last call, in order."""
+        lines = self._api('download-recording').decode().splitlines()
+        self._api('reset-recording', method='POST')
+        requests = []
+        for line in lines:
+            request = json.loads(line)
+            if '/moto-api/' not in request['url']:
+                body = request['body']
+                if request['body_encoded']:
+                    body = base64.b64decode(body).decode()
+                requests.append((request['headers'], body))
+        return requests
+
+    def actions(self) -> list[str]:
+        """The AWS actions it received since the last call, in order."""
+        return [
+            dict(f.split('=', 1) for f in body.split('&'))['Action'] for _, body in self.requests()
+        ]
+
+    def _api(self, name: str, *, method: str = 'GET') -> bytes:
+        url = f'{self.url}/moto-api/recorder/{name}'
+        request = urllib.request.Request(url, method=method)  # noqa: S310 -- http on loopback
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 -- loopback
+            return cast(bytes, response.read())
+
+
+@pytest.fixture(scope='session')
+def moto_sts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StsServer]:
+    import botocore.session
+
+    url = f'http://127.0.0.1:{free_port()}'
+    env = {
+        **os.environ,
+        # The IAM user and its key are made unauthenticated; every later call is checked.
+        'INITIAL_NO_AUTH_ACTION_COUNT': '2',
+        'MOTO_ENABLE_RECORDING': 'True',
+        'MOTO_RECORDER_FILEPATH': str(tmp_path_factory.mktemp('moto') / 'recording'),
+    }
+    server = subprocess.Popen(
+        [sys.executable, '-m', 'moto.server', '-H', '127.0.0.1', '-p', url.rsplit(':', 1)[1]],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f'{url}/moto-api/', timeout=1).close()  # noqa: S310 -- loopback
+                break
+            except OSError:
+                assert server.poll() is None, 'moto server exited'
+                assert time.monotonic() < deadline, 'moto server did not start'
+                time.sleep(0.05)
+        iam = cast(
+            'IAMClient',
+            botocore.session.get_session().create_client(
+                'iam', region_name='us-east-1', endpoint_url=url
+            ),
+        )
+        arn = iam.create_user(UserName='leaky')['User']['Arn']
+        key = iam.create_access_key(UserName='leaky')['AccessKey']
+        sts = StsServer(url, key['AccessKeyId'], key['SecretAccessKey'], arn)
+        sts._api('start-recording', method='POST')
+        yield sts
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def sts(moto_sts: StsServer, monkeypatch: pytest.MonkeyPatch) -> StsServer:
+    """The moto STS as botocore's configured STS endpoint, with no requests recorded yet."""
+    monkeypatch.setenv('AWS_ENDPOINT_URL_STS', moto_sts.url)
+    moto_sts.actions()
+    return moto_sts
+
+
+@pytest.fixture
+def silent_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An STS endpoint that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(('127.0.0.1', 0))
+        listener.listen()  # the kernel completes handshakes; nothing ever reads
+        url = f'http://127.0.0.1:{listener.getsockname()[1]}'
+        monkeypatch.setenv('AWS_ENDPOINT_URL_STS', url)
+        yield url
+
+
+class CannedEndpoint(NamedTuple):
+    url: str
+    requests: list[str]
+
+
+@pytest.fixture
+def canned_endpoint(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[CannedEndpoint]:
+    """An STS endpoint on 127.0.0.1 that gives one fixed answer: (status, body), or hangs up."""
+    status, body = request.param
+    received: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.path)
+            self.rfile.read(int(self.headers['Content-Length']))
+            if body is None:
+                self.close_connection = True
+                return
+            self.send_response(status)
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f'http://127.0.0.1:{server.server_address[1]}'
+    monkeypatch.setenv('AWS_ENDPOINT_URL_STS', url)
+    yield CannedEndpoint(url, received)
+    server.shutdown()
+    server.server_close()

@@ -5,12 +5,18 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from aws_key_guard._main import main
+from aws_key_guard.account import decode_account
+from tests.conftest import free_port
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+
+SRC = Path(__file__).parent.parent / 'src'
 
 KEY = make_key_id(1)
 SECRET = make_secret(1)
@@ -273,3 +279,118 @@ def test_main_output_that_cannot_be_written_is_an_error(files, capsysbinary):
         b'',
         b'aws-key-guard: error: no/such/dir/report.sarif: No such file or directory\n',
     )
+
+
+def _pair_line(
+    filename: str, line: int, key: str, secret: str, key_line: int, verdict: str | None = None
+) -> str:
+    account = decode_account(key.encode())
+    mask = f'{key[:4]}...{key[-4:]}' + ('' if account is None else f' (account {account:012d})')
+    fp = 'sha256:' + hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return (
+        f'{filename}:{line}:23: AKG001 AWS access key pair: secret [{fp}] '
+        f'with access key ID {mask} at line {key_line}'
+        + ('' if verdict is None else f' [{verdict}]')
+        + '\n'
+    )
+
+
+@pytest.fixture
+def leaked(sts, tmp_path, monkeypatch):
+    """A file with the live moto pair, a made-up pair and a context secret."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'leak.env').write_text(
+        f'AWS_ACCESS_KEY_ID={sts.key_id}\nAWS_SECRET_ACCESS_KEY={sts.secret}\n\n'
+        f'AWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\n'
+    )
+    return sts
+
+
+def test_main_verify_reports_live_and_rejected_pairs(leaked, capsysbinary):
+    assert main(['--verify', 'leak.env', 'leak.env']) == 1
+    out, err = capsysbinary.readouterr()
+    lines = [
+        _pair_line('leak.env', 2, leaked.key_id, leaked.secret, 1, f'live: {leaked.arn}'),
+        _pair_line('leak.env', 5, KEY, SECRET, 4, 'rejected'),
+    ]
+    assert out == ''.join(lines * 2).encode()
+    assert err == b''
+    # Each distinct pair once per run, however often it turns up.
+    assert leaked.actions() == ['GetCallerIdentity', 'GetCallerIdentity']
+    assert leaked.secret.encode() not in out
+
+
+def test_main_without_verify_sends_nothing(leaked, capsysbinary):
+    assert main(['leak.env']) == 1
+    lines = [
+        _pair_line('leak.env', 2, leaked.key_id, leaked.secret, 1),
+        _pair_line('leak.env', 5, KEY, SECRET, 4),
+    ]
+    assert capsysbinary.readouterr().out == ''.join(lines).encode()
+    assert leaked.actions() == []
+
+
+def test_main_verify_unreachable_endpoint_still_blocks(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'pair.env').write_text(
+        f'\nAWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\n'
+    )
+    url = f'http://127.0.0.1:{free_port()}'
+    monkeypatch.setenv('AWS_ENDPOINT_URL_STS', url)
+    assert main(['--verify', 'pair.env']) == 1
+    verdict = f'unverified: cannot connect to {url}'
+    assert (
+        capsysbinary.readouterr().out == _pair_line('pair.env', 3, KEY, SECRET, 2, verdict).encode()
+    )
+
+
+def test_main_verify_silent_endpoint_times_out(
+    silent_endpoint, tmp_path, monkeypatch, capsysbinary
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'pair.env').write_text(
+        f'\nAWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\n'
+    )
+    start = time.monotonic()
+    assert main(['--verify', 'pair.env']) == 1
+    # The default limits: 2 s to connect, 3 s to read, one attempt; loose bound for busy CI.
+    assert time.monotonic() - start < 8
+    expected = _pair_line('pair.env', 3, KEY, SECRET, 2, 'unverified: timeout')
+    assert capsysbinary.readouterr().out == expected.encode()
+
+
+def test_main_verify_without_botocore_is_a_usage_error(files):
+    # No site-packages: the standard library and this source tree, as without the extra.
+    result = subprocess.run(
+        [sys.executable, '-S', '-m', 'aws_key_guard', '--verify', 'pair.env'],
+        capture_output=True,
+        check=False,
+        env={**os.environ, 'PYTHONPATH': str(SRC)},
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        b'',
+        b'aws-key-guard: error: --verify needs botocore (botocore is missing): '
+        b"pip install 'aws-key-guard[verify]'\n",
+    )
+
+
+def test_main_verify_error_in_process(files, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, 'botocore.session', None)  # Python's "cannot import" mark
+    assert main(['--verify', 'pair.env']) == 2
+    assert capsys.readouterr() == (
+        '',
+        'aws-key-guard: error: --verify needs botocore (botocore.session is missing): '
+        "pip install 'aws-key-guard[verify]'\n",
+    )
+
+
+def test_main_default_path_never_imports_botocore(files):
+    code = (
+        'import sys; from aws_key_guard._main import main; rc = main(["pair.env"]); '
+        'print(rc, "botocore" in sys.modules, "aws_key_guard.verify" in sys.modules)'
+    )
+    result = subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == '1 False False'

@@ -24,6 +24,9 @@ exit codes:
   1  blocking findings
   2  usage error, or a file that could not be scanned (AKG900)
 
+--verify asks AWS STS whether each key pair is live and adds [live: ARN],
+[rejected] or [unverified: reason] to its line; a pair blocks either way.
+
 If a finding is a real key: deactivate and rotate it in IAM now; if it was
 ever pushed, also purge it from the repository's history.
 """
@@ -77,9 +80,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         '--output', metavar='FILE', help='write the report to FILE instead of standard output'
     )
+    parser.add_argument(
+        '--verify',
+        action='store_true',
+        help="ask AWS STS whether each key pair is live (needs 'aws-key-guard[verify]')",
+    )
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     args = parser.parse_args(argv)
     settings = Settings(block_lone_key_ids=args.block_lone_key_ids)
+    verifier = None
+    if args.verify:
+        # Only here: the hook's everyday path stays offline and free of botocore.
+        from aws_key_guard.verify import Verifier
+
+        try:
+            verifier = Verifier()
+        except ScanError as e:
+            print(f'aws-key-guard: error: {e}', file=sys.stderr)
+            return 2
 
     stream: BinaryIO = sys.stdout.buffer
     if args.output is not None:
@@ -92,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rc = 0
     for filename in args.filenames:
         findings = scan_file(filename, settings)
+        if verifier is not None:
+            findings = verifier.verify_findings(findings)
         report.add(filename, findings)
         rc = max(rc, exit_code(findings, settings))
     report.finish()
