@@ -241,7 +241,7 @@ def canned_endpoint(
             pass
 
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     url = f'http://127.0.0.1:{server.server_address[1]}'
     monkeypatch.setenv('AWS_ENDPOINT_URL_STS', url)
