@@ -41,7 +41,7 @@ PAIR = Finding('AKG001', 14, 23, NEW, SECRET, 3)
 LONE = Finding('AKG003', 2, 5, key_id=OLD)
 CONTEXT = Finding('AKG002', 7, 24, secret=OTHER)
 DECODED = Finding('AKG002', 9, 7, secret=SECRET, layer='base64')
-HISTORY = Finding('AKG001', 4, 1, OLD, OTHER, 3, commit=COMMIT)
+HISTORY = Finding('AKG001', 4, 1, OLD, OTHER, 3, commit=COMMIT, verdict='rejected')
 SESSION = Finding('AKG004', 5, 19, secret=TOKEN)
 UNREADABLE = Finding('AKG900', 1, 1, reason='Permission denied')
 EVERY_KIND = (PAIR, LONE, CONTEXT, DECODED, HISTORY, SESSION, UNREADABLE)
@@ -71,7 +71,7 @@ def test_artifact_uri(filename, uri):
 
 def test_format_json_whole_document():
     document = json.loads(format_json([('a b.env', [PAIR, DECODED]), ('h.txt', [HISTORY])]))
-    common = {'key_line': None, 'account': None, 'layer': None, 'commit': None}
+    common = {'key_line': None, 'account': None, 'layer': None, 'commit': None, 'verdict': None}
     assert document == {
         'tool': 'aws-key-guard',
         'version': '0.1.0',
@@ -116,11 +116,12 @@ def test_format_json_whole_document():
                 'code': 'AKG001',
                 'severity': 'error',
                 'message': f'AWS access key pair: secret [{fp(OTHER)}] with access key ID '
-                f'AKIA...{tail(OLD)} at line 3 in commit 0123456789ab',
+                f'AKIA...{tail(OLD)} at line 3 in commit 0123456789ab [rejected]',
                 'masked_key_id': f'AKIA...{tail(OLD)}',
                 'key_line': 3,
                 'fingerprint': fp(OTHER),
                 'commit': COMMIT,
+                'verdict': 'rejected',
             },
         ],
     }
@@ -291,7 +292,7 @@ def test_format_sarif_results():
                 'primaryLocationLineHash': f'{fp(OTHER)[7:]}:1',
                 'awsKeyGuard/v1': fp(OTHER),
             },
-            'properties': {'commit': COMMIT},
+            'properties': {'commit': COMMIT, 'verdict': 'rejected'},
         },
         {
             'ruleId': 'AKG900',

@@ -135,7 +135,7 @@ def test_main_format_json_on_real_files(files, capsysbinary):
     assert main(['--format', 'json', 'clean.py', 'pair.env', 'lone.txt']) == 1
     out, err = capsysbinary.readouterr()
     assert err == b''
-    common = {'key_line': None, 'account': None, 'layer': None, 'commit': None}
+    common = {'key_line': None, 'account': None, 'layer': None, 'commit': None, 'verdict': None}
     assert json.loads(out) == {
         'tool': 'aws-key-guard',
         'version': '0.1.0',

@@ -184,6 +184,7 @@ def _json_finding(filename: str, finding: Finding, block_lone_key_ids: bool) -> 
         'fingerprint': None if token is None else fingerprint(token),
         'layer': finding.layer,
         'commit': finding.commit,
+        'verdict': finding.verdict,
     }
 
 
@@ -261,7 +262,7 @@ def _sarif_result(uri: str, finding: Finding, n: int, level: str) -> dict[str, o
         'locations': [location],
         'partialFingerprints': fingerprints,
     }
-    properties = {'layer': finding.layer, 'commit': finding.commit}
+    properties = {'layer': finding.layer, 'commit': finding.commit, 'verdict': finding.verdict}
     if properties := {k: v for k, v in properties.items() if v is not None}:
         result['properties'] = properties
     return result
