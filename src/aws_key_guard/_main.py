@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import BinaryIO
 from typing import NamedTuple
 
 from aws_key_guard import __version__
 from aws_key_guard.allowlist import builtin_reason
 from aws_key_guard.detect import scan_chunks
+from aws_key_guard.intake import Blob
+from aws_key_guard.intake import history_blobs
+from aws_key_guard.intake import pushed_blobs
 from aws_key_guard.intake import read_chunks
+from aws_key_guard.intake import staged_blobs
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
 from aws_key_guard.pairing import pair_candidates
 from aws_key_guard.report import FORMATS
 from aws_key_guard.report import Report
+
+if TYPE_CHECKING:
+    from aws_key_guard.progress import Progress
+    from aws_key_guard.verify import Verifier
 
 EPILOG = """\
 exit codes:
@@ -29,6 +41,10 @@ exit codes:
 
 If a finding is a real key: deactivate and rotate it in IAM now; if it was
 ever pushed, also purge it from the repository's history.
+
+git intake: --staged reads what the next commit will hold; --from-ref/--to-ref
+(or pre-commit's PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF) what a push sends;
+--history audits every blob already committed.
 """
 
 
@@ -37,10 +53,12 @@ class Settings(NamedTuple):
     pair_window: int | None = None
 
 
-def scan_file(filename: str, settings: Settings) -> list[Finding]:
-    """All findings for one file; an unreadable file is a single AKG900."""
+def scan_file(
+    filename: str, settings: Settings, chunks: Iterable[bytes] | None = None
+) -> list[Finding]:
+    """All findings for one file (its chunks, or read from disk); unreadable is one AKG900."""
     try:
-        candidates = scan_chunks(read_chunks(filename))
+        candidates = scan_chunks(read_chunks(filename) if chunks is None else chunks)
     except ScanError as e:
         return [Finding('AKG900', 1, 1, reason=str(e))]
     kept = [c for c in candidates if builtin_reason(c) is None]
@@ -55,6 +73,51 @@ def exit_code(findings: Sequence[Finding], settings: Settings) -> int:
     if codes - {'AKG003'} or (codes and settings.block_lone_key_ids):
         return 1
     return 0
+
+
+def _counted(chunks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        yield chunk
+    progress.add(size)
+
+
+def scan_blobs(
+    blobs: Iterable[Blob],
+    settings: Settings,
+    report: Report,
+    verifier: Verifier | None = None,
+    *,
+    history: bool = False,
+) -> int:
+    """Scan blobs from git with one cat-file process; submodule entries are skipped."""
+    from aws_key_guard._git import GITLINK
+    from aws_key_guard._git import BlobReader
+    from aws_key_guard.progress import Progress
+
+    rc = 0
+    submodules: dict[str, None] = {}  # ordered and unique: each is named once
+    progress = Progress(sys.stderr, enabled=history)
+    with BlobReader() as reader:
+        for blob in blobs:
+            if blob.mode == GITLINK:
+                submodules[blob.filename] = None
+                continue
+            chunks = None
+            if blob.oid is not None:
+                chunks = _counted(reader.read_chunks(blob.oid), progress)
+            findings = scan_file(blob.filename, settings, chunks)
+            findings = [f._replace(commit=blob.commit) for f in findings]
+            if verifier is not None:
+                findings = verifier.verify_findings(findings)
+            report.add(blob.filename, findings)
+            rc = max(rc, exit_code(findings, settings))
+    progress.close()
+    if submodules:
+        names = ', '.join(submodules)
+        print(f'aws-key-guard: note: submodules are not scanned here: {names}', file=sys.stderr)
+    return rc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,6 +148,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         action='store_true',
         help="ask AWS STS whether each key pair is live (needs 'aws-key-guard[verify]')",
     )
+    git = parser.add_mutually_exclusive_group()
+    git.add_argument(
+        '--staged',
+        action='store_true',
+        help='read FILEs (default: every staged file) from the git index, not the disk',
+    )
+    git.add_argument(
+        '--history',
+        nargs='?',
+        const='HEAD',
+        metavar='REV-RANGE',
+        help='scan every blob committed in REV-RANGE once (default HEAD; --history=--all)',
+    )
+    git.add_argument(
+        '--from-ref', metavar='REV', help='with --to-ref: scan what the commits of a push add'
+    )
+    parser.add_argument('--to-ref', metavar='REV', help='the commit being pushed')
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     args = parser.parse_args(argv)
     settings = Settings(block_lone_key_ids=args.block_lone_key_ids)
@@ -99,6 +179,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f'aws-key-guard: error: {e}', file=sys.stderr)
             return 2
 
+    if (args.from_ref is None) != (args.to_ref is None):
+        parser.error('--from-ref and --to-ref go together')
+    refs = (args.from_ref, args.to_ref)
+    if args.from_ref is None and args.history is None:
+        # pre-commit sets these for pre-push; they outrank --staged from shared args.
+        refs = (os.environ.get('PRE_COMMIT_FROM_REF'), os.environ.get('PRE_COMMIT_TO_REF'))
+    # Nothing that git could take for an option, bar the one audit-wide range.
+    revs = (*refs, None if args.history == '--all' else args.history)
+    if any(r and r.startswith('-') for r in revs):
+        parser.error('a revision cannot start with "-"')
+    if args.history is not None and args.filenames:
+        parser.error('--history takes no FILE')
     stream: BinaryIO = sys.stdout.buffer
     if args.output is not None:
         try:
@@ -107,13 +199,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f'aws-key-guard: error: {args.output}: {e.strerror}', file=sys.stderr)
             return 2
     report = Report(stream, args.format, block_lone_key_ids=settings.block_lone_key_ids)
-    rc = 0
-    for filename in args.filenames:
-        findings = scan_file(filename, settings)
-        if verifier is not None:
-            findings = verifier.verify_findings(findings)
-        report.add(filename, findings)
-        rc = max(rc, exit_code(findings, settings))
+    try:
+        blobs: Iterable[Blob] | None = None
+        if args.history is not None:
+            blobs = history_blobs(args.history)
+        elif refs[0] and refs[1]:
+            blobs = pushed_blobs(refs[0], refs[1], args.filenames)
+        elif args.staged:
+            blobs = staged_blobs(args.filenames)
+        if blobs is not None:
+            history = args.history is not None
+            rc = scan_blobs(blobs, settings, report, verifier, history=history)
+        else:
+            rc = 0
+            for filename in args.filenames:
+                findings = scan_file(filename, settings)
+                if verifier is not None:
+                    findings = verifier.verify_findings(findings)
+                report.add(filename, findings)
+                rc = max(rc, exit_code(findings, settings))
+    except ScanError as e:
+        # git itself failed (not a repository, unknown revision): what was found still counts.
+        print(f'aws-key-guard: error: {e}', file=sys.stderr)
+        rc = 2
     report.finish()
     if args.output is not None:
         stream.close()

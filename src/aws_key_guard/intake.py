@@ -1,10 +1,14 @@
-"""Intake: a filename in, the file's bytes out as fixed-size chunks."""
+"""Intake: what to scan (files on disk, index or commit blobs) and its bytes as chunks."""
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import Final
+from typing import NamedTuple
 
 from aws_key_guard.detect import CHUNK_SIZE
 from aws_key_guard.model import ScanError
@@ -36,3 +40,103 @@ def read_chunks(filename: str, *, _chunk_size: int = CHUNK_SIZE) -> Iterator[byt
         raise ScanError(e.strerror) from None
     finally:
         os.close(fd)
+
+
+class Blob(NamedTuple):
+    filename: str  # the path as given, or as git names it in the index or commit
+    oid: str | None  # None: not in the index, so read from disk (a commit message file)
+    mode: str = '100644'
+    commit: str | None = None  # the commit that introduced this content
+
+
+# --no-renames: a rename is a delete plus an add, and the add is what we scan.
+_RAW: Final = ('--raw', '-z', '--no-abbrev', '--no-renames', '--no-color', '--no-ext-diff')
+# The statuses that put content at a path: added, modified, type changed.
+_ADDS: Final = frozenset((b'A', b'M', b'T'))
+
+
+def _raw_blobs(fields: Iterator[bytes]) -> Iterator[Blob]:
+    # `--raw -z` entries are ':<old mode> <new mode> <old oid> <new oid> <status>'
+    # then the path; `git log` puts '\x01<commit>' (our --format) before each commit's.
+    commit = None
+    for field in fields:
+        if field.startswith(b'\x01'):
+            commit = field[1:].decode()
+        elif field.startswith((b':', b'\n:')):
+            _, mode, _, oid, status = field.split()
+            path = next(fields)
+            if status in _ADDS:
+                yield Blob(os.fsdecode(path), oid.decode(), mode.decode(), commit)
+
+
+def _unique(blobs: Iterable[Blob]) -> Iterator[Blob]:
+    # Content seen once is never scanned again, whatever path or commit repeats it.
+    seen: set[str | None] = set()
+    for blob in blobs:
+        if blob.oid not in seen:
+            seen.add(blob.oid)
+            yield blob
+
+
+def staged_blobs(filenames: Sequence[str]) -> list[Blob]:
+    """The index entries of FILEs, or every added, modified or renamed staged file."""
+    from aws_key_guard import _git
+
+    if not filenames:
+        # Unlike `git ls-files`, this lists only what the commit changes; it also
+        # works before the first commit and leaves intent-to-add entries out.
+        out = _git.run('diff', '--cached', *_RAW)
+        return list(_raw_blobs(iter(out.split(b'\0'))))
+    given = {os.path.relpath(f): f for f in filenames}
+    literal = [f':(literal){f}' for f in filenames]
+    staged = {}
+    for entry in _git.run('ls-files', '--stage', '-z', '--', *literal).split(b'\0'):
+        meta, _, path = entry.partition(b'\t')
+        mode, oid, stage = meta.decode().split() if meta else ('', '', '')
+        name = given.get(os.fsdecode(path))
+        if name is not None and stage == '0':
+            staged[name] = Blob(name, oid, mode)
+    return [staged.get(f, Blob(f, None)) for f in filenames]
+
+
+def _log_blobs(*revs: str) -> Iterator[Blob]:
+    from aws_key_guard import _git
+
+    # Oldest first (parents before children), so content is credited to the
+    # commit that introduced it; a merge adds only what its first parent lacks.
+    options = ('--reverse', '--topo-order', '--root', '--diff-merges=first-parent')
+    quiet = ('--no-show-signature', '--format=%x01%H')
+    return _raw_blobs(_git.stream_fields('log', *options, *quiet, *_RAW, *revs, '--'))
+
+
+def history_blobs(revs: str) -> Iterator[Blob]:
+    """Each distinct blob reachable in a revision range, with the commit that introduced it."""
+    return _unique(_log_blobs(*(['--all'] if revs == '--all' else [revs])))
+
+
+def _is_null(ref: str) -> bool:
+    return not ref.strip('0')
+
+
+def pushed_blobs(from_ref: str, to_ref: str, filenames: Sequence[str]) -> Iterator[Blob]:
+    """The blobs that the commits in from_ref..to_ref introduce, each with its commit."""
+    from aws_key_guard import _git
+
+    if _is_null(to_ref):  # deleting a remote branch pushes no content
+        return iter(())
+    if _is_null(from_ref):  # a new branch: what no remote-tracking ref has yet
+        return _unique(_log_blobs(to_ref, '--not', '--remotes'))
+    blobs = list(_log_blobs(f'{from_ref}..{to_ref}'))
+    if filenames:
+        # pre-commit passes the paths whose net change passes its filters and
+        # that exist on disk. A key added in one commit and removed in the next
+        # has no net change, so it keeps paths it could never have passed.
+        wanted = set(filenames)
+        others = sorted({b.filename for b in blobs} - wanted)
+        if others:
+            specs = [f':(top,literal){p}' for p in others]
+            net = _git.run('diff', '--name-only', '-z', f'{from_ref}...{to_ref}', '--', *specs)
+            changed = {os.fsdecode(p) for p in net.split(b'\0')}
+            wanted.update(p for p in others if p not in changed or not os.path.lexists(p))
+        blobs = [b for b in blobs if b.filename in wanted]
+    return _unique(blobs)
