@@ -248,3 +248,11 @@ def canned_endpoint(
     yield CannedEndpoint(url, received)
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_push_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pre-commit sets these while it runs a pre-push hook; a test run inside
+    # one must not turn every CLI test into a push scan.
+    monkeypatch.delenv('PRE_COMMIT_FROM_REF', raising=False)
+    monkeypatch.delenv('PRE_COMMIT_TO_REF', raising=False)

@@ -3,11 +3,17 @@ from __future__ import annotations
 import errno
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
+from aws_key_guard.intake import Blob
+from aws_key_guard.intake import history_blobs
+from aws_key_guard.intake import pushed_blobs
 from aws_key_guard.intake import read_chunks
+from aws_key_guard.intake import staged_blobs
 from aws_key_guard.model import ScanError
+from tests.conftest import git
 
 
 def test_read_chunks_splits_into_fixed_sizes(tmp_path):
@@ -65,3 +71,183 @@ def test_read_chunks_reports_a_read_error(tmp_path, monkeypatch):
     with pytest.raises(ScanError) as excinfo:
         list(read_chunks(str(path)))
     assert str(excinfo.value) == 'Input/output error'
+
+
+# Git intake: real repositories driven with real git commands.
+
+
+def _oid(content: str) -> str:
+    import subprocess
+
+    return (
+        subprocess.run(
+            ['git', 'hash-object', '--stdin'],
+            input=content.encode(),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+
+
+def _commit(message: str) -> str:
+    git('commit', '-q', '--no-verify', '--allow-empty', '-m', message)
+    return git('rev-parse', 'HEAD').strip()
+
+
+def test_staged_blobs_empty_index_before_the_first_commit(git_repo):
+    assert staged_blobs([]) == []
+
+
+def test_staged_blobs_lists_what_the_commit_changes(git_repo):
+    for name in ('kept', 'renamed', 'deleted', 'modified'):
+        (git_repo / name).write_text(f'{name}\n')
+    git('add', '.')
+    first = staged_blobs([])
+    assert first == [Blob(n, _oid(f'{n}\n')) for n in ('deleted', 'kept', 'modified', 'renamed')]
+    _commit('one')
+
+    git('mv', 'renamed', 'new name')
+    git('rm', '-q', 'deleted')
+    (git_repo / 'modified').write_text('staged\n')
+    git('add', 'modified')
+    (git_repo / 'modified').write_text('only in the working tree\n')
+    (git_repo / 'intent').write_text('not staged yet\n')
+    git('add', '-N', 'intent')
+    os.symlink('/etc/passwd', git_repo / 'link')
+    git('add', 'link')
+    assert staged_blobs([]) == [
+        Blob('link', _oid('/etc/passwd'), '120000'),
+        Blob('modified', _oid('staged\n')),
+        Blob('new name', _oid('renamed\n')),
+    ]
+
+
+def test_staged_blobs_for_given_files(git_repo):
+    (git_repo / 'a b').write_text('staged\n')
+    (git_repo / 'run').write_text('#!/bin/sh\n')
+    (git_repo / 'run').chmod(0o755)
+    git('add', '.')
+    (git_repo / 'a b').write_text('working tree\n')
+    assert staged_blobs(['./a b', 'run', 'untracked', '*']) == [
+        Blob('./a b', _oid('staged\n')),
+        Blob('run', _oid('#!/bin/sh\n'), '100755'),
+        Blob('untracked', None),
+        Blob('*', None),
+    ]
+
+
+def test_staged_blobs_outside_a_repository(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv('GIT_CEILING_DIRECTORIES', str(tmp_path.parent))
+    with pytest.raises(ScanError) as excinfo:
+        staged_blobs([])
+    assert str(excinfo.value) == (
+        'git rev-parse: fatal: not a git repository (or any of the parent directories): .git'
+    )
+
+
+def test_staged_blobs_unreadable_index(git_repo):
+    (git_repo / '.git/index').write_bytes(b'not an index')
+    with pytest.raises(ScanError) as excinfo:
+        staged_blobs([])
+    assert str(excinfo.value) == 'git diff: fatal: .git/index: index file smaller than expected'
+
+
+def _history(git_repo: Path) -> tuple[str, str, str]:
+    """root: a, b; second: a changed, c copies a's first content; third: b deleted."""
+    (git_repo / 'a').write_text('one\n')
+    (git_repo / 'b').write_text('bee\n')
+    git('add', '.')
+    root = _commit('root')
+    (git_repo / 'a').write_text('two\n')
+    (git_repo / 'c').write_text('one\n')
+    git('add', '.')
+    second = _commit('second')
+    git('rm', '-q', 'b')
+    third = _commit('third')
+    return root, second, third
+
+
+def test_history_blobs_credits_each_blob_once_to_its_first_commit(git_repo):
+    root, second, _ = _history(git_repo)
+    assert list(history_blobs('HEAD')) == [
+        Blob('a', _oid('one\n'), commit=root),
+        Blob('b', _oid('bee\n'), commit=root),
+        Blob('a', _oid('two\n'), commit=second),
+    ]
+    assert list(history_blobs('HEAD~1..HEAD')) == []
+    assert list(history_blobs('--all')) == list(history_blobs('HEAD'))
+
+
+def test_history_blobs_through_a_merge(git_repo):
+    root, _, _ = _history(git_repo)
+    git('checkout', '-q', '-b', 'side', root)
+    (git_repo / 'side').write_text('side\n')
+    git('add', 'side')
+    side = _commit('side')
+    git('checkout', '-q', 'main')
+    git('merge', '-q', '--no-edit', '--no-ff', 'side')
+    (git_repo / 'a').write_text('resolved\n')
+    git('add', 'a')
+    git('commit', '-q', '--amend', '--no-edit')
+    merge = git('rev-parse', 'HEAD').strip()
+    blobs = list(history_blobs('HEAD'))
+    assert blobs[-1] == Blob('a', _oid('resolved\n'), commit=merge)
+    assert Blob('side', _oid('side\n'), commit=side) in blobs
+    assert sorted(b.oid or '' for b in blobs) == sorted(
+        _oid(c) for c in ('one\n', 'bee\n', 'two\n', 'side\n', 'resolved\n')
+    )
+
+
+NULL = '0' * 40
+
+
+def test_pushed_blobs_of_a_range(git_repo):
+    root, second, third = _history(git_repo)
+    assert list(pushed_blobs(root, third, [])) == [Blob('a', _oid('two\n'), commit=second)]
+    assert list(pushed_blobs(root, third, ['a'])) == [Blob('a', _oid('two\n'), commit=second)]
+    assert list(pushed_blobs(second, third, [])) == []
+    assert list(pushed_blobs(root, NULL, [])) == []  # deleting a remote branch
+
+
+def test_pushed_blobs_of_a_new_branch_skip_what_remotes_have(git_repo, tmp_path):
+    root, second, third = _history(git_repo)
+    assert len(list(pushed_blobs(NULL, third, []))) == 3  # no remote yet: everything
+    git('init', '-q', '--bare', tmp_path / 'remote.git')
+    git('remote', 'add', 'origin', tmp_path / 'remote.git')
+    git('push', '-q', '--no-verify', 'origin', f'{root}:refs/heads/main')
+    assert list(pushed_blobs(NULL, third, [])) == [Blob('a', _oid('two\n'), commit=second)]
+
+
+def test_pushed_blobs_with_files_keep_paths_pre_commit_could_not_pass(git_repo):
+    (git_repo / 'base').write_text('base\n')
+    git('add', '.')
+    root = _commit('root')
+    for name in ('passed', 'excluded', 'other', 'gone', 'deleted on disk'):
+        (git_repo / name).write_text(f'{name} 1\n')
+    (git_repo / 'base').write_text('key\n')
+    git('add', '.')
+    first = _commit('first')
+    (git_repo / 'base').write_text('base\n')
+    git('add', '.')
+    git('rm', '-q', 'gone')
+    _commit('second')
+    (git_repo / 'deleted on disk').unlink()
+    # pre-commit would pass the net changes that exist on disk and pass its
+    # filters: here 'passed' (and not 'excluded', which the user filtered out).
+    assert list(pushed_blobs(root, 'HEAD', ['passed'])) == [
+        Blob('base', _oid('key\n'), commit=first),
+        Blob('deleted on disk', _oid('deleted on disk 1\n'), commit=first),
+        Blob('gone', _oid('gone 1\n'), commit=first),
+        Blob('passed', _oid('passed 1\n'), commit=first),
+    ]
+    assert list(pushed_blobs(root, 'HEAD', ['passed', 'excluded', 'other'])) == [
+        Blob('base', _oid('key\n'), commit=first),
+        Blob('deleted on disk', _oid('deleted on disk 1\n'), commit=first),
+        Blob('excluded', _oid('excluded 1\n'), commit=first),
+        Blob('gone', _oid('gone 1\n'), commit=first),
+        Blob('other', _oid('other 1\n'), commit=first),
+        Blob('passed', _oid('passed 1\n'), commit=first),
+    ]

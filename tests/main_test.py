@@ -13,6 +13,7 @@ import pytest
 from aws_key_guard._main import main
 from aws_key_guard.account import decode_account
 from tests.conftest import free_port
+from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -394,3 +395,208 @@ def test_main_default_path_never_imports_botocore(files):
         [sys.executable, '-c', code], capture_output=True, text=True, check=True
     )
     assert result.stdout.splitlines()[-1] == '1 False False'
+
+
+# git intake through the command line, in real repositories.
+
+
+def _pair(seed: int) -> tuple[str, bytes]:
+    """A config file's text holding a fresh pair, and the finding it gives at line 2."""
+    key, secret = make_key_id(seed), make_secret(seed)
+    fp = 'sha256:' + hashlib.sha256(secret.encode()).hexdigest()[:12]
+    text = f'AWS_ACCESS_KEY_ID={key}\nAWS_SECRET_ACCESS_KEY={secret}\n'
+    finding = (
+        f':2:23: AKG001 AWS access key pair: secret [{fp}] '
+        f'with access key ID AKIA...{key[-4:]} at line 1'
+    )
+    return text, finding.encode()
+
+
+PAIR_TEXT, PAIR_FINDING = _pair(11)
+
+
+def _head() -> str:
+    return git('rev-parse', 'HEAD').strip()
+
+
+def test_staged_pair_removed_from_the_working_tree_blocks(git_repo, capsysbinary):
+    (git_repo / 'app.env').write_text(PAIR_TEXT)
+    git('add', 'app.env')
+    (git_repo / 'app.env').unlink()
+    assert main(['app.env']) == 2  # the disk no longer has it...
+    capsysbinary.readouterr()
+    for argv in (['--staged'], ['--staged', 'app.env']):
+        assert main(argv) == 1  # ...but the commit would
+        assert capsysbinary.readouterr() == (b'app.env' + PAIR_FINDING + b'\n', b'')
+
+
+def test_pair_only_in_an_unstaged_edit_passes_staged(git_repo, capsysbinary):
+    (git_repo / 'app.env').write_text('region = eu-west-1\n')
+    git('add', 'app.env')
+    git('commit', '-q', '-m', 'config')
+    (git_repo / 'app.env').write_text(PAIR_TEXT)
+    assert main(['app.env']) == 1
+    capsysbinary.readouterr()
+    assert main(['--staged', 'app.env']) == 0
+    assert main(['--staged']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+
+
+def test_staged_first_commit_rename_binary_and_symlink(git_repo, capsysbinary):
+    (git_repo / 'old.env').write_text(PAIR_TEXT)
+    (git_repo / 'data.bin').write_bytes(b'\0\x01\xff' + PAIR_TEXT.encode() + b'\0')
+    os.symlink(make_key_id(12), git_repo / 'link')  # the stored link path holds a key ID
+    git('add', '.')
+    assert main(['--staged']) == 1  # no HEAD yet
+    lone = f'link:1:1: AKG003 AWS access key ID AKIA...{make_key_id(12)[-4:]} with no secret\n'
+    assert capsysbinary.readouterr().out == (
+        b'data.bin:2:23'
+        + PAIR_FINDING[5:]
+        + b'\n'
+        + lone.encode()
+        + b'old.env'
+        + PAIR_FINDING
+        + b'\n'
+    )
+    git('commit', '-q', '--no-verify', '-m', 'one')
+    git('mv', 'old.env', 'new.env')
+    assert main(['--staged']) == 1
+    assert capsysbinary.readouterr().out == b'new.env' + PAIR_FINDING + b'\n'
+
+
+def test_staged_symlink_is_never_followed(git_repo, tmp_path, capsysbinary):
+    (tmp_path / 'outside.env').write_text(PAIR_TEXT)
+    os.symlink(tmp_path / 'outside.env', git_repo / 'link')
+    git('add', 'link')
+    assert main(['--staged']) == 0
+    assert main(['--staged', 'link']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+
+
+def test_staged_skips_submodules_and_says_so_once(git_repo, tmp_path, capsysbinary):
+    sub = tmp_path / 'sub'
+    sub.mkdir()
+    git('init', '-q', cwd=sub)
+    (sub / 'app.env').write_text(PAIR_TEXT)
+    git('add', '.', cwd=sub)
+    git('commit', '-q', '--no-verify', '-m', 'sub', cwd=sub)
+    for name in ('lib/one', 'lib/two'):
+        git('-c', 'protocol.file.allow=always', 'submodule', '--quiet', 'add', sub, name)
+    assert main(['--staged']) == 0
+    assert capsysbinary.readouterr() == (
+        b'',
+        b'aws-key-guard: note: submodules are not scanned here: lib/one, lib/two\n',
+    )
+
+
+def test_staged_empty_index_passes_without_reading_anything(git_repo, capsysbinary):
+    (git_repo / 'app.env').write_text(PAIR_TEXT)  # untracked: not in the commit
+    assert main(['--staged']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+
+
+def test_staged_file_outside_the_index_is_read_from_disk(git_repo, capsysbinary):
+    # pre-commit's commit-msg stage passes .git/COMMIT_EDITMSG.
+    (git_repo / '.git/COMMIT_EDITMSG').write_text(PAIR_TEXT)
+    assert main(['--staged', '.git/COMMIT_EDITMSG']) == 1
+    assert capsysbinary.readouterr().out == b'.git/COMMIT_EDITMSG' + PAIR_FINDING + b'\n'
+
+
+def test_staged_outside_a_repository_is_an_error(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv('GIT_CEILING_DIRECTORIES', str(tmp_path.parent))
+    assert main(['--staged']) == 2
+    assert capsysbinary.readouterr() == (
+        b'',
+        b'aws-key-guard: error: git rev-parse: fatal: not a git repository '
+        b'(or any of the parent directories): .git\n',
+    )
+
+
+def _no_verify_commit(git_repo: Path) -> tuple[str, str]:
+    """A clean base, then a commit of a pair made with --no-verify, then its removal."""
+    (git_repo / 'README').write_text('hello\n')
+    git('add', '.')
+    git('commit', '-q', '-m', 'base')
+    base = _head()
+    (git_repo / 'app.env').write_text(PAIR_TEXT)
+    git('add', '.')
+    git('commit', '-q', '--no-verify', '-m', 'oops')
+    leak = _head()
+    git('rm', '-q', 'app.env')
+    git('commit', '-q', '-m', 'remove the key')
+    return base, leak
+
+
+def test_push_range_blocks_a_no_verify_commit(git_repo, capsysbinary):
+    base, leak = _no_verify_commit(git_repo)
+    expected = b'app.env' + PAIR_FINDING + f' in commit {leak[:12]}\n'.encode()
+    assert main(['--from-ref', base, '--to-ref', 'HEAD']) == 1
+    assert capsysbinary.readouterr() == (expected, b'')
+    assert main(['--from-ref', '0' * 40, '--to-ref', 'HEAD']) == 1
+    assert capsysbinary.readouterr() == (expected, b'')
+    assert main(['--from-ref', leak, '--to-ref', 'HEAD']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+
+
+def test_push_range_from_pre_commit_environment(git_repo, monkeypatch, capsysbinary):
+    base, leak = _no_verify_commit(git_repo)
+    monkeypatch.setenv('PRE_COMMIT_FROM_REF', base)
+    monkeypatch.setenv('PRE_COMMIT_TO_REF', _head())
+    # Shared args may say --staged; at push time the range wins.
+    assert main(['--staged', 'README']) == 1
+    assert capsysbinary.readouterr() == (
+        b'app.env' + PAIR_FINDING + f' in commit {leak[:12]}\n'.encode(),
+        b'',
+    )
+
+
+def test_history_names_the_commit_that_added_a_deleted_key(git_repo, capsysbinary):
+    _, leak = _no_verify_commit(git_repo)
+    assert main(['--history']) == 1
+    out, err = capsysbinary.readouterr()
+    assert out == b'app.env' + PAIR_FINDING + f' in commit {leak[:12]}\n'.encode()
+    assert err == b''  # stderr is not a terminal: no progress
+    assert main(['--history=--all']) == 1
+    assert main([f'--history={leak}..HEAD']) == 0
+
+
+def test_history_unknown_revision_is_an_error(git_repo, capsysbinary):
+    (git_repo / 'README').write_text('hello\n')
+    git('add', '.')
+    git('commit', '-q', '-m', 'base')
+    assert main(['--history', 'no-such-branch']) == 2
+    out, err = capsysbinary.readouterr()
+    assert out == b''
+    assert err.startswith(b'aws-key-guard: error: git log: ')
+
+
+@pytest.mark.parametrize(
+    ('argv', 'message'),
+    [
+        (['--from-ref', 'HEAD'], '--from-ref and --to-ref go together'),
+        (['--to-ref', 'HEAD'], '--from-ref and --to-ref go together'),
+        (['--from-ref=--output=x', '--to-ref', 'HEAD'], 'a revision cannot start with "-"'),
+        (['--history=--output=x'], 'a revision cannot start with "-"'),
+        (['--history=HEAD', 'f'], '--history takes no FILE'),
+    ],
+)
+def test_git_intake_usage_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        main(argv)
+    assert excinfo.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f'aws-key-guard: error: {message}'
+
+
+def test_history_shows_progress_on_a_terminal(git_repo, monkeypatch, capsysbinary):
+    import re
+
+    _no_verify_commit(git_repo)
+    main_fd, side_fd = os.openpty()
+    with open(side_fd, 'w') as terminal:
+        monkeypatch.setattr(sys, 'stderr', terminal)
+        assert main(['--history']) == 1
+    shown = os.read(main_fd, 1 << 16)
+    os.close(main_fd)
+    # README and app.env: two blobs of 6 and 80 bytes.
+    assert re.fullmatch(rb'\raws-key-guard: 2 files, 0.0 MB, [0-9.]+ MB/s\r\n', shown)

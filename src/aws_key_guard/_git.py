@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+from collections.abc import Generator
 from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import IO
@@ -68,7 +70,8 @@ class BlobReader:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._proc is not None:
-            with self._proc:
+            # A cat-file that died (not a repository) leaves an unflushable request.
+            with contextlib.suppress(BrokenPipeError), self._proc:
                 pass
 
     def _pipes(self) -> tuple[IO[bytes], IO[bytes]]:
@@ -83,7 +86,9 @@ class BlobReader:
         assert self._proc.stdout is not None  # noqa: S101 -- asked for pipes above
         return self._proc.stdin, self._proc.stdout
 
-    def read_chunks(self, oid: str, *, _chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    def read_chunks(
+        self, oid: str, *, _chunk_size: int = CHUNK_SIZE
+    ) -> Generator[bytes, None, None]:
         """Yield a blob's bytes in pieces, so a huge blob never sits in memory whole."""
         stdin, stdout = self._pipes()
         try:
@@ -92,6 +97,8 @@ class BlobReader:
         except BrokenPipeError:
             raise ScanError('git cat-file stopped early') from None
         header = stdout.readline().split()
+        if not header:
+            raise ScanError('git cat-file stopped early')
         if len(header) != 3:
             raise ScanError(f'git object {oid} is missing')
         left = int(header[2]) + 1  # the contents and the newline after them

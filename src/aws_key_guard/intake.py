@@ -85,7 +85,12 @@ def staged_blobs(filenames: Sequence[str]) -> list[Blob]:
     if not filenames:
         # Unlike `git ls-files`, this lists only what the commit changes; it also
         # works before the first commit and leaves intent-to-add entries out.
-        out = _git.run('diff', '--cached', *_RAW)
+        try:
+            out = _git.run('diff', '--cached', *_RAW)
+        except ScanError:
+            # Outside a repository git diff answers with its usage text; say why.
+            _git.run('rev-parse', '--git-dir')
+            raise
         return list(_raw_blobs(iter(out.split(b'\0'))))
     given = {os.path.relpath(f): f for f in filenames}
     literal = [f':(literal){f}' for f in filenames]
@@ -124,10 +129,12 @@ def pushed_blobs(from_ref: str, to_ref: str, filenames: Sequence[str]) -> Iterat
 
     if _is_null(to_ref):  # deleting a remote branch pushes no content
         return iter(())
-    if _is_null(from_ref):  # a new branch: what no remote-tracking ref has yet
-        return _unique(_log_blobs(to_ref, '--not', '--remotes'))
-    blobs = list(_log_blobs(f'{from_ref}..{to_ref}'))
-    if filenames:
+    # A new branch sends what no remote-tracking ref has yet.
+    revs = [to_ref, '--not', '--remotes'] if _is_null(from_ref) else [f'{from_ref}..{to_ref}']
+    # Content the remote already has (a revert, a copy) is not what the push adds.
+    new = set(_git.run('rev-list', '--objects', '--no-object-names', *revs).split())
+    blobs = [b for b in _log_blobs(*revs) if b.oid is not None and b.oid.encode() in new]
+    if filenames and not _is_null(from_ref):
         # pre-commit passes the paths whose net change passes its filters and
         # that exist on disk. A key added in one commit and removed in the next
         # has no net change, so it keeps paths it could never have passed.
