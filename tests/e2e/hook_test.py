@@ -73,3 +73,47 @@ def test_installed_hook_refuses_a_commit_and_allows_a_clean_one(git_repo, hook_r
     git('add', 'README.md', '.pre-commit-config.yaml')
     git('commit', '-q', '-m', 'docs with the AWS example pair')
     assert git('log', '--format=%s').splitlines() == ['docs with the AWS example pair']
+
+
+def test_pre_push_stage_blocks_what_a_no_verify_commit_added(git_repo, hook_repo, pre_commit):
+    rev = git('rev-parse', 'HEAD', cwd=hook_repo).strip()
+    (git_repo / '.pre-commit-config.yaml').write_text(
+        f'repos:\n- repo: {hook_repo}\n  rev: {rev}\n  hooks:\n  - id: aws-key-guard\n'
+    )
+    (git_repo / 'README.md').write_text(DOCS)
+    git('add', '.')
+    git('commit', '-q', '-m', 'base')
+    base = git('rev-parse', 'HEAD').strip()
+    _write_pair(git_repo)
+    git('add', '.')
+    git('commit', '-q', '--no-verify', '-m', 'skip the hook')
+    leak = git('rev-parse', 'HEAD').strip()
+    line = f'{PAIR_LINE} in commit {leak[:12]}'
+    push = ('run', '--hook-stage', 'pre-push', '--from-ref', base, '--to-ref', 'HEAD')
+
+    result = pre_commit(*push)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert line in result.stdout.splitlines()
+
+    # Removed again before pushing: pre-commit now passes only README.md, yet
+    # the key is still in the commits being pushed.
+    git('rm', '-q', 'config/app.env')
+    (git_repo / 'README.md').write_text(DOCS + 'more\n')
+    git('commit', '-q', '--no-verify', '-am', 'remove the key')
+    result = pre_commit(*push)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert line in result.stdout.splitlines()
+    assert SECRET not in result.stdout + result.stderr
+
+    # And through git push itself, with pre-commit installed as the pre-push hook.
+    git('init', '-q', '--bare', git_repo.parent / 'remote.git')
+    git('remote', 'add', 'origin', git_repo.parent / 'remote.git')
+    git('push', '-q', '--no-verify', 'origin', f'{base}:refs/heads/main')
+    git('fetch', '-q', 'origin')
+    assert pre_commit('install', '-t', 'pre-push').returncode == 0
+    refused = subprocess.run(
+        ['git', 'push', 'origin', 'main'], capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 1
+    assert line in refused.stdout.splitlines()  # git leaves a pre-push hook's stdout alone
+    assert git('rev-parse', 'main', cwd=git_repo.parent / 'remote.git').strip() == base
