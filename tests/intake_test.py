@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from aws_key_guard.intake import Blob
+from aws_key_guard.intake import blob_tags
+from aws_key_guard.intake import file_tags
 from aws_key_guard.intake import history_blobs
 from aws_key_guard.intake import pushed_blobs
 from aws_key_guard.intake import read_chunks
@@ -251,3 +253,30 @@ def test_pushed_blobs_with_files_keep_paths_pre_commit_could_not_pass(git_repo):
         Blob('other', _oid('other 1\n'), commit=first),
         Blob('passed', _oid('passed 1\n'), commit=first),
     ]
+
+
+@pytest.mark.parametrize(
+    ('name', 'content', 'mode'),
+    [
+        pytest.param('app.json', b'{}\n', 0o644, id='by-name'),
+        pytest.param('README', b'hello\n', 0o644, id='text'),
+        pytest.param('blob', b'\0\x01\x02', 0o644, id='binary'),
+        pytest.param('empty', b'', 0o644, id='empty'),
+        pytest.param('run', b'#!/usr/bin/env python3\nprint()\n', 0o755, id='shebang'),
+        pytest.param('tool', b'\x7fELF\0\0', 0o755, id='executable-binary'),
+        pytest.param('x.png', b'\x89PNG', 0o755, id='executable-by-name'),
+    ],
+)
+def test_blob_tags_match_identify_on_the_same_file(tmp_path, name, content, mode):
+    path = tmp_path / name
+    path.write_bytes(content)
+    path.chmod(mode)
+    blob = Blob(name, 'oid', '100755' if mode & 0o111 else '100644')
+    assert blob_tags(blob, content) == file_tags(str(path))
+
+
+def test_blob_and_file_tags_of_a_symlink_and_a_missing_file(tmp_path):
+    os.symlink('target', tmp_path / 'link')
+    assert blob_tags(Blob('link', 'oid', '120000'), b'target') == {'symlink'}
+    assert file_tags(str(tmp_path / 'link')) == {'symlink'}
+    assert file_tags(str(tmp_path / 'missing')) == set()

@@ -600,3 +600,33 @@ def test_history_shows_progress_on_a_terminal(git_repo, monkeypatch, capsysbinar
     os.close(main_fd)
     # README and app.env: two blobs of 6 and 80 bytes.
     assert re.fullmatch(rb'\raws-key-guard: 2 files, 0.0 MB, [0-9.]+ MB/s\r\n', shown)
+
+
+def test_exclude_type_with_staged_blobs(git_repo, capsysbinary):
+    (git_repo / 'app.env').write_text(PAIR_TEXT)
+    (git_repo / 'data.bin').write_bytes(b'\0' + PAIR_TEXT.encode())
+    os.symlink(make_key_id(12), git_repo / 'link')
+    git('add', '.')
+    assert main(['--staged', '--exclude-type', 'binary', '--exclude-type', 'symlink']) == 1
+    assert capsysbinary.readouterr().out == b'app.env' + PAIR_FINDING + b'\n'
+    (git_repo / 'msg').write_bytes(b'\0' + PAIR_TEXT.encode())  # not in the index: from disk
+    assert main(['--staged', '--exclude-type=binary', 'data.bin', 'msg']) == 0
+    assert main(['--staged', '--exclude-type=text', 'msg']) == 1
+    assert capsysbinary.readouterr().out == b'msg:2:23' + PAIR_FINDING[5:] + b'\n'
+
+
+def test_exclude_type_with_files_on_disk(files, capsysbinary):
+    assert main(['--exclude-type=text', 'pair.env', 'lone.txt']) == 0
+    assert main(['--exclude-type=binary', 'missing.txt']) == 2
+    assert capsysbinary.readouterr().out == (
+        b'missing.txt:1:1: AKG900 cannot scan file: No such file or directory\n'
+    )
+
+
+def test_exclude_type_must_be_a_known_tag(capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        main(['--exclude-type=binary', '--exclude-type=nonsense', '--exclude-type=nope'])
+    assert excinfo.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        'aws-key-guard: error: unknown type tag: nonsense, nope'
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Generator
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ from aws_key_guard import __version__
 from aws_key_guard.allowlist import builtin_reason
 from aws_key_guard.detect import scan_chunks
 from aws_key_guard.intake import Blob
+from aws_key_guard.intake import blob_tags
+from aws_key_guard.intake import file_tags
 from aws_key_guard.intake import history_blobs
 from aws_key_guard.intake import pushed_blobs
 from aws_key_guard.intake import read_chunks
@@ -51,6 +54,7 @@ git intake: --staged reads what the next commit will hold; --from-ref/--to-ref
 class Settings(NamedTuple):
     block_lone_key_ids: bool = False
     pair_window: int | None = None
+    exclude_types: frozenset[str] = frozenset()  # identify tags, as pre-commit's exclude_types
 
 
 def scan_file(
@@ -73,6 +77,22 @@ def exit_code(findings: Sequence[Finding], settings: Settings) -> int:
     if codes - {'AKG003'} or (codes and settings.block_lone_key_ids):
         return 1
     return 0
+
+
+def _excluded(filename: str, settings: Settings) -> bool:
+    return bool(settings.exclude_types and file_tags(filename) & settings.exclude_types)
+
+
+def _unless_excluded(
+    blob: Blob, chunks: Generator[bytes, None, None], settings: Settings
+) -> Iterator[bytes]:
+    # Tags need the first bytes (text or binary); an excluded blob yields nothing.
+    head = next(chunks, b'')
+    if blob_tags(blob, head) & settings.exclude_types:
+        chunks.close()
+        return
+    yield head
+    yield from chunks
 
 
 def _counted(chunks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
@@ -104,9 +124,13 @@ def scan_blobs(
             if blob.mode == GITLINK:
                 submodules[blob.filename] = None
                 continue
-            chunks = None
-            if blob.oid is not None:
-                chunks = _counted(reader.read_chunks(blob.oid), progress)
+            chunks: Iterable[bytes] | None = None
+            if blob.oid is None:  # read from disk
+                chunks = iter(()) if _excluded(blob.filename, settings) else None
+            else:
+                read = reader.read_chunks(blob.oid)
+                typed = _unless_excluded(blob, read, settings) if settings.exclude_types else read
+                chunks = _counted(typed, progress)
             findings = scan_file(blob.filename, settings, chunks)
             findings = [f._replace(commit=blob.commit) for f in findings]
             if verifier is not None:
@@ -165,9 +189,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         '--from-ref', metavar='REV', help='with --to-ref: scan what the commits of a push add'
     )
     parser.add_argument('--to-ref', metavar='REV', help='the commit being pushed')
+    parser.add_argument(
+        '--exclude-type',
+        action='append',
+        default=[],
+        metavar='TAG',
+        help='skip files with this identify tag (binary, symlink, json, ...), as exclude_types',
+    )
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     args = parser.parse_args(argv)
-    settings = Settings(block_lone_key_ids=args.block_lone_key_ids)
+    if args.exclude_type:
+        from identify.identify import ALL_TAGS
+
+        unknown = sorted(set(args.exclude_type) - ALL_TAGS)
+        if unknown:
+            parser.error(f'unknown type tag: {", ".join(unknown)}')
+    settings = Settings(
+        block_lone_key_ids=args.block_lone_key_ids, exclude_types=frozenset(args.exclude_type)
+    )
     verifier = None
     if args.verify:
         # Only here: the hook's everyday path stays offline and free of botocore.
@@ -213,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             rc = 0
             for filename in args.filenames:
+                if _excluded(filename, settings):
+                    continue
                 findings = scan_file(filename, settings)
                 if verifier is not None:
                     findings = verifier.verify_findings(findings)

@@ -147,3 +147,35 @@ def pushed_blobs(from_ref: str, to_ref: str, filenames: Sequence[str]) -> Iterat
             wanted.update(p for p in others if p not in changed or not os.path.lexists(p))
         blobs = [b for b in blobs if b.filename in wanted]
     return _unique(blobs)
+
+
+def file_tags(filename: str) -> set[str]:
+    """identify's tags for a file on disk, as pre-commit's `types` see it; none if missing."""
+    from identify import identify
+
+    try:
+        return identify.tags_from_path(filename)
+    except ValueError:
+        return set()
+
+
+def blob_tags(blob: Blob, head: bytes) -> set[str]:
+    """identify's tags for the file a blob would be, from its mode, name and first bytes."""
+    import io
+
+    from identify import identify
+
+    if blob.mode == '120000':
+        return {'symlink'}
+    # The same steps as identify.tags_from_path, with the blob in place of the disk.
+    executable = blob.mode == '100755'
+    tags = {'file', 'executable' if executable else 'non-executable'}
+    named = identify.tags_from_filename(os.path.basename(blob.filename))
+    tags |= named
+    if executable and not named:
+        shebang = identify.parse_shebang(io.BytesIO(head))
+        if shebang:
+            tags |= identify.tags_from_interpreter(shebang[0])
+    if not tags & identify.ENCODING_TAGS:
+        tags.add('text' if identify.is_text(io.BytesIO(head)) else 'binary')
+    return tags
