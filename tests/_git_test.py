@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import signal
+import threading
+
 import pytest
 
 from aws_key_guard._git import BlobReader
@@ -123,6 +126,24 @@ def test_blob_reader_outside_a_repository(tmp_path, monkeypatch):
         reader._proc.wait()  # dead for sure, so the next write finds a broken pipe
         with pytest.raises(ScanError) as excinfo:
             list(reader.read_chunks('0' * 40))
+        assert str(excinfo.value) == 'git cat-file stopped early'
+
+
+def test_blob_reader_when_cat_file_dies_between_request_and_reply(git_repo):
+    with BlobReader() as reader:
+        assert list(reader.read_chunks(_blob(b'alive'))) == [b'alive']
+        proc = reader._proc
+        assert proc is not None
+        # Stopped, it still takes the request into the pipe but never answers;
+        # killed while the reader waits, it leaves an empty reply.
+        proc.send_signal(signal.SIGSTOP)
+        threading.Timer(0.2, proc.kill).start()
+        with pytest.raises(ScanError) as excinfo:
+            list(reader.read_chunks(_blob(b'late')))
+        assert str(excinfo.value) == 'git cat-file stopped early'
+        proc.wait()  # reaped: the next request meets a closed pipe
+        with pytest.raises(ScanError) as excinfo:
+            list(reader.read_chunks(_blob(b'later')))
         assert str(excinfo.value) == 'git cat-file stopped early'
 
 
