@@ -117,3 +117,23 @@ def test_pre_push_stage_blocks_what_a_no_verify_commit_added(git_repo, hook_repo
     assert refused.returncode == 1
     assert line in refused.stdout.splitlines()  # git leaves a pre-push hook's stdout alone
     assert git('rev-parse', 'main', cwd=git_repo.parent / 'remote.git').strip() == base
+
+
+def test_commit_msg_stage_refuses_a_key_in_the_message(git_repo, hook_repo, pre_commit):
+    rev = git('rev-parse', 'HEAD', cwd=hook_repo).strip()
+    (git_repo / '.pre-commit-config.yaml').write_text(
+        f'repos:\n- repo: {hook_repo}\n  rev: {rev}\n  hooks:\n  - id: aws-key-guard\n'
+    )
+    assert pre_commit('install', '-t', 'pre-commit', '-t', 'commit-msg').returncode == 0
+    (git_repo / 'README.md').write_text(DOCS)
+    git('add', '.')
+    message = f'AWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\n'
+    refused = subprocess.run(
+        ['git', 'commit', '-m', message], capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 1
+    line = PAIR_LINE.replace('config/app.env', '.git/COMMIT_EDITMSG', 1)
+    assert line in refused.stderr.splitlines()
+    assert SECRET not in refused.stdout + refused.stderr
+    git('commit', '-q', '-m', 'docs with the AWS example pair')
+    assert git('log', '--format=%s').splitlines() == ['docs with the AWS example pair']
