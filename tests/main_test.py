@@ -630,3 +630,16 @@ def test_exclude_type_must_be_a_known_tag(capsys):
     assert capsys.readouterr().err.splitlines()[-1] == (
         'aws-key-guard: error: unknown type tag: nonsense, nope'
     )
+
+
+def test_history_verify_asks_about_pairs_found_in_commits(sts, git_repo, capsysbinary):
+    (git_repo / 'leak.env').write_text(
+        f'AWS_ACCESS_KEY_ID={sts.key_id}\nAWS_SECRET_ACCESS_KEY={sts.secret}\n'
+    )
+    git('add', '.')
+    git('commit', '-q', '--no-verify', '-m', 'leak')
+    assert main(['--history', '--verify']) == 1
+    line = _pair_line('leak.env', 2, sts.key_id, sts.secret, 1).rstrip('\n')
+    line += f' in commit {_head()[:12]} [live: {sts.arn}]\n'
+    assert capsysbinary.readouterr().out == line.encode()
+    assert sts.actions() == ['GetCallerIdentity']

@@ -207,17 +207,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings(
         block_lone_key_ids=args.block_lone_key_ids, exclude_types=frozenset(args.exclude_type)
     )
-    verifier = None
-    if args.verify:
-        # Only here: the hook's everyday path stays offline and free of botocore.
-        from aws_key_guard.verify import Verifier
-
-        try:
-            verifier = Verifier()
-        except ScanError as e:
-            print(f'aws-key-guard: error: {e}', file=sys.stderr)
-            return 2
-
     if (args.from_ref is None) != (args.to_ref is None):
         parser.error('--from-ref and --to-ref go together')
     refs = (args.from_ref, args.to_ref)
@@ -230,6 +219,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error('a revision cannot start with "-"')
     if args.history is not None and args.filenames:
         parser.error('--history takes no FILE')
+    verifier = None
+    if args.verify:
+        # Only here: the hook's everyday path stays offline and free of botocore.
+        from aws_key_guard.verify import Verifier
+
+        try:
+            verifier = Verifier()
+        except ScanError as e:
+            print(f'aws-key-guard: error: {e}', file=sys.stderr)
+            return 2
     stream: BinaryIO = sys.stdout.buffer
     if args.output is not None:
         try:
