@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import pytest
+
+from aws_key_guard.marker import Marker
+from aws_key_guard.marker import is_fingerprint
+from aws_key_guard.marker import watch_markers
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+KEY = make_key_id(1)
+SECRET = make_secret(1)
+FP = 'sha256:0123456789ab'
+ALLOW = 'aws-key-guard: allow'
+NEXT = 'aws-key-guard: allow-next-line'
+
+
+def _markers(data: str | bytes, chunk: int = 1 << 20, *, foreign: bool = True) -> list[Marker]:
+    raw = data.encode() if isinstance(data, str) else data
+    chunks = [raw[i : i + chunk] for i in range(0, len(raw), chunk)]
+    found: list[Marker] = []
+    assert b''.join(watch_markers(chunks, found, foreign=foreign)) == raw
+    return found
+
+
+def _m(line_start: int, name: str = ALLOW, reason: str = '', *fps: str) -> Marker:
+    return Marker(line_start, name, 'next' in name, frozenset(fps), reason)
+
+
+FINDS = [
+    pytest.param(f'k = "{KEY}"  # {ALLOW}', [_m(0)], id='same-line-python'),
+    pytest.param(
+        f'x\nk = 1 // {ALLOW} test fixture\n', [_m(2, reason='test fixture')], id='reason'
+    ),
+    pytest.param('k = 1 #aws-key-guard:allow', [_m(0)], id='no-spaces'),
+    pytest.param('k = 1 # aws-key-guard:\t allow', [_m(0)], id='spaces-and-tab'),
+    pytest.param(f'a\n# {NEXT} fixture\nk = 1\n', [_m(13 + len(NEXT), NEXT, 'fixture')], id='next'),
+    pytest.param(f'/* {ALLOW} docs */ k = "{KEY}"', [_m(0, reason='docs')], id='c-comment'),
+    pytest.param(f'<!-- {ALLOW}: example -->{KEY}', [_m(0, reason='example')], id='html'),
+    pytest.param(f'# {ALLOW} - why\r\n', [_m(0, reason='why')], id='dash-and-crlf'),
+    pytest.param(f'# {ALLOW} {FP} two', [_m(0, ALLOW, 'two', FP)], id='fingerprint'),
+    pytest.param(
+        f'# {ALLOW} {FP} sha256:ba9876543210',
+        [_m(0, ALLOW, '', FP, 'sha256:ba9876543210')],
+        id='fingerprints',
+    ),
+    pytest.param(f'# {ALLOW} see {FP}', [_m(0, reason=f'see {FP}')], id='fingerprint-in-reason'),
+    pytest.param(
+        f'# {ALLOW} was {KEY}, now {SECRET}',
+        [_m(0, reason='was [masked], now [masked]')],
+        id='key-in-reason-masked',
+    ),
+    pytest.param(
+        f'# {ALLOW} {SECRET[:10]}\\/{SECRET[10:]}',
+        [_m(0, reason='[masked]')],
+        id='escaped-secret-in-reason-masked',
+    ),
+    pytest.param(f'# {ALLOW} ' + 'é' * 300, [_m(0, reason='é' * 99)], id='reason-cut-at-200-bytes'),
+    pytest.param('k  # pragma: allowlist secret', [_m(0, 'pragma: allowlist secret')], id='ds'),
+    pytest.param('k  # pragma:allowlist-secret', [_m(0, 'pragma: allowlist secret')], id='ds-dash'),
+    pytest.param(
+        '# pragma: allowlist nextline secret\nk',
+        [_m(36, 'pragma: allowlist nextline secret')],
+        id='ds-nextline',
+    ),
+    pytest.param('k  # gitleaks:allow', [_m(0, 'gitleaks:allow')], id='gitleaks'),
+    pytest.param(f'a\nb # {ALLOW}\n# {NEXT}\nc', [_m(2), _m(30 + len(NEXT), NEXT)], id='two'),
+]
+
+
+@pytest.mark.parametrize(('data', 'expected'), FINDS)
+def test_watch_markers_finds(data, expected):
+    assert _markers(data) == expected
+
+
+IGNORES = [
+    pytest.param('allow allowed allowlist', id='plain-words'),
+    pytest.param('aws-key-guard: allowed because', id='allowed'),
+    pytest.param('aws-key-guard: allowance', id='allowance'),
+    pytest.param('aws-key-guard: allow-next-lines', id='next-lines'),
+    pytest.param('aws-key-guard: allow_list', id='underscore'),
+    pytest.param('aws-key-guard - allow', id='no-colon'),
+    pytest.param('AWS-KEY-GUARD: ALLOW', id='upper-case'),
+    pytest.param('pragma: allowlist secrets', id='ds-plural'),
+    pytest.param('gitleaks: disallow', id='disallow'),
+    pytest.param(f'k\n# {NEXT}', id='next-line-on-last-line'),
+    pytest.param(f'k\n# {NEXT} reason', id='next-line-on-last-line-with-reason'),
+    pytest.param('', id='empty'),
+]
+
+
+@pytest.mark.parametrize('data', IGNORES)
+def test_watch_markers_ignores(data):
+    assert _markers(data) == []
+
+
+def test_watch_markers_foreign_off():
+    data = f'a # pragma: allowlist secret\nb # gitleaks:allow\nc # {ALLOW}\n'
+    assert _markers(data, foreign=False) == [_m(len(data) - len(ALLOW) - 5)]
+    assert len(_markers(data)) == 3
+
+
+@pytest.mark.parametrize('chunk', [1, 2, 5, 19, 31, 32, 33, 100, 257, 4096])
+def test_watch_markers_does_not_depend_on_chunk_size(chunk):
+    filler = ''.join(f'line {i} allow {"x" * (i * 7 % 300)}\n' for i in range(40))
+    data = (
+        f'{filler}k = 1  # {ALLOW} fixture one\n{filler}# {NEXT} {FP} two\n'
+        f'{"y" * 700}\n{"z" * 600} # gitleaks:allow\n{filler}'
+        f'# {NEXT} at the end'
+    )
+    expected = _markers(data)
+    assert [(m.name, m.reason) for m in expected] == [
+        (ALLOW, 'fixture one'),
+        (NEXT, 'two'),
+        ('gitleaks:allow', ''),
+    ]
+    assert _markers(data, chunk) == expected
+
+
+def test_watch_markers_next_line_resolved_in_a_later_read():
+    data = f'# {NEXT} {"w " * 2500}\nkey line\n'
+    assert _markers(data, 1000) == [_m(len(data) - 9, NEXT, ' '.join('w' * 100))]
+
+
+def test_watch_markers_line_start_across_long_line():
+    data = 'a\n' + 'q' * 5000 + f' # {ALLOW}\n'
+    assert _markers(data, 1000) == [_m(2)]
+
+
+@pytest.mark.parametrize(
+    ('word', 'expected'),
+    [
+        ('sha256:0123456789ab', True),
+        ('sha256:0123456789AB', False),
+        ('sha256:0123456789a', False),
+        ('sha256:0123456789abc', False),
+        ('sha1:0123456789abcd', False),
+        ('sha256:0123456789ag', False),
+    ],
+)
+def test_is_fingerprint(word, expected):
+    assert is_fingerprint(word) is expected
