@@ -1,0 +1,108 @@
+"""The baseline file: known findings by (path, code, fingerprint), never by line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Final
+from typing import NamedTuple
+
+from aws_key_guard.marker import is_fingerprint
+from aws_key_guard.model import Finding
+from aws_key_guard.model import ScanError
+from aws_key_guard.report import fingerprint
+
+DEFAULT_BASELINE: Final = '.aws-key-guard-baseline.json'
+VERSION: Final = 1
+_CODES: Final = frozenset(('AKG001', 'AKG002', 'AKG003', 'AKG004'))
+_FIELDS: Final = ('path', 'code', 'fingerprint')
+
+
+class BaselineEntry(NamedTuple):
+    path: str
+    code: str
+    fingerprint: str
+
+
+def normalize_path(filename: str) -> str:
+    """The path as the baseline stores it: normalized, with forward slashes."""
+    return os.path.normpath(filename).replace(os.sep, '/')
+
+
+def finding_fingerprint(finding: Finding) -> str:
+    """The fingerprint a finding is known by: its secret's, else its key ID's."""
+    value = finding.secret if finding.secret is not None else finding.key_id
+    assert value is not None  # noqa: S101 -- every finding but AKG900 carries a value
+    return fingerprint(value)
+
+
+def entry_for(filename: str, finding: Finding) -> BaselineEntry:
+    return BaselineEntry(normalize_path(filename), finding.code, finding_fingerprint(finding))
+
+
+def render_baseline(entries: Iterable[BaselineEntry]) -> str:
+    """Sorted JSON with one entry per line, so branches that add entries merge cleanly."""
+    import json
+
+    lines = [f'    {json.dumps(e._asdict())}' for e in sorted(set(entries))]
+    body = ',\n'.join(lines) + '\n' if lines else ''
+    return f'{{\n  "version": {VERSION},\n  "entries": [\n{body}  ]\n}}\n'
+
+
+def load_baseline(filename: str) -> frozenset[BaselineEntry]:
+    """Read and check a baseline; anything unexpected is a ScanError, never a pass."""
+    import json
+
+    try:
+        with open(filename, 'rb') as f:
+            data = f.read()
+    except OSError as e:
+        raise ScanError(f'cannot read baseline {filename}: {e.strerror}') from None
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as e:
+        raise ScanError(f'baseline {filename} is not valid JSON: {e}') from None
+    if (
+        not isinstance(doc, dict)
+        or doc.get('version') != VERSION
+        or set(doc)
+        != {
+            'version',
+            'entries',
+        }
+    ):
+        raise ScanError(
+            f'baseline {filename}: expected an object with "version": {VERSION} and "entries"'
+        )
+    entries = doc['entries']
+    if not isinstance(entries, list):
+        raise ScanError(f'baseline {filename}: "entries" must be a list')
+    return frozenset(_entry(filename, i, e) for i, e in enumerate(entries, 1))
+
+
+def _entry(filename: str, number: int, item: object) -> BaselineEntry:
+    if not isinstance(item, dict) or sorted(item) != sorted(_FIELDS):
+        raise ScanError(
+            f'baseline {filename}: entry {number} must have exactly "path", "code", "fingerprint"'
+        )
+    path, code, fp = (item[field] for field in _FIELDS)
+    if not isinstance(path, str) or not path:
+        raise ScanError(f'baseline {filename}: entry {number}: "path" must be a file name')
+    if code not in _CODES:
+        raise ScanError(f'baseline {filename}: entry {number}: unknown code')
+    if not isinstance(fp, str) or not is_fingerprint(fp):
+        raise ScanError(
+            f'baseline {filename}: entry {number}: "fingerprint" must be sha256: and 12 hex digits'
+        )
+    return BaselineEntry(path, code, fp)
+
+
+def write_baseline(filename: str, entries: Iterable[BaselineEntry]) -> None:
+    """Replace the file at once, so an interrupted write leaves the old baseline."""
+    temporary = f'{filename}.tmp'
+    try:
+        with open(temporary, 'w', encoding='ascii', newline='\n') as f:
+            f.write(render_baseline(entries))
+        os.replace(temporary, filename)
+    except OSError as e:
+        raise ScanError(f'cannot write baseline {filename}: {e.strerror}') from None

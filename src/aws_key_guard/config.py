@@ -1,0 +1,134 @@
+"""Configuration from `[tool.aws-key-guard]` in pyproject.toml or from .aws-key-guard.toml."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+from typing import Final
+from typing import NamedTuple
+
+from aws_key_guard.marker import is_fingerprint
+from aws_key_guard.model import ScanError
+
+if TYPE_CHECKING:
+    import re
+
+PYPROJECT: Final = 'pyproject.toml'
+OWN_FILE: Final = '.aws-key-guard.toml'
+_NAME: Final = b'aws-key-guard'
+
+
+class Config(NamedTuple):
+    source: str | None = None  # where it was read, for messages
+    exclude: re.Pattern[str] | None = None
+    pair_window: int | None = None
+    block_lone_key_ids: bool = False
+    baseline: str | None = None
+    allow_fingerprints: frozenset[str] = frozenset()
+    foreign_markers: bool = True
+
+
+def _read(filename: str) -> bytes | None:
+    try:
+        with open(filename, 'rb') as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise ScanError(f'cannot read {filename}: {e.strerror}') from None
+
+
+def _mentions_table(data: bytes) -> bool:
+    # Parsing TOML costs more than the whole scan of a small commit, so parse
+    # only when `tool.aws-key-guard` is spelled out (in any TOML spacing or quoting).
+    pos = data.find(_NAME)
+    while pos != -1:
+        before = data[max(0, pos - 16) : pos].rstrip(b' \t"\'')
+        if before.endswith(b'.') and before[:-1].rstrip(b' \t').endswith(b'tool'):
+            return True
+        pos = data.find(_NAME, pos + 1)
+    return False
+
+
+def _parse(filename: str, data: bytes) -> dict[str, object]:
+    if sys.version_info >= (3, 11):  # pragma: >=3.11 cover
+        import tomllib
+    else:  # pragma: <3.11 cover
+        import tomli as tomllib
+
+    try:
+        return tomllib.loads(data.decode('utf-8'))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ScanError(f'{filename} is not valid TOML: {e}') from None
+
+
+def _project_table(data: bytes) -> dict[str, object] | None:
+    tool = _parse(PYPROJECT, data).get('tool')
+    table = tool.get('aws-key-guard') if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ScanError(f'{PYPROJECT}: tool.aws-key-guard must be a table')
+    return table
+
+
+def load_config() -> Config:
+    """The current directory's configuration; the defaults when there is none."""
+    own = _read(OWN_FILE)
+    project = _read(PYPROJECT)
+    table = _project_table(project) if project and _mentions_table(project) else None
+    if own is not None:
+        if table is not None:
+            raise ScanError(f'configuration in both {OWN_FILE} and {PYPROJECT}: keep one')
+        return _build(OWN_FILE, _parse(OWN_FILE, own))
+    if table is not None:
+        return _build(f'{PYPROJECT} [tool.aws-key-guard]', table)
+    return Config()
+
+
+def _build(source: str, table: dict[str, object]) -> Config:
+    config = Config(source=source)
+    for key, value in table.items():
+        if key == 'exclude':
+            config = config._replace(exclude=_compile(source, value))
+        elif key == 'pair-window':
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise _wrong(source, key, 'a whole number of lines, 0 or more')
+            config = config._replace(pair_window=value)
+        elif key == 'block-lone-key-ids':
+            config = config._replace(block_lone_key_ids=_flag(source, key, value))
+        elif key == 'foreign-markers':
+            config = config._replace(foreign_markers=_flag(source, key, value))
+        elif key == 'baseline':
+            if not isinstance(value, str) or not value:
+                raise _wrong(source, key, 'a file name')
+            config = config._replace(baseline=value)
+        elif key == 'allow-fingerprints':
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) and is_fingerprint(v) for v in value
+            ):
+                raise _wrong(source, key, 'a list of fingerprints such as "sha256:1f2e3d4c5b6a"')
+            config = config._replace(allow_fingerprints=frozenset(value))
+        else:
+            raise ScanError(f'{source}: unknown key {key!r}')
+    return config
+
+
+def _wrong(source: str, key: str, expected: str) -> ScanError:
+    # The value itself is left out: it might be a pasted credential.
+    return ScanError(f'{source}: {key} must be {expected}')
+
+
+def _flag(source: str, key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _wrong(source, key, 'true or false')
+    return value
+
+
+def _compile(source: str, value: object) -> re.Pattern[str]:
+    import re
+
+    if not isinstance(value, str):
+        raise _wrong(source, 'exclude', 'a regular expression in a string')
+    try:
+        return re.compile(value)
+    except re.error as e:
+        raise ScanError(f'{source}: exclude is not a valid regular expression: {e}') from None

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from aws_key_guard.config import Config
+from aws_key_guard.config import load_config
+from aws_key_guard.model import ScanError
+
+FULL = """\
+exclude = '^tests/fixtures/'
+pair-window = 3
+block-lone-key-ids = true
+baseline = 'audit/baseline.json'
+allow-fingerprints = ['sha256:0123456789ab', 'sha256:ba9876543210']
+foreign-markers = false
+"""
+FULL_CONFIG = Config(
+    source='',
+    exclude=re.compile('^tests/fixtures/'),
+    pair_window=3,
+    block_lone_key_ids=True,
+    baseline='audit/baseline.json',
+    allow_fingerprints=frozenset(('sha256:0123456789ab', 'sha256:ba9876543210')),
+    foreign_markers=False,
+)
+PROJECT = 'pyproject.toml [tool.aws-key-guard]'
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_load_config_none(workdir):
+    assert load_config() == Config()
+
+
+@pytest.mark.parametrize(
+    'text',
+    [
+        pytest.param('[project]\nname = "aws-key-guard"\n', id='name-only'),
+        pytest.param('# see aws-key-guard\n', id='comment'),
+        # Not TOML at all: proves the file is not parsed without the table.
+        pytest.param('[[[ aws-key-guard = ', id='not-toml-and-no-table'),
+    ],
+)
+def test_load_config_pyproject_without_table(workdir, text):
+    (workdir / 'pyproject.toml').write_text(text)
+    assert load_config() == Config()
+
+
+@pytest.mark.parametrize(
+    'header',
+    [
+        '[tool.aws-key-guard]',
+        '[ tool . "aws-key-guard" ]',
+        "[tool.'aws-key-guard']",
+    ],
+)
+def test_load_config_pyproject_table(workdir, header):
+    (workdir / 'pyproject.toml').write_text(f'[project]\nname = "x"\n\n{header}\n{FULL}')
+    assert load_config() == FULL_CONFIG._replace(source=PROJECT)
+
+
+def test_load_config_pyproject_dotted_keys(workdir):
+    (workdir / 'pyproject.toml').write_text('tool.aws-key-guard.pair-window = 0\n')
+    assert load_config() == Config(source=PROJECT, pair_window=0)
+
+
+def test_load_config_pyproject_mention_in_comment_only(workdir):
+    (workdir / 'pyproject.toml').write_text('# [tool.aws-key-guard] is not used here\n')
+    assert load_config() == Config()
+
+
+def test_load_config_own_file(workdir):
+    (workdir / '.aws-key-guard.toml').write_text(FULL)
+    (workdir / 'pyproject.toml').write_text('[tool.ruff]\nline-length = 100\n')
+    assert load_config() == FULL_CONFIG._replace(source='.aws-key-guard.toml')
+
+
+def test_load_config_empty_table(workdir):
+    (workdir / 'pyproject.toml').write_text('[tool.aws-key-guard]\n')
+    assert load_config() == Config(source=PROJECT)
+
+
+def _error(workdir, pyproject: str | None = None, own: str | None = None) -> str:
+    if pyproject is not None:
+        (workdir / 'pyproject.toml').write_text(pyproject)
+    if own is not None:
+        (workdir / '.aws-key-guard.toml').write_text(own)
+    with pytest.raises(ScanError) as excinfo:
+        load_config()
+    return str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ('body', 'message'),
+    [
+        ('exclude = 3', 'exclude must be a regular expression in a string'),
+        ('exclude = "("', 'exclude is not a valid regular expression: '),
+        ('pair-window = -1', 'pair-window must be a whole number of lines, 0 or more'),
+        ('pair-window = "3"', 'pair-window must be a whole number of lines, 0 or more'),
+        ('pair-window = true', 'pair-window must be a whole number of lines, 0 or more'),
+        ('pair-window = 2.5', 'pair-window must be a whole number of lines, 0 or more'),
+        ('block-lone-key-ids = "yes"', 'block-lone-key-ids must be true or false'),
+        ('block-lone-key-ids = 1', 'block-lone-key-ids must be true or false'),
+        ('foreign-markers = 0', 'foreign-markers must be true or false'),
+        ('baseline = ""', 'baseline must be a file name'),
+        ('baseline = ["a"]', 'baseline must be a file name'),
+        (
+            'allow-fingerprints = "sha256:0123456789ab"',
+            'allow-fingerprints must be a list of fingerprints such as "sha256:1f2e3d4c5b6a"',
+        ),
+        (
+            'allow-fingerprints = ["sha256:0123456789AB"]',
+            'allow-fingerprints must be a list of fingerprints such as "sha256:1f2e3d4c5b6a"',
+        ),
+        (
+            'allow-fingerprints = [1]',
+            'allow-fingerprints must be a list of fingerprints such as "sha256:1f2e3d4c5b6a"',
+        ),
+        ('pair_window = 3', "unknown key 'pair_window'"),
+        ('[tool.aws-key-guard.extra]', "unknown key 'extra'"),
+    ],
+)
+def test_load_config_bad_values_name_the_key(workdir, body, message):
+    error = _error(workdir, pyproject=f'[tool.aws-key-guard]\n{body}\n')
+    expected = f'{PROJECT}: {message}'
+    assert error.startswith(expected) if message.endswith(': ') else error == expected
+
+
+@pytest.mark.parametrize(
+    ('body', 'message'),
+    [
+        ('pair-window = "3"', 'pair-window must be a whole number of lines, 0 or more'),
+        ('[tool.aws-key-guard]\nbaseline = "b.json"', "unknown key 'tool'"),
+    ],
+)
+def test_load_config_own_file_bad_values(workdir, body, message):
+    assert _error(workdir, own=f'{body}\n') == f'.aws-key-guard.toml: {message}'
+
+
+def test_load_config_secret_value_is_not_echoed(workdir):
+    error = _error(workdir, pyproject='[tool.aws-key-guard]\nbaseline = 123456789\n')
+    assert error == f'{PROJECT}: baseline must be a file name'
+
+
+@pytest.mark.parametrize(
+    ('pyproject', 'own', 'message'),
+    [
+        ('[tool.aws-key-guard\n', None, 'pyproject.toml is not valid TOML: '),
+        (None, 'pair-window = \n', '.aws-key-guard.toml is not valid TOML: '),
+        ('tool.aws-key-guard = 3\n', None, 'pyproject.toml: tool.aws-key-guard must be a table'),
+        (
+            '[tool.aws-key-guard]\npair-window = 1\n',
+            'pair-window = 2\n',
+            'configuration in both .aws-key-guard.toml and pyproject.toml: keep one',
+        ),
+    ],
+)
+def test_load_config_bad_files(workdir, pyproject, own, message):
+    error = _error(workdir, pyproject, own)
+    assert error.startswith(message) if message.endswith(': ') else error == message
+
+
+def test_load_config_not_utf8(workdir):
+    (workdir / '.aws-key-guard.toml').write_bytes(b'baseline = "\xff"\n')
+    assert _error(workdir).startswith('.aws-key-guard.toml is not valid TOML: ')
+
+
+def test_load_config_unreadable(workdir):
+    (workdir / 'pyproject.toml').mkdir()
+    assert _error(workdir) == 'cannot read pyproject.toml: Is a directory'
+
+
+@pytest.mark.parametrize(
+    ('pyproject', 'loaded'),
+    [
+        ('[project]\nname = "aws-key-guard"\n[tool.ruff]\nline-length = 100\n', False),
+        ('[tool.aws-key-guard]\npair-window = 2\n', True),
+    ],
+)
+def test_tomllib_imported_only_when_the_table_is_there(workdir, pyproject, loaded):
+    (workdir / 'pyproject.toml').write_text(pyproject)
+    code = (
+        'import sys; from aws_key_guard._main import main; rc = main([]); '
+        'print(rc, "tomllib" in sys.modules or "tomli" in sys.modules)'
+    )
+    result = subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == f'0 {loaded}\n'
