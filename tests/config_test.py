@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -88,7 +89,7 @@ def test_load_config_empty_table(workdir):
     assert load_config() == Config(source=PROJECT)
 
 
-def _error(workdir, pyproject: str | None = None, own: str | None = None) -> str:
+def _error(workdir: Path, pyproject: str | None = None, own: str | None = None) -> str:
     if pyproject is not None:
         (workdir / 'pyproject.toml').write_text(pyproject)
     if own is not None:

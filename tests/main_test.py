@@ -643,3 +643,432 @@ def test_history_verify_asks_about_pairs_found_in_commits(sts, git_repo, capsysb
     line += f' in commit {_head()[:12]} [live: {sts.arn}]\n'
     assert capsysbinary.readouterr().out == line.encode()
     assert sts.actions() == ['GetCallerIdentity']
+
+
+# Allowing known values: markers, baseline, configuration, --list-allowed.
+
+KEY2 = make_key_id(2)
+SECRET2 = make_secret(2)
+KEY3 = make_key_id(3)
+SECRET3 = make_secret(3)
+BASELINE = '.aws-key-guard-baseline.json'
+
+
+def _fp(value: str) -> str:
+    return 'sha256:' + hashlib.sha256(value.encode()).hexdigest()[:12]
+
+
+def _pair_found(name: str, line: int, col: int, secret: str, key: str, key_line: int) -> str:
+    return (
+        f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [{_fp(secret)}] '
+        f'with access key ID AKIA...{key[-4:]} at line {key_line}'
+    )
+
+
+def _lone(name: str, line: int, col: int, key: str) -> str:
+    return f'{name}:{line}:{col}: AKG003 AWS access key ID AKIA...{key[-4:]} with no secret'
+
+
+def _run(capsysbinary: pytest.CaptureFixture[bytes], *argv: str) -> tuple[int, list[str], str]:
+    rc = main(list(argv))
+    out, err = capsysbinary.readouterr()
+    return rc, out.decode().splitlines(), err.decode()
+
+
+FIXTURE = f"""\
+# aws-key-guard: allow-next-line test fixture
+FIXTURE_KEY_ID = '{KEY}'
+FIXTURE_SECRET = '{SECRET}'  # aws-key-guard: allow test fixture
+"""
+
+
+def test_main_marked_fixture_passes(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'fixture.py').write_text(FIXTURE)
+    assert _run(capsysbinary, 'fixture.py') == (0, [], '')
+    assert _run(capsysbinary, '--list-allowed', 'fixture.py') == (
+        0,
+        [
+            f'fixture.py:3:19: allowed AKG001 AWS access key pair: secret [{_fp(SECRET)}] with '
+            f'access key ID AKIA...{KEY[-4:]} at line 2 (marker '
+            "'aws-key-guard: allow' on line 3: test fixture; marker "
+            "'aws-key-guard: allow-next-line' on line 1: test fixture)"
+        ],
+        '',
+    )
+
+
+@pytest.mark.parametrize(
+    ('added', 'expected'),
+    [
+        pytest.param(
+            f"REAL_KEY_ID = '{KEY2}'\nREAL_SECRET = '{SECRET2}'\n",
+            [_pair_found('fixture.py', 5, 16, SECRET2, KEY2, 4)],
+            id='unmarked-pair-on-other-lines',
+        ),
+        # A bare secret pairs with the marked fixture key ID: the pair blocks
+        # because the marker does not cover the secret's line.
+        pytest.param(
+            f"OTHER = '{SECRET2}'\n",
+            [_pair_found('fixture.py', 4, 10, SECRET2, KEY, 2)],
+            id='secret',
+        ),
+        pytest.param(
+            f"aws_secret_access_key = '{SECRET2}'\n",
+            [_pair_found('fixture.py', 4, 26, SECRET2, KEY, 2)],
+            id='context-secret',
+        ),
+    ],
+)
+def test_main_unmarked_key_beside_a_marked_fixture_blocks(
+    tmp_path, monkeypatch, capsysbinary, added, expected
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'fixture.py').write_text(FIXTURE + added)
+    assert _run(capsysbinary, 'fixture.py') == (1, expected, '')
+
+
+def test_main_marker_on_a_line_with_two_credentials_covers_neither(
+    tmp_path, monkeypatch, capsysbinary
+):
+    monkeypatch.chdir(tmp_path)
+    line = f'{{"id": "{KEY}", "secret": "{SECRET}", "new": "{SECRET2}"}}'
+    (tmp_path / 'one.json').write_text(f'{line}  // aws-key-guard: allow\n')
+    assert _run(capsysbinary, 'one.json') == (
+        1,
+        [
+            _pair_found('one.json', 1, line.index(SECRET) + 1, SECRET, KEY, 1),
+            _pair_found('one.json', 1, line.index(SECRET2) + 1, SECRET2, KEY, 1),
+        ],
+        '',
+    )
+    # Naming the fixture's fingerprints allows exactly those two values.
+    marker = f'aws-key-guard: allow {_fp(KEY)} {_fp(SECRET)} fixture'
+    (tmp_path / 'one.json').write_text(f'{line}  // {marker}\n')
+    new = _pair_found('one.json', 1, line.index(SECRET2) + 1, SECRET2, KEY, 1)
+    assert _run(capsysbinary, 'one.json') == (1, [new], '')
+
+
+@pytest.mark.parametrize('option', ['--no-foreign-markers', None])
+def test_main_foreign_markers(tmp_path, monkeypatch, capsysbinary, option):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'a.env').write_text(
+        f'ID={KEY}  # pragma: allowlist secret\nSECRET={SECRET}  # gitleaks:allow\n'
+    )
+    if option is None:
+        (tmp_path / '.aws-key-guard.toml').write_text('foreign-markers = false\n')
+        assert _run(capsysbinary, 'a.env') == (1, [_pair_found('a.env', 2, 8, SECRET, KEY, 1)], '')
+        (tmp_path / '.aws-key-guard.toml').unlink()
+        assert _run(capsysbinary, 'a.env') == (0, [], '')
+    else:
+        assert _run(capsysbinary, option, 'a.env') == (
+            1,
+            [_pair_found('a.env', 2, 8, SECRET, KEY, 1)],
+            '',
+        )
+
+
+def _snapshot(root: Path) -> dict[Path, tuple[bytes, int]]:
+    return {
+        p.relative_to(root): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(root.rglob('*'))
+        if p.is_file() and '.git' not in p.parts
+    }
+
+
+@pytest.fixture
+def legacy(git_repo):
+    """A repository that already holds findings before it adopts the hook."""
+    (git_repo / 'config').mkdir()
+    (git_repo / 'config/app.env').write_text(f'ID={KEY}\nSECRET={SECRET}\n')
+    (git_repo / 'notes.txt').write_text(f'old user: {KEY2}\n')
+    (git_repo / 'legacy.py').write_text(f'aws_secret_access_key = "{SECRET3}"\n')
+    git('add', '.')
+    git('commit', '-q', '-m', 'history with keys')
+    return git_repo
+
+
+LEGACY_FILES = ('config/app.env', 'legacy.py', 'notes.txt')
+LEGACY_FINDINGS = [
+    _pair_found('config/app.env', 2, 8, SECRET, KEY, 1),
+    f'legacy.py:1:26: AKG002 AWS secret access key [{_fp(SECRET3)}] with no access key ID',
+    _lone('notes.txt', 1, 11, KEY2),
+]
+
+
+def test_main_baseline_adopts_a_repository_with_findings(legacy, capsysbinary):
+    files = git('ls-files').split()
+    assert files == list(LEGACY_FILES)
+    assert _run(capsysbinary, '--block-lone-key-ids', *files) == (1, LEGACY_FINDINGS, '')
+
+    assert _run(capsysbinary, '--write-baseline', BASELINE, *files) == (0, LEGACY_FINDINGS, '')
+    written = (legacy / BASELINE).read_text()
+    assert written == (
+        '{\n  "version": 1,\n  "entries": [\n'
+        f'    {{"path": "config/app.env", "code": "AKG001", "fingerprint": "{_fp(SECRET)}"}},\n'
+        f'    {{"path": "legacy.py", "code": "AKG002", "fingerprint": "{_fp(SECRET3)}"}},\n'
+        f'    {{"path": "notes.txt", "code": "AKG003", "fingerprint": "{_fp(KEY2)}"}}\n'
+        '  ]\n}\n'
+    )
+    for value in (KEY, KEY2, SECRET, SECRET3):
+        assert value not in written
+        assert value[4:] not in written
+        assert value[:-4] not in written
+
+    before = _snapshot(legacy)
+    assert _run(capsysbinary, '--block-lone-key-ids', *files) == (0, [], '')
+
+    # Lines inserted above and below, and the key moved within its file.
+    (legacy / 'config/app.env').write_text(
+        f'# header\n\nREGION=eu-west-1\nSECRET={SECRET}\nNAME=app\nID={KEY}\n# footer\n'
+    )
+    (legacy / 'legacy.py').write_text(
+        f'import os\n\n\nclass Old:\n    aws_secret_access_key = "{SECRET3}"\n\n\nprint(1)\n'
+    )
+    assert _run(capsysbinary, '--block-lone-key-ids', *files) == (0, [], '')
+
+    # A new key still blocks, beside the baselined one.
+    with open(legacy / 'config/app.env', 'a') as f:
+        f.write(f'\n\n\n\nNEW_ID={KEY3}\nNEW_SECRET={SECRET2}\n')
+    assert _run(capsysbinary, *files) == (
+        1,
+        [_pair_found('config/app.env', 13, 12, SECRET2, KEY3, 12)],
+        '',
+    )
+    assert _run(capsysbinary, '--list-allowed', 'config/app.env', 'legacy.py') == (
+        1,
+        [
+            f'config/app.env:4:8: allowed AKG001 AWS access key pair: secret [{_fp(SECRET)}] '
+            f'with access key ID AKIA...{KEY[-4:]} at line 6 (baseline {BASELINE})',
+            _pair_found('config/app.env', 13, 12, SECRET2, KEY3, 12),
+            f'legacy.py:5:30: allowed AKG002 AWS secret access key [{_fp(SECRET3)}] '
+            f'with no access key ID (baseline {BASELINE})',
+        ],
+        '',
+    )
+    # The hook path never writes: only the files edited above changed.
+    after = _snapshot(legacy)
+    assert {p for p in after if after[p] != before[p]} == {
+        Path('config/app.env'),
+        Path('legacy.py'),
+    }
+    assert after[Path(BASELINE)] == before[Path(BASELINE)]
+
+
+def test_main_baseline_moved_to_another_file_blocks(legacy, capsysbinary):
+    assert _run(capsysbinary, '--write-baseline', BASELINE, *LEGACY_FILES)[0] == 0
+    (legacy / 'legacy.py').rename(legacy / 'moved.py')
+    assert _run(capsysbinary, 'moved.py') == (
+        1,
+        [f'moved.py:1:26: AKG002 AWS secret access key [{_fp(SECRET3)}] with no access key ID'],
+        '',
+    )
+
+
+def test_main_write_baseline_keeps_entries_of_files_not_scanned(legacy, capsysbinary):
+    assert _run(capsysbinary, '--write-baseline', BASELINE, *LEGACY_FILES)[0] == 0
+    (legacy / 'notes.txt').unlink()
+    (legacy / 'legacy.py').write_text('clean\n')
+    (legacy / 'new.env').write_text(f'ID={KEY3}\n')
+    # In batches, as xargs would run it; the entry of a deleted file goes.
+    assert _run(capsysbinary, '--write-baseline', BASELINE, 'legacy.py') == (0, [], '')
+    assert _run(capsysbinary, '--write-baseline', BASELINE, 'new.env') == (
+        0,
+        [_lone('new.env', 1, 4, KEY3)],
+        '',
+    )
+    assert (legacy / BASELINE).read_text().splitlines()[3:5] == [
+        f'    {{"path": "config/app.env", "code": "AKG001", "fingerprint": "{_fp(SECRET)}"}},',
+        f'    {{"path": "new.env", "code": "AKG003", "fingerprint": "{_fp(KEY3)}"}}',
+    ]
+
+
+def test_main_write_baseline_refuses_when_a_file_cannot_be_scanned(legacy, capsysbinary):
+    assert _run(capsysbinary, '--write-baseline', BASELINE, 'gone.txt', 'legacy.py') == (
+        2,
+        ['gone.txt:1:1: AKG900 cannot scan file: No such file or directory'],
+        f'aws-key-guard: error: {BASELINE} not written: gone.txt could not be scanned\n',
+    )
+    assert not (legacy / BASELINE).exists()
+
+
+def test_main_write_baseline_ignores_the_old_baseline_but_not_markers(legacy, capsysbinary):
+    (legacy / 'legacy.py').write_text(f'aws_secret_access_key = "{SECRET3}"  # gitleaks:allow\n')
+    assert _run(capsysbinary, '--write-baseline', 'b.json', *LEGACY_FILES)[0] == 0
+    assert _run(
+        capsysbinary, '--baseline', 'b.json', '--write-baseline', 'b.json', 'notes.txt'
+    ) == (
+        0,
+        [_lone('notes.txt', 1, 11, KEY2)],
+        '',
+    )
+    assert [line.split('"')[3] for line in (legacy / 'b.json').read_text().splitlines()[3:-2]] == [
+        'config/app.env',
+        'notes.txt',
+    ]
+
+
+@pytest.mark.parametrize(
+    ('content', 'error'),
+    [
+        (None, 'cannot read baseline b.json: No such file or directory'),
+        ('{"version": 1}', 'baseline b.json: expected an object with "version": 1 and "entries"'),
+        ('', 'baseline b.json is not valid JSON: Expecting value: line 1 column 1 (char 0)'),
+    ],
+)
+def test_main_bad_baseline_is_an_error(legacy, capsysbinary, content, error):
+    if content is not None:
+        (legacy / 'b.json').write_text(content)
+    expected: tuple[int, list[str], str] = (2, [], f'aws-key-guard: error: {error}\n')
+    assert _run(capsysbinary, '--baseline', 'b.json', *LEGACY_FILES) == expected
+    (legacy / 'pyproject.toml').write_text('[tool.aws-key-guard]\nbaseline = "b.json"\n')
+    assert _run(capsysbinary, *LEGACY_FILES) == expected
+    if content is not None:
+        # Rewriting it is refused too, rather than clobbering what it held.
+        assert _run(capsysbinary, '--write-baseline', 'b.json', 'notes.txt') == expected
+        # The default baseline is read when present, and checked the same way.
+        (legacy / 'pyproject.toml').unlink()
+        (legacy / 'b.json').rename(legacy / BASELINE)
+        assert _run(capsysbinary, *LEGACY_FILES) == (2, [], expected[2].replace('b.json', BASELINE))
+
+
+CONFIG_CASES = [
+    pytest.param('', ['config/app.env', 'notes.txt'], 1, LEGACY_FINDINGS[::2], id='defaults'),
+    pytest.param(
+        'exclude = "^config/"',
+        ['config/app.env', 'notes.txt'],
+        0,
+        LEGACY_FINDINGS[2:],
+        id='exclude',
+    ),
+    pytest.param(
+        'block-lone-key-ids = true',
+        ['notes.txt'],
+        1,
+        LEGACY_FINDINGS[2:],
+        id='block-lone-key-ids',
+    ),
+    pytest.param(
+        f'allow-fingerprints = ["{_fp(SECRET)}", "{_fp(KEY2)}"]\nblock-lone-key-ids = true',
+        ['config/app.env', 'notes.txt'],
+        0,
+        [],
+        id='allow-fingerprints',
+    ),
+    pytest.param(
+        'baseline = "audit/known.json"',
+        ['config/app.env', 'notes.txt', 'legacy.py'],
+        1,
+        [LEGACY_FINDINGS[0]],
+        id='baseline',
+    ),
+]
+
+
+@pytest.mark.parametrize(('body', 'files', 'rc', 'lines'), CONFIG_CASES)
+@pytest.mark.parametrize('where', ['pyproject.toml', '.aws-key-guard.toml'])
+def test_main_config_keys(legacy, capsysbinary, where, body, files, rc, lines):
+    (legacy / 'audit').mkdir()
+    (legacy / 'audit/known.json').write_text(
+        '{"version": 1, "entries": [\n'
+        f'{{"path": "legacy.py", "code": "AKG002", "fingerprint": "{_fp(SECRET3)}"}},\n'
+        f'{{"path": "notes.txt", "code": "AKG003", "fingerprint": "{_fp(KEY2)}"}}]}}\n'
+    )
+    header = '[tool.aws-key-guard]\n' if where == 'pyproject.toml' else ''
+    (legacy / where).write_text(f'{header}{body}\n')
+    assert _run(capsysbinary, *files) == (rc, lines, '')
+
+
+def test_main_config_pair_window(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'far.txt').write_text(f'{KEY}\n' + 'x\n' * 5 + f'{SECRET}\n')
+    assert _run(capsysbinary, 'far.txt') == (1, [_pair_found('far.txt', 7, 1, SECRET, KEY, 1)], '')
+    (tmp_path / 'pyproject.toml').write_text('[tool.aws-key-guard]\npair-window = 5\n')
+    assert _run(capsysbinary, 'far.txt') == (0, [_lone('far.txt', 1, 1, KEY)], '')
+    (tmp_path / 'pyproject.toml').write_text('[tool.aws-key-guard]\npair-window = 6\n')
+    assert _run(capsysbinary, 'far.txt') == (1, [_pair_found('far.txt', 7, 1, SECRET, KEY, 1)], '')
+
+
+@pytest.mark.parametrize(
+    ('pyproject', 'error'),
+    [
+        ('[tool.aws-key-guard]\npair-windw = 3\n', "unknown key 'pair-windw'"),
+        (
+            '[tool.aws-key-guard]\npair-window = "3"\n',
+            'pair-window must be a whole number of lines, 0 or more',
+        ),
+        (
+            '[tool.aws-key-guard]\nblock-lone-key-ids = "no"\n',
+            'block-lone-key-ids must be true or false',
+        ),
+    ],
+)
+def test_main_bad_config_is_an_error(files, capsysbinary, pyproject, error):
+    (files / 'pyproject.toml').write_text(pyproject)
+    assert _run(capsysbinary, 'pair.env') == (
+        2,
+        [],
+        f'aws-key-guard: error: pyproject.toml [tool.aws-key-guard]: {error}\n',
+    )
+
+
+DOC = 'built in: AWS documentation example'
+DOC_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'  # noqa: S105 -- AWS's doc example
+
+
+def test_main_list_allowed_shows_built_in_examples(files, capsysbinary):
+    assert _run(capsysbinary, '--list-allowed', 'docs.md', 'clean.py') == (
+        0,
+        [
+            f'docs.md:1:1: allowed AWS access key ID AKIA...MPLE ({DOC})',
+            f'docs.md:2:1: allowed AWS secret access key [{_fp(DOC_SECRET)}] ({DOC})',
+        ],
+        '',
+    )
+
+
+def test_main_git_intake_honours_markers_exclude_and_list_allowed(legacy, capsysbinary):
+    (legacy / 'pyproject.toml').write_text('[tool.aws-key-guard]\nexclude = "^config/"\n')
+    (legacy / 'fixture.py').write_text(FIXTURE)
+    git('add', '.')
+    # The staged fixture passes on its markers; config/ is excluded by path.
+    assert _run(capsysbinary, '--staged', 'fixture.py', 'config/app.env') == (0, [], '')
+    git('commit', '-q', '-m', 'fixture')
+    rc, out, err = _run(capsysbinary, '--history', '--list-allowed')
+    commit = _head()[:12]
+    assert (rc, err) == (1, '')
+    first = git('rev-parse', 'HEAD~1').strip()[:12]
+    # Blobs come oldest commit first; config/ stays excluded.
+    assert out == [
+        f'{LEGACY_FINDINGS[1]} in commit {first}',
+        f'{LEGACY_FINDINGS[2]} in commit {first}',
+        f'fixture.py:3:19: allowed AKG001 AWS access key pair: secret [{_fp(SECRET)}] with '
+        f'access key ID AKIA...{KEY[-4:]} at line 2 in commit {commit} (marker '
+        "'aws-key-guard: allow' on line 3: test fixture; marker "
+        "'aws-key-guard: allow-next-line' on line 1: test fixture)",
+    ]
+
+
+def test_main_write_baseline_skips_excluded_files(legacy, capsysbinary):
+    (legacy / '.aws-key-guard.toml').write_text('exclude = "^notes"\n')
+    assert _run(capsysbinary, '--write-baseline', BASELINE, *LEGACY_FILES) == (
+        0,
+        LEGACY_FINDINGS[:2],
+        '',
+    )
+    assert '"notes.txt"' not in (legacy / BASELINE).read_text()
+
+
+@pytest.mark.parametrize(
+    ('argv', 'message'),
+    [
+        (['--write-baseline', 'b.json', '--staged'], '--write-baseline reads FILEs from disk'),
+        (['--write-baseline', 'b.json', '--history'], '--write-baseline reads FILEs from disk'),
+        (['--list-allowed', '--format', 'json', 'f'], '--list-allowed prints text'),
+    ],
+)
+def test_main_allow_usage_errors(capsys, argv, message):
+    with pytest.raises(SystemExit) as excinfo:
+        main(argv)
+    assert excinfo.value.code == 2
+    assert message in capsys.readouterr().err

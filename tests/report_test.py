@@ -5,10 +5,14 @@ import io
 
 import pytest
 
+from aws_key_guard.model import Allowed
+from aws_key_guard.model import Candidate
 from aws_key_guard.model import Finding
+from aws_key_guard.model import Kind
 from aws_key_guard.model import Secret
 from aws_key_guard.report import Report
 from aws_key_guard.report import fingerprint
+from aws_key_guard.report import format_allowed
 from aws_key_guard.report import format_finding
 from aws_key_guard.report import mask_key_id
 from aws_key_guard.report import write_findings
@@ -135,3 +139,29 @@ def test_format_finding_ends_with_the_verdict():
             'in commit 0123456789ab [rejected]\n'
         ).encode()
     )
+
+
+@pytest.mark.parametrize(
+    ('allowed', 'line'),
+    [
+        pytest.param(
+            Allowed(3, 5, 'baseline b.json', finding=Finding('AKG002', 3, 5, secret=SECRET)),
+            f'f.env:3:5: allowed AKG002 AWS secret access key [{FP}] with no access key ID'
+            ' (baseline b.json)',
+            id='finding',
+        ),
+        pytest.param(
+            Allowed(1, 2, 'built in: placeholder', candidate=Candidate(Kind.KEY_ID, 1, 2, 1, OLD)),
+            f'f.env:1:2: allowed AWS access key ID AKIA...{OLD[-4:].decode()}'
+            ' (built in: placeholder)',
+            id='key-id',
+        ),
+        pytest.param(
+            Allowed(2, 1, 'built in: x', candidate=Candidate(Kind.SECRET, 2, 1, 9, SECRET)),
+            f'f.env:2:1: allowed AWS secret access key [{FP}] (built in: x)',
+            id='secret',
+        ),
+    ],
+)
+def test_format_allowed(allowed, line):
+    assert format_allowed('f.env', allowed) == f'{line}\n'.encode()

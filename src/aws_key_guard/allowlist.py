@@ -1,11 +1,21 @@
-"""Pure filters for values that are known not to be live credentials."""
+"""Pure filters for values known not to be live: built-ins, markers, fingerprints, baseline."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Final
+from typing import NamedTuple
 
+from aws_key_guard.baseline import BaselineEntry
+from aws_key_guard.baseline import finding_fingerprint
+from aws_key_guard.baseline import normalize_path
+from aws_key_guard.marker import Marker
+from aws_key_guard.model import Allowed
 from aws_key_guard.model import Candidate
+from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
+from aws_key_guard.report import fingerprint
 
 # AWS's documentation pairs, published in thousands of docs and tests.
 DOC_EXAMPLE_SECRETS: Final = frozenset(
@@ -31,3 +41,93 @@ def builtin_reason(candidate: Candidate) -> str | None:
     if len(set(body)) == 1 or body in _SEQUENCE:
         return 'placeholder'
     return None
+
+
+class Rules(NamedTuple):
+    fingerprints: frozenset[str] = frozenset()
+    config_file: str | None = None
+    baseline: frozenset[BaselineEntry] = frozenset()
+    baseline_file: str | None = None
+
+
+def split_builtins(candidates: Iterable[Candidate]) -> tuple[list[Candidate], list[Allowed]]:
+    """Candidates still in play, and the built-in examples and placeholders dropped."""
+    kept: list[Candidate] = []
+    allowed: list[Allowed] = []
+    for c in candidates:
+        reason = builtin_reason(c)
+        if reason is None:
+            kept.append(c)
+        else:
+            allowed.append(Allowed(c.line, c.col, f'built in: {reason}', candidate=c))
+    return kept, allowed
+
+
+def cover_values(
+    candidates: Iterable[Candidate], markers: Iterable[Marker]
+) -> dict[tuple[int, bytes], list[str]]:
+    """The values markers cover, as (line, token), each with notes on its markers.
+
+    A marker covers the values on its line only while they make one credential
+    (at most one key ID and one secret); a line holding more needs a marker that
+    names the values' fingerprints, so a key added beside an allowed one blocks.
+    """
+    by_line: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        by_line.setdefault(c.offset - c.col + 1, []).append(c)
+    covered: dict[tuple[int, bytes], list[str]] = {}
+    for marker in markers:
+        on_line = by_line.get(marker.line_start, [])
+        if marker.fingerprints:
+            chosen = [c for c in on_line if fingerprint(c.token) in marker.fingerprints]
+        elif max(sum(c.kind is kind for c in on_line) for kind in Kind) <= 1:
+            chosen = on_line
+        else:
+            chosen = []
+        for c in chosen:
+            note = f"marker '{marker.name}' on line {c.line - marker.next_line}"
+            if marker.reason:
+                note += f': {marker.reason}'
+            covered.setdefault((c.line, bytes(c.token)), []).append(note)
+    return covered
+
+
+def _values(finding: Finding) -> list[tuple[int, bytes]]:
+    values = []
+    if finding.secret is not None:
+        values.append((finding.line, bytes(finding.secret)))
+    if finding.key_id is not None:
+        values.append((finding.key_line or finding.line, bytes(finding.key_id)))
+    return values
+
+
+def sort_findings(
+    filename: str,
+    findings: Iterable[Finding],
+    covered: Mapping[tuple[int, bytes], list[str]],
+    rules: Rules,
+) -> tuple[list[Finding], list[Allowed]]:
+    """Split findings into those still reported and those allowed, with why.
+
+    Markers allow a finding only when they cover every value in it, so a marked
+    fixture cannot hide a real key that pairs with it from another line.
+    """
+    kept: list[Finding] = []
+    allowed: list[Allowed] = []
+    path = normalize_path(filename)
+    for f in findings:
+        why = None
+        if f.code != 'AKG900':
+            values = _values(f)
+            fp = finding_fingerprint(f)
+            if all(v in covered for v in values):
+                why = '; '.join(dict.fromkeys(note for v in values for note in covered[v]))
+            elif fp in rules.fingerprints:
+                why = f'allow-fingerprints in {rules.config_file}'
+            elif BaselineEntry(path, f.code, fp) in rules.baseline:
+                why = f'baseline {rules.baseline_file}'
+        if why is None:
+            kept.append(f)
+        else:
+            allowed.append(Allowed(f.line, f.col, why, finding=f))
+    return kept, allowed

@@ -1,4 +1,4 @@
-"""Shared records: candidate tokens, findings and the one project exception."""
+"""Shared records: candidate tokens, findings, allowed values and the one project exception."""
 
 from __future__ import annotations
 
@@ -45,3 +45,11 @@ class Finding(NamedTuple):
     layer: str | None = None
     commit: str | None = None  # the commit that introduced it, for history scans
     verdict: str | None = None  # what --verify learnt of a pair, e.g. 'rejected'
+
+
+class Allowed(NamedTuple):
+    line: int
+    col: int
+    why: str  # the marker and its reason, the baseline, the config or the built-in rule
+    finding: Finding | None = None  # what would have been reported
+    candidate: Candidate | None = None  # or a built-in example, dropped before pairing

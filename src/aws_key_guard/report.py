@@ -8,7 +8,9 @@ from typing import BinaryIO
 from typing import Final
 
 from aws_key_guard.account import decode_account
+from aws_key_guard.model import Allowed
 from aws_key_guard.model import Finding
+from aws_key_guard.model import Kind
 
 
 def fingerprint(token: bytes) -> str:
@@ -55,9 +57,28 @@ def format_finding(filename: str, finding: Finding) -> bytes:
     return os.fsencode(filename) + location.encode()
 
 
-def write_findings(stream: BinaryIO, filename: str, findings: Iterable[Finding]) -> None:
-    """Write one line per finding."""
-    stream.write(b''.join(format_finding(filename, f) for f in findings))
+def format_allowed(filename: str, allowed: Allowed) -> bytes:
+    """`path:line:col: allowed ... (why)`, for auditing what was let through."""
+    if allowed.finding is not None:
+        what = f'{allowed.finding.code} {describe(allowed.finding)}'
+    else:
+        assert allowed.candidate is not None  # noqa: S101 -- one of the two is always set
+        token = allowed.candidate.token
+        if allowed.candidate.kind is Kind.KEY_ID:
+            what = f'AWS access key ID {mask_key_id(token)}'
+        else:
+            what = f'AWS secret access key [{fingerprint(token)}]'
+    location = f':{allowed.line}:{allowed.col}: allowed {what} ({allowed.why})\n'
+    return os.fsencode(filename) + location.encode()
+
+
+def write_findings(
+    stream: BinaryIO, filename: str, findings: Iterable[Finding], allowed: Iterable[Allowed] = ()
+) -> None:
+    """Write one line per finding, and per allowed value if any are given, in line order."""
+    lines = [((f.line, f.col), format_finding(filename, f)) for f in findings]
+    lines += [((a.line, a.col), format_allowed(filename, a)) for a in allowed]
+    stream.write(b''.join(line for _, line in sorted(lines, key=lambda pair: pair[0])))
 
 
 FORMATS: Final = ('text', 'json', 'sarif', 'github')
@@ -74,9 +95,12 @@ class Report:
         self.block_lone_key_ids = block_lone_key_ids
         self.files: list[tuple[str, list[Finding]]] = []
 
-    def add(self, filename: str, findings: Iterable[Finding]) -> None:
+    def add(
+        self, filename: str, findings: Iterable[Finding], allowed: Iterable[Allowed] = ()
+    ) -> None:
+        """Report a file's findings; allowed values are listed in text reports only."""
         if self.fmt == 'text':
-            write_findings(self.stream, filename, findings)
+            write_findings(self.stream, filename, findings, allowed)
         elif self.fmt == 'github':
             # Imported here: the default text path never needs the CI formats.
             from aws_key_guard.formats import format_github
