@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ PAIR_LINE = (
     f'config/app.env:2:23: AKG001 AWS access key pair: secret [{FP}] '
     f'with access key ID AKIA...{KEY[-4:]} at line 1'
 )
+BASELINE = '.aws-key-guard-baseline.json'
 DOCS = 'AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n'
 
 
@@ -137,3 +139,51 @@ def test_commit_msg_stage_refuses_a_key_in_the_message(git_repo, hook_repo, pre_
     assert SECRET not in refused.stdout + refused.stderr
     git('commit', '-q', '-m', 'docs with the AWS example pair')
     assert git('log', '--format=%s').splitlines() == ['docs with the AWS example pair']
+
+
+def test_try_repo_adopts_a_repository_with_a_baseline_and_markers(git_repo, hook_repo, pre_commit):
+    _write_pair(git_repo)
+    lone = make_key_id(8)
+    (git_repo / 'notes.txt').write_text(f'old user {lone}\n')
+    (git_repo / 'tests').mkdir()
+    (git_repo / 'tests/fixture.py').write_text(
+        f"KEY = '{make_key_id(9)}'  # aws-key-guard: allow fixture\n"
+        f"SECRET = '{make_secret(9)}'  # gitleaks:allow\n"
+    )
+    (git_repo / 'pyproject.toml').write_text('[tool.aws-key-guard]\nblock-lone-key-ids = true\n')
+    written = subprocess.run(
+        [sys.executable, '-m', 'aws_key_guard', '--write-baseline', BASELINE, 'config/app.env'],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert written.returncode == 0, written.stderr
+    git('add', '.')
+    args = ('try-repo', str(hook_repo), 'aws-key-guard', '--all-files')
+    result = pre_commit(*args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f'notes.txt:1:10: AKG003 AWS access key ID AKIA...{lone[-4:]} with no secret' in (
+        result.stdout.splitlines()
+    )
+
+    (git_repo / 'notes.txt').write_text('no keys here\n')
+    (git_repo / 'config/app.env').write_text(
+        f'# app\n\nAWS_ACCESS_KEY_ID={KEY}\n# more\nAWS_SECRET_ACCESS_KEY={SECRET}\n\n'
+    )
+    git('add', '.')
+    result = pre_commit(*args)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    with open(git_repo / 'config/app.env', 'a') as f:
+        f.write(f'NEW_ID={make_key_id(10)}\nNEW_SECRET={make_secret(10)}\n')
+    git('add', '.')
+    result = pre_commit(*args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    new_fp = 'sha256:' + hashlib.sha256(make_secret(10).encode()).hexdigest()[:12]
+    assert (
+        f'config/app.env:8:12: AKG001 AWS access key pair: secret [{new_fp}] '
+        f'with access key ID AKIA...{make_key_id(10)[-4:]} at line 7'
+    ) in result.stdout.splitlines()
+    # The hook wrote nothing: no unstaged change, no new file.
+    assert git('diff', '--name-only') == ''
+    assert git('ls-files', '--others') == ''
