@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from aws_key_guard.marker import Marker
@@ -140,3 +142,25 @@ def test_watch_markers_line_start_across_long_line():
 )
 def test_is_fingerprint(word, expected):
     assert is_fingerprint(word) is expected
+
+
+def test_watch_markers_random_splits_agree():
+    pieces = [
+        f'k  # {ALLOW} one\n',
+        'aws-key-guard:' + ' ' * 17 + 'allow wide gap\n',  # the widest gap still seen
+        'aws-key-guard:' + ' ' * 19 + 'allow too wide\n',
+        f'# {NEXT} {"n " * 150}\nnext\n',
+        'allowallow aws-key-guard: allowallow\n',
+        'x gitleaks:allow\n# pragma: allowlist nextline secret\n\n',
+        f'{"é" * 40} # {ALLOW} {"é" * 120}\n',
+    ]
+    data = ''.join(pieces * 3).encode()
+    expected = _markers(data)
+    assert len(expected) == 18
+    rng = random.Random(5)
+    for _ in range(200):
+        cuts = sorted(rng.sample(range(1, len(data)), rng.randint(1, 60)))
+        chunks = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+        found: list[Marker] = []
+        assert b''.join(watch_markers(chunks, found)) == data
+        assert found == expected

@@ -18,12 +18,7 @@ from aws_key_guard.allowlist import Rules
 from aws_key_guard.allowlist import cover_values
 from aws_key_guard.allowlist import sort_findings
 from aws_key_guard.allowlist import split_builtins
-from aws_key_guard.baseline import DEFAULT_BASELINE
-from aws_key_guard.baseline import BaselineEntry
-from aws_key_guard.baseline import entry_for
-from aws_key_guard.baseline import load_baseline
-from aws_key_guard.baseline import normalize_path
-from aws_key_guard.baseline import write_baseline
+from aws_key_guard.config import DEFAULT_BASELINE
 from aws_key_guard.config import load_config
 from aws_key_guard.detect import scan_chunks
 from aws_key_guard.intake import Blob
@@ -45,6 +40,7 @@ from aws_key_guard.report import Report
 if TYPE_CHECKING:
     import re
 
+    from aws_key_guard.baseline import BaselineEntry
     from aws_key_guard.progress import Progress
     from aws_key_guard.verify import Verifier
 
@@ -200,6 +196,8 @@ def load_settings(args: argparse.Namespace) -> Settings:
     # Writing a baseline records every current finding, so it starts from none.
     baseline: frozenset[BaselineEntry] = frozenset()
     if baseline_file is not None and not args.write_baseline:
+        from aws_key_guard.baseline import load_baseline
+
         baseline = load_baseline(baseline_file)
     return Settings(
         block_lone_key_ids=args.block_lone_key_ids or config.block_lone_key_ids,
@@ -216,6 +214,11 @@ def record_baseline(
     baseline_file: str, filenames: Sequence[str], settings: Settings, report: Report
 ) -> int:
     """Write the current findings of these files, keeping other files' entries."""
+    from aws_key_guard.baseline import entry_for
+    from aws_key_guard.baseline import load_baseline
+    from aws_key_guard.baseline import normalize_path
+    from aws_key_guard.baseline import write_baseline
+
     old = load_baseline(baseline_file) if os.path.lexists(baseline_file) else frozenset()
     entries: set[BaselineEntry] = set()
     scanned: set[str] = set()

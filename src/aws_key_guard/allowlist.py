@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import Final
 from typing import NamedTuple
 
-from aws_key_guard.baseline import BaselineEntry
-from aws_key_guard.baseline import finding_fingerprint
-from aws_key_guard.baseline import normalize_path
-from aws_key_guard.marker import Marker
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
 from aws_key_guard.report import fingerprint
+
+if TYPE_CHECKING:
+    from aws_key_guard.baseline import BaselineEntry
+    from aws_key_guard.marker import Marker
 
 # AWS's documentation pairs, published in thousands of docs and tests.
 DOC_EXAMPLE_SECRETS: Final = frozenset(
@@ -103,7 +105,7 @@ def _values(finding: Finding) -> list[tuple[int, bytes]]:
 
 def sort_findings(
     filename: str,
-    findings: Iterable[Finding],
+    findings: Sequence[Finding],
     covered: Mapping[tuple[int, bytes], list[str]],
     rules: Rules,
 ) -> tuple[list[Finding], list[Allowed]]:
@@ -112,6 +114,13 @@ def sort_findings(
     Markers allow a finding only when they cover every value in it, so a marked
     fixture cannot hide a real key that pairs with it from another line.
     """
+    if not findings:
+        return [], []
+    # Imported here: a clean commit has no findings to match.
+    from aws_key_guard.baseline import BaselineEntry
+    from aws_key_guard.baseline import finding_fingerprint
+    from aws_key_guard.baseline import normalize_path
+
     kept: list[Finding] = []
     allowed: list[Allowed] = []
     path = normalize_path(filename)

@@ -12,7 +12,6 @@ from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
 from aws_key_guard.report import fingerprint
 
-DEFAULT_BASELINE: Final = '.aws-key-guard-baseline.json'
 VERSION: Final = 1
 _CODES: Final = frozenset(('AKG001', 'AKG002', 'AKG003', 'AKG004'))
 _FIELDS: Final = ('path', 'code', 'fingerprint')

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 PYPROJECT: Final = 'pyproject.toml'
 OWN_FILE: Final = '.aws-key-guard.toml'
+DEFAULT_BASELINE: Final = '.aws-key-guard-baseline.json'  # read when present
 _NAME: Final = b'aws-key-guard'
 
 

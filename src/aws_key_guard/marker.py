@@ -22,6 +22,8 @@ _FORMS: Final[tuple[_Form, ...]] = (
     (b'gitleaks:', b'', 'gitleaks:allow', False, True),
 )
 _BEHIND: Final = 32  # room for the longest prefix plus spaces before the trigger
+_EDGE: Final = len(_TRIGGER) - 1  # bytes of a trigger that can lie on either side of a seam
+_TAIL: Final = _BEHIND + _EDGE
 _AHEAD: Final = len(_TRIGGER) + max(len(f[1]) for f in _FORMS) + 1 + REASON_MAX
 # A marker word must end here: `aws-key-guard: allowed` is prose, not a marker.
 _WORD: Final = frozenset(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
@@ -64,75 +66,117 @@ def _parse_text(raw: bytes) -> tuple[frozenset[str], str]:
     return frozenset(words[:count]), _mask(reason)
 
 
-def _match(buf: bytes, pos: int, forms: tuple[_Form, ...]) -> _Form | None:
-    before = buf[max(0, pos - _BEHIND) : pos].rstrip(b' \t')
+def _match(ctx: bytes, pos: int, forms: tuple[_Form, ...]) -> _Form | None:
+    before = ctx[max(0, pos - _BEHIND) : pos].rstrip(b' \t')
     after = pos + len(_TRIGGER)
     for form in forms:
         prefix, suffix = form[0], form[1]
-        if before.endswith(prefix) and buf.startswith(suffix, after):
+        if before.endswith(prefix) and ctx.startswith(suffix, after):
             end = after + len(suffix)
-            if end == len(buf) or buf[end] not in _WORD:
+            if end == len(ctx) or ctx[end] not in _WORD:
                 return form
     return None
 
 
+# A trigger's absolute offset, its line's start, up to _BEHIND bytes before it,
+# and the trigger with the bytes after it, up to _AHEAD in all. A plain tuple:
+# each record class costs import time on every commit.
+_Hit = tuple[int, int, bytes, bytes]
+
+
 class _Watcher:
+    """Searches each read in place; only small windows around hits are copied."""
+
     def __init__(self, found: list[Marker], forms: tuple[_Form, ...]) -> None:
         self.found = found
         self.forms = forms
-        self.buf = b''
-        self.base = 0  # absolute offset of buf[0]
-        self.start = 0  # first index of buf not yet searched
-        self.head = 0  # absolute offset of the line that holds buf[0]
-        self.waiting: list[Marker] = []  # next-line markers whose own line has not ended
+        self.base = 0  # absolute offset of the current read
+        self.head = 0  # absolute offset of the line the current read starts in
+        self.tail = b''  # the last _TAIL bytes before the current read
+        self.open: list[_Hit] = []  # hits still reading the bytes after them
+        self.waiting: list[tuple[Marker, int]] = []  # next-line markers, newline search start
 
-    def feed(self, chunk: bytes, *, final: bool = False) -> None:
-        if self.waiting and (nl := chunk.find(b'\n')) != -1:
-            line_start = self.base + len(self.buf) + nl + 1
-            self.found.extend(m._replace(line_start=line_start) for m in self.waiting)
-            self.waiting.clear()
-        buf = self.buf = self.buf + chunk
-        # A hit is judged once its reason is wholly in the buffer, or at the end.
-        end = len(buf) if final else len(buf) - _AHEAD
-        pos = buf.find(_TRIGGER, self.start)
-        while pos != -1 and pos < end:
-            self._judge(pos)
-            pos = buf.find(_TRIGGER, pos + 1)
-        # At the end, a next-line marker still waiting has no line to cover.
-        self.start = max(self.start, end)
-        keep = max(0, self.start - _BEHIND)
-        if (nl := buf.rfind(b'\n', 0, keep)) != -1:
+    def feed(self, chunk: bytes) -> None:
+        still_open: list[_Hit] = []
+        for offset, line_start, before, after in self.open:
+            hit = (offset, line_start, before, after + chunk[: _AHEAD - len(after)])
+            if len(hit[3]) < _AHEAD:
+                still_open.append(hit)
+            else:
+                self._judge(hit)
+        self.open = still_open
+        # A trigger that began in an earlier read: every match in this seam does,
+        # and holds no newline, so its line started where this read's line did.
+        seam = self.tail[-_EDGE:] + chunk[:_EDGE]
+        if (pos := seam.find(_TRIGGER)) != -1:
+            self._found(self.base - len(self.tail[-_EDGE:]) + pos, self.head, chunk)
+        pos = chunk.find(_TRIGGER)
+        while pos != -1:
+            nl = chunk.rfind(b'\n', 0, pos)
+            self._found(self.base + pos, self.head if nl == -1 else self.base + nl + 1, chunk)
+            pos = chunk.find(_TRIGGER, pos + 1)
+        still_waiting = []
+        for marker, search_from in self.waiting:
+            nl = chunk.find(b'\n', max(0, search_from - self.base))
+            if nl == -1:
+                still_waiting.append((marker, search_from))
+            else:
+                self.found.append(marker._replace(line_start=self.base + nl + 1))
+        self.waiting = still_waiting
+        if (nl := chunk.rfind(b'\n')) != -1:
             self.head = self.base + nl + 1
-        self.buf = buf[keep:]
-        self.base += keep
-        self.start -= keep
+        self.tail = (self.tail + chunk[-_TAIL:])[-_TAIL:]
+        self.base += len(chunk)
 
-    def _judge(self, pos: int) -> None:
-        buf = self.buf
-        form = _match(buf, pos, self.forms)
+    def _found(self, offset: int, line_start: int, chunk: bytes) -> None:
+        i = offset - self.base  # negative for a trigger that began in the tail
+        if i >= _BEHIND:
+            before = chunk[i - _BEHIND : i]
+        else:
+            before = (self.tail + chunk[: max(0, i)])[: len(self.tail) + i][-_BEHIND:]
+        after = (self.tail[i:] if i < 0 else b'') + chunk[max(0, i) : i + _AHEAD]
+        hit = (offset, line_start, before, after)
+        if len(after) < _AHEAD:
+            self.open.append(hit)
+        else:
+            self._judge(hit)
+
+    def finish(self) -> None:
+        # Hits cut short by the end of the stream; next-line markers still
+        # waiting have no line to cover.
+        for hit in self.open:
+            self._judge(hit)
+        # In file order: a next-line marker sits above the line it covers.
+        self.found.sort(key=lambda m: (m.line_start, not m.next_line, m.name, m.reason))
+
+    def _judge(self, hit: _Hit) -> None:
+        offset, line_start, before, after = hit
+        ctx = before + after
+        pos = len(before)
+        form = _match(ctx, pos, self.forms)
         if form is None:
             return
         _, suffix, name, next_line, _ = form
         text_at = pos + len(_TRIGGER) + len(suffix)
-        fingerprints, reason = _parse_text(buf[text_at : text_at + REASON_MAX])
-        marker = Marker(-1, name, next_line, fingerprints, reason)
+        fingerprints, reason = _parse_text(ctx[text_at : text_at + REASON_MAX])
+        marker = Marker(line_start, name, next_line, fingerprints, reason)
         if not next_line:
-            nl = buf.rfind(b'\n', 0, pos)
-            line_start = self.head if nl == -1 else self.base + nl + 1
-            self.found.append(marker._replace(line_start=line_start))
-        elif (nl := buf.find(b'\n', text_at)) != -1:
-            self.found.append(marker._replace(line_start=self.base + nl + 1))
+            self.found.append(marker)
+            return
+        ctx_start = offset - pos
+        if (nl := ctx.find(b'\n', text_at)) != -1:
+            self.found.append(marker._replace(line_start=ctx_start + nl + 1))
         else:
-            self.waiting.append(marker)
+            self.waiting.append((marker, ctx_start + len(ctx)))
 
 
 def watch_markers(
     chunks: Iterable[bytes], found: list[Marker], *, foreign: bool = True
 ) -> Iterator[bytes]:
-    """Pass chunks through unchanged, appending the markers they hold to `found`."""
+    """Pass chunks through unchanged, adding the markers they hold to `found`."""
     forms = _FORMS if foreign else tuple(f for f in _FORMS if not f[4])
     watcher = _Watcher(found, forms)
     for chunk in chunks:
         watcher.feed(chunk)
         yield chunk
-    watcher.feed(b'', final=True)
+    watcher.finish()
