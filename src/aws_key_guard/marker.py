@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Final
 from typing import NamedTuple
 
-# Every marker contains this word, and it is rare enough in source text that
-# one bytes.find per read costs a few percent of the scan.
+# Every marker contains this word, so one bytes.find per read finds them all;
+# on a file with no marker that search is the whole cost (bench/allow_overhead.py).
 _TRIGGER: Final = b'allow'
 REASON_MAX: Final = 200
 # (text before the trigger, text after it, name as documented, covers the next line, foreign)
@@ -25,6 +25,7 @@ _BEHIND: Final = 32  # room for the longest prefix plus spaces before the trigge
 _EDGE: Final = len(_TRIGGER) - 1  # bytes of a trigger that can lie on either side of a seam
 _TAIL: Final = _BEHIND + _EDGE
 _AHEAD: Final = len(_TRIGGER) + max(len(f[1]) for f in _FORMS) + 1 + REASON_MAX
+_BEFORE: Final = frozenset(b': \t')  # what every marker has just before the trigger
 # A marker word must end here: `aws-key-guard: allowed` is prose, not a marker.
 _WORD: Final = frozenset(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
 _FINGERPRINT_LEN: Final = len('sha256:') + 12
@@ -110,10 +111,20 @@ class _Watcher:
         seam = self.tail[-_EDGE:] + chunk[:_EDGE]
         if (pos := seam.find(_TRIGGER)) != -1:
             self._found(self.base - len(self.tail[-_EDGE:]) + pos, self.head, chunk)
+        # Each hit looks back for its line's start only as far as the hit before
+        # it, so a long line full of the word costs linear time.
+        line_start, searched = self.head, 0
         pos = chunk.find(_TRIGGER)
         while pos != -1:
-            nl = chunk.rfind(b'\n', 0, pos)
-            self._found(self.base + pos, self.head if nl == -1 else self.base + nl + 1, chunk)
+            # Cheap tests first (`disallow`, `.allow(`, prose): every marker has a
+            # colon shortly before the trigger and no letter right before it.
+            if pos < _BEHIND or (
+                chunk[pos - 1] in _BEFORE and chunk.rfind(b':', pos - _BEHIND, pos) != -1
+            ):
+                if (nl := chunk.rfind(b'\n', searched, pos)) != -1:
+                    line_start = self.base + nl + 1
+                self._found(self.base + pos, line_start, chunk)
+                searched = pos
             pos = chunk.find(_TRIGGER, pos + 1)
         still_waiting = []
         for marker, search_from in self.waiting:
