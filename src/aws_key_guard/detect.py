@@ -1,4 +1,4 @@
-"""Pure detection: byte chunks in, candidate key IDs and secrets out."""
+"""Pure detection: byte chunks in, candidate key IDs, secrets and session tokens out."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
+from aws_key_guard import layers
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Kind
 from aws_key_guard.model import Secret
@@ -14,30 +15,64 @@ from aws_key_guard.model import Secret
 CHUNK_SIZE: Final = 1 << 20
 KEY_ID_LEN: Final = 20
 SECRET_LEN: Final = 40
-# Bytes before a secret searched for words such as `aws_secret_access_key`;
+# STS session tokens are hundreds of base64 characters; the fingerprint covers at
+# most the first SESSION_TOKEN_MAX of them, so a token is judged in bounded memory.
+SESSION_TOKEN_MIN: Final = 100
+SESSION_TOKEN_MAX: Final = 1024
+# Bytes before a token searched for words such as `aws_secret_access_key`;
 # enough to reach an XML <name> element on the line above its <value>.
 CONTEXT_BEFORE: Final = 96
-# A token is judged only once the byte after its longest form is in the
-# buffer, so a run that continues into the next read is never cut short.
-_LOOKAHEAD: Final = SECRET_LEN + 1
+# A token is judged only once the bytes after its longest form are in the buffer
+# (a session token, twice over in UTF-16), so a run that continues into the next
+# read is never cut short.
+LOOKAHEAD: Final = 2 * SESSION_TOKEN_MAX + 64
+# Bytes kept before the first unjudged one: context in UTF-16 (two bytes a
+# character) and the start of an escaped secret (up to six bytes a character).
+KEEP_BEFORE: Final = 512
 # 30 random bytes in base64 never fall below ~4.16 bits/char over 40 chars;
 # 40 hex digits can never exceed 4.0.
 ENTROPY_FLOOR: Final = 4.1
 
 # Only these prefixes are credentials (AIDA, AROA, ... name users and roles).
 _KEY_ID_PREFIX: Final = re.compile(rb'A(?:KIA|SIA|BIA|CCA)')
+# The same prefixes base64-encoded at the start of a value.
+_BASE64_KEY_ID: Final = re.compile(rb'Q(?:UtJQ|VNJQ|UJJQ|UNDQ)')
 _CONTEXT: Final = re.compile(rb'secret[-_. ]?(?:access[-_. ]?)?key', re.IGNORECASE)
+_SESSION_CONTEXT: Final = re.compile(rb'session[-_. ]?token', re.IGNORECASE)
 
 _ALNUM: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-_BASE64: Final = _ALNUM + b'+/'
-# A key ID touching a letter, digit or '+' is a slice of a longer identifier
+_BASE64: Final = frozenset(layers.BASE64_CHARS)
+# A key ID touching a letter, digit, '_' or '+' is a slice of a longer identifier
 # or of a base64 blob; '/' is allowed because URLs and paths put IDs there.
-_KEY_ID_JOINERS: Final = frozenset(_ALNUM + b'+')
-# Every base64 byte becomes 'x' and every other byte ' ', so runs of exactly
-# SECRET_LEN base64 bytes can be found with bytes.find at memchr speed.
-_RUN_MAP: Final = bytes(ord('x') if b in _BASE64 else ord(' ') for b in range(256))
-_RUN: Final = b'x' * SECRET_LEN
+_KEY_ID_JOINERS: Final = frozenset(_ALNUM + b'_+')
+# A secret-length run touching '-' or '_' is a slice of a base64url or identifier
+# token; touching '.' and more base64 it is one part of a dotted token (a JWT).
+_SECRET_JOINERS: Final = frozenset(b'-_')
+_DOT: Final = ord('.')
+# Base64 bytes and the two escape characters become 'x', every other byte ' ':
+# one translate and bytes.find then locate every run that can hold a secret,
+# plain or escaped, at memchr speed.
+_RUN_MAP: Final = bytes(
+    ord('x') if b in layers.BASE64_CHARS + b'\\%' else ord(' ') for b in range(256)
+)
+_SECRET_RUN: Final = b'x' * SECRET_LEN
+# The shortest base64 text that can hold a key ID: 20 bytes need 27 characters.
+_BASE64_MIN: Final = 27
 _X: Final = ord('x')
+_TEXT_GROUP_MAP: Final = bytes(
+    ord('x') if b in b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef' else ord(' ') for b in range(256)
+)
+_TEXT_GROUPS: Final = b'x' * 6
+# Base64 wrapped at the usual widths (PEM 64, MIME 76) ends in a short line that
+# can be exactly 40 characters long: a tail, not a secret.
+_WRAP_WIDTHS: Final = (64, 76)
+_VOWELS: Final = b'AEIOU'
+# Decoded bytes kept before a judged base64 char offset cover CONTEXT_BEFORE.
+_BASE64_BEFORE: Final = 4 * (CONTEXT_BEFORE // 3 + 2)
+_ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)
+_UTF16_LAYERS: Final = ('utf-16le', 'utf-16be')
+
+_Hit = tuple[int, Kind, bytes, bool, str | None]  # offset, kind, token, context, layer
 
 
 def looks_random(token: bytes) -> bool:
@@ -60,8 +95,22 @@ def _is_camel_case(token: bytes) -> bool:
     )
 
 
-def _judge(buf: bytes, start: int, end: int) -> list[tuple[int, Kind, bytes, bool]]:
-    hits: list[tuple[int, Kind, bytes, bool]] = []
+def _looks_like_words(body: bytes) -> bool:
+    # `ASIAPACIFICSINGAPORE`: random base32 bodies have digits or few vowels (an
+    # all-letter body with 7+ vowels in 16 is about 1 real key ID in 1300).
+    return body.isalpha() and sum(body.count(v) for v in _VOWELS) >= 7
+
+
+def _judge(
+    buf: bytes,
+    start: int,
+    end: int,
+    runs: bytes | None = None,
+    base64_runs: list[tuple[int, int]] | None = None,
+    layer: str | None = None,
+) -> list[_Hit]:
+    """Tokens that begin in buf[start:end]; collect base64 runs if asked to."""
+    hits: list[_Hit] = []
     size = len(buf)
     for m in _KEY_ID_PREFIX.finditer(buf, start, min(size, end + 3)):
         pos = m.start()
@@ -69,61 +118,290 @@ def _judge(buf: bytes, start: int, end: int) -> list[tuple[int, Kind, bytes, boo
         if pos >= end or stop > size:
             continue
         body = buf[pos + 4 : stop]
-        if not (body.isalnum() and body.upper() == body):
+        if not (body.isalnum() and body.upper() == body) or _looks_like_words(body):
             continue
-        if (pos and buf[pos - 1] in _KEY_ID_JOINERS) or (
-            stop < size and buf[stop] in _KEY_ID_JOINERS
-        ):
+        if stop < size and buf[stop] in _KEY_ID_JOINERS:
             continue
-        hits.append((pos, Kind.KEY_ID, buf[pos:stop], False))
+        via = layer
+        if pos and buf[pos - 1] in _KEY_ID_JOINERS:
+            # `\nAKIA...`, `%3DAKIA...`: the letter before belongs to an escape.
+            escape = layers.escape_before(buf, pos)
+            if escape is None or escape.value in _KEY_ID_JOINERS:
+                continue
+            via = via or escape.layer
+        hits.append((pos, Kind.KEY_ID, buf[pos:stop], False, via))
 
-    runs = buf.translate(_RUN_MAP)
-    pos = runs.find(_RUN, start)
+    if runs is None:
+        runs = buf.translate(_RUN_MAP)
+    pos = start
+    if start and runs[start - 1] == _X:
+        # A run that began before `start`: its pieces that begin here are judged now.
+        pos = runs.find(b' ', start)
+        if pos == -1:
+            pos = size
+        first = runs.rfind(b' ', 0, start) + 1
+        _judge_run(buf, first, pos, start, end, hits, base64_runs, layer)
+    pos = runs.find(_SECRET_RUN, pos)
     while pos != -1 and pos < end:
         stop = runs.find(b' ', pos)
         if stop == -1:
             stop = size
-        # A run that began before `start` was judged with the previous read.
-        if stop - pos == SECRET_LEN and not (pos and runs[pos - 1] == _X):
-            token = buf[pos:stop]
-            if looks_random(token):
-                context = _CONTEXT.search(buf, max(0, pos - CONTEXT_BEFORE), pos) is not None
-                hits.append((pos, Kind.SECRET, token, context))
-        pos = runs.find(_RUN, stop)
-    hits.sort()
+        _judge_run(buf, pos, stop, start, end, hits, base64_runs, layer)
+        pos = runs.find(_SECRET_RUN, stop)
+    if base64_runs is not None and b'Q' in buf:
+        # Shorter base64 is decoded when it starts with an encoded key ID prefix:
+        # finding every short run would cost more than the whole plain scan.
+        for m in _BASE64_KEY_ID.finditer(buf, start, min(size, end + 4)):
+            pos = m.start()
+            if pos < end and not (pos and buf[pos - 1] in _BASE64):
+                stop = _base64_stop(buf, runs, pos)
+                if stop - pos < SECRET_LEN:
+                    base64_runs.append((pos, stop))
     return hits
 
 
+def _may_be_base64_text(buf: bytes, pos: int, stop: int) -> bool:
+    # Each 4-char group of base64 for ASCII text starts with A-Z or a-f (a byte
+    # below 0x80); a key ID fills 6 groups in a row. Identifiers rarely do this.
+    return buf[pos:stop:4].translate(_TEXT_GROUP_MAP).find(_TEXT_GROUPS) != -1
+
+
+def _judge_run(
+    buf: bytes,
+    pos: int,
+    stop: int,
+    start: int,
+    end: int,
+    hits: list[_Hit],
+    base64_runs: list[tuple[int, int]] | None,
+    layer: str | None,
+) -> None:
+    if buf.find(b'\\', pos, stop) == -1 and buf.find(b'%', pos, stop) == -1:
+        pieces = [(pos, stop)] if pos >= start else []
+    else:
+        # Escapes inside: judge each plain piece, then each escaped span.
+        pieces = [p for p in layers.base64_runs(buf, pos, stop) if start <= p[0] < end]
+        _judge_escapes(buf, max(pos, start), min(stop, end + _ESCAPED_MAX), start, end, hits)
+    for piece in pieces:
+        if base64_runs is not None and piece[1] - piece[0] >= _BASE64_MIN:
+            base64_runs.append(piece)
+        hit = _judge_piece(buf, *piece, layer)
+        if hit is not None:
+            hits.append(hit)
+
+
+def _judge_piece(buf: bytes, pos: int, stop: int, layer: str | None) -> _Hit | None:
+    lead = 0
+    via = layer
+    if pos and buf[pos - 1] in b'\\%':
+        # `\nSECRET`, `%3DSECRET`: the piece starts inside an escape sequence.
+        escape = layers.escape_at(buf, pos - 1)
+        if escape is not None and escape.value not in _BASE64:
+            lead = escape.end - pos
+            via = via or escape.layer
+    if stop - pos - lead == SECRET_LEN:
+        token = buf[pos + lead : stop]
+        if looks_random(token) and _stands_alone(buf, pos + lead, stop, lead > 0):
+            return (pos + lead, Kind.SECRET, token, _has_context(buf, pos + lead), via)
+    elif stop - pos >= SESSION_TOKEN_MIN:
+        token = buf[pos : pos + SESSION_TOKEN_MAX]
+        if token.lower() != token != token.upper() and _has_context(buf, pos, _SESSION_CONTEXT):
+            return (pos, Kind.SESSION_TOKEN, token, True, layer)
+    return None
+
+
+def _has_context(buf: bytes, pos: int, words: re.Pattern[bytes] = _CONTEXT) -> bool:
+    return words.search(buf, max(0, pos - CONTEXT_BEFORE), pos) is not None
+
+
+def _stands_alone(buf: bytes, pos: int, stop: int, after_escape: bool) -> bool:
+    before = -1 if after_escape or not pos else buf[pos - 1]
+    after = buf[stop] if stop < len(buf) else -1
+    if before in _SECRET_JOINERS or after in _SECRET_JOINERS:
+        return False
+    if before == _DOT and pos > 1 and buf[pos - 2] in _BASE64:
+        return False
+    if after == _DOT and stop + 1 < len(buf) and buf[stop + 1] in _BASE64:
+        return False
+    return not _ends_wrapped_block(buf, pos, after_escape)
+
+
+def _ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
+    if after_escape:
+        if buf[pos - 2 : pos] != b'\\n':
+            return False
+        brk = pos - 2
+    elif buf[pos - 1 : pos] == b'\n':
+        brk = pos - 1 - (buf[pos - 2 : pos - 1] == b'\r')
+    else:
+        return False
+    longest = max(_WRAP_WIDTHS)
+    line = buf[max(0, brk - longest - 1) : brk].translate(layers.RUN_MAP)
+    blank = line.rfind(b' ')
+    if blank == -1 and brk > longest:
+        return False
+    return len(line) - blank - 1 in _WRAP_WIDTHS
+
+
+def _judge_escapes(buf: bytes, lo: int, hi: int, start: int, end: int, hits: list[_Hit]) -> None:
+    done = 0
+    for pos in layers.inner_escapes(buf, lo, hi):
+        if pos < done:
+            continue
+        span = layers.escaped_span(buf, pos, SECRET_LEN)
+        done = span.stop
+        if not start <= span.start < end or len(span.text) != SECRET_LEN:
+            continue
+        if looks_random(span.text) and _stands_alone(buf, span.start, span.stop, span.after_escape):
+            layer = 'url' if b'%' in buf[span.start : span.stop] else 'json-escape'
+            context = _has_context(buf, span.start)
+            hits.append((span.start, Kind.SECRET, span.text, context, layer))
+
+
+def _judge_utf16(buf: bytes, base: int, start: int, end: int) -> list[_Hit]:
+    first = max(0, start - 2 * CONTEXT_BEFORE - 4)
+    first += (base + first) & 1  # code units begin at even offsets of the file
+    if buf.find(b'\0', first) == -1:
+        return []
+    region = buf[first:]
+    hits: list[_Hit] = []
+    for shift, layer in enumerate(_UTF16_LAYERS):
+        text = layers.utf16_view(region, big_endian=bool(shift))
+        origin = first + shift
+        lo = max(0, -(-(start - origin) // 2))
+        hi = -(-(end - origin) // 2)
+        for i, kind, token, context, _ in _judge(text, lo, hi, layer=layer):
+            hits.append((origin + 2 * i, kind, token, context, layer))
+    return hits
+
+
+def _judge_base64(
+    buf: bytes, base: int, start: int, end: int, final: bool, run: tuple[int, int]
+) -> list[_Hit]:
+    begin, stop = run  # begin may lie before buf when the run crossed earlier reads
+    if stop - begin < _BASE64_MIN:
+        return []
+    whole = begin >= 0 and (stop < len(buf) or final)
+    if whole and not _may_be_base64_text(buf, begin, stop):
+        return []
+    first = max(begin, start - _BASE64_BEFORE)
+    first = begin + -(-(first - begin) // 4) * 4  # decode in whole 4-char groups
+    if stop == len(buf) and not final:
+        stop = first + (stop - first) // 4 * 4
+    text = layers.decode_base64(buf[first:stop])
+    runs = text.translate(_RUN_MAP)
+    # Most long runs are identifiers, paths or binary data: skip them cheaply.
+    if runs.find(_SECRET_RUN) == -1 and _KEY_ID_PREFIX.search(text) is None:
+        return []
+    lo = layers.base64_index(max(start, begin) - first)
+    hi = layers.base64_index(min(end, run[1]) - first)
+    hits: list[_Hit] = []
+    for i, kind, token, context, _ in _judge(text, lo, hi, runs, layer='base64'):
+        if i == 0 and first == begin and not context:
+            # A whole value such as a Kubernetes `data:` entry: the words are outside.
+            words = _SESSION_CONTEXT if kind is Kind.SESSION_TOKEN else _CONTEXT
+            context = kind is not Kind.KEY_ID and _has_context(buf, begin, words)
+        hits.append((first + layers.base64_offset(i), kind, token, context, 'base64'))
+    return hits
+
+
+def _base64_start(buf: bytes, runs: bytes, pos: int) -> int:
+    # Start of the base64 run that holds buf[pos - 1]; 0 if it reaches the buffer's start.
+    first = runs.rfind(b' ', 0, pos) + 1
+    return max(first, buf.rfind(b'\\', first, pos) + 1, buf.rfind(b'%', first, pos) + 1)
+
+
+def _base64_stop(buf: bytes, runs: bytes, pos: int) -> int:
+    stop = runs.find(b' ', pos)
+    stop = len(buf) if stop == -1 else stop
+    for escape in (b'\\', b'%'):
+        found = buf.find(escape, pos, stop)
+        stop = stop if found == -1 else found
+    return stop
+
+
+class _Window:
+    """State that a scan carries from one read to the next."""
+
+    def __init__(self) -> None:
+        self.base64_origin = 0  # absolute start of a base64 run that crosses reads
+
+    def judge(self, buf: bytes, base: int, start: int, end: int, final: bool) -> list[_Hit]:
+        runs = buf.translate(_RUN_MAP)
+        base64_runs: list[tuple[int, int]] = []
+        hits = _judge(buf, start, end, runs, base64_runs)
+        if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
+            hits += _judge_utf16(buf, base, start, end)
+        if start and buf[start - 1] in _BASE64:
+            # A base64 run that began before `start` is still open: decode its next part.
+            begin = _base64_start(buf, runs, start) or self.base64_origin - base
+            base64_runs.insert(0, (begin, _base64_stop(buf, runs, start)))
+        for run in base64_runs:
+            hits += _judge_base64(buf, base, start, end, final, run)
+        if buf[end - 1] in _BASE64:
+            self.base64_origin = base + (_base64_start(buf, runs, end) or self.base64_origin - base)
+        return [(base + pos, kind, token, ctx, layer) for pos, kind, token, ctx, layer in hits]
+
+
 def scan_chunks(chunks: Iterable[bytes]) -> list[Candidate]:
-    """Find key IDs and secret-shaped tokens in a stream, with 1-based line and column."""
+    """Find key IDs, secrets and session tokens in a stream, with 1-based line and column.
+
+    Tokens hidden by escapes, URL encoding, base64 or UTF-16 are found too, at
+    their place in the original bytes; every layer works on the stream as read.
+    """
     found: list[Candidate] = []
+    pending: list[_Hit] = []
+    window = _Window()
     buf = b''
     base = 0  # absolute offset of buf[0]
     start = 0  # first index of buf not yet judged
     cursor = 0  # index of buf up to which newlines have been counted
     line = 1  # line number at `cursor`
     line_start = 0  # absolute offset where that line begins
+    bom = False  # the file starts with a UTF-16 byte order mark
     it = iter(chunks)
+    chunk = next(it, None)
     while True:
-        chunk = next(it, None)
-        final = chunk is None
+        # Read one chunk ahead: a file that fits in one read is judged in one pass.
+        following = None if chunk is None else next(it, None)
+        final = following is None
         if chunk:
             buf += chunk
-        end = len(buf) if final else len(buf) - _LOOKAHEAD
+        chunk = following
+        end = len(buf) if final else len(buf) - LOOKAHEAD
         if end > start:
-            for pos, kind, token, context in _judge(buf, start, end):
+            if not base:
+                bom = buf[:2] in (b'\xff\xfe', b'\xfe\xff')
+            pending += window.judge(buf, base, start, end, final)
+            ready = 0
+            if pending:
+                pending.sort(key=lambda h: (h[0], h[1].value, h[4] or ''))
+                # A token found through an escape may start a few bytes past `end`.
+                ready = (
+                    len(pending)
+                    if final
+                    else next(
+                        (i for i, h in enumerate(pending) if h[0] >= base + end), len(pending)
+                    )
+                )
+            for offset, kind, token, context, layer in pending[:ready]:
+                pos = offset - base
                 newlines = buf.count(b'\n', cursor, pos)
                 if newlines:
                     line += newlines
                     line_start = base + buf.rfind(b'\n', cursor, pos) + 1
                 cursor = pos
-                col = base + pos - line_start + 1
-                found.append(Candidate(kind, line, col, base + pos, Secret(token), context))
+                col = offset - line_start + 1
+                if layer in _UTF16_LAYERS:
+                    # Count UTF-16 code units, as an editor does, not bytes.
+                    col = (offset - line_start) // 2 + 1 - int(line == 1 and bom)
+                found.append(Candidate(kind, line, col, offset, Secret(token), context, layer))
+            del pending[:ready]
             start = end
         if final:
             return found
         # Keep the unjudged tail plus the context window before it.
-        keep = max(0, start - CONTEXT_BEFORE)
+        keep = max(0, start - KEEP_BEFORE)
         if cursor < keep:
             newlines = buf.count(b'\n', cursor, keep)
             if newlines:

@@ -13,6 +13,7 @@ class ScanError(Exception):
 class Kind(enum.Enum):
     KEY_ID = 'key-id'
     SECRET = 'secret'  # noqa: S105 -- a kind's name, not a password
+    SESSION_TOKEN = 'session-token'  # noqa: S105 -- a kind's name, not a password
 
 
 class Secret(bytes):

@@ -25,11 +25,16 @@ def _nearest(
 
 
 def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = None) -> list[Finding]:
-    """Pair each secret with its nearest key ID; report context secrets and lone key IDs."""
+    """Pair each secret with its nearest key ID; report context secrets, session tokens
+    and lone key IDs."""
     key_ids = [c for c in candidates if c.kind is Kind.KEY_ID]
     findings: list[Finding] = []
     paired: set[bytes] = set()
     for secret in candidates:
+        if secret.kind is Kind.SESSION_TOKEN:
+            findings.append(
+                Finding('AKG004', secret.line, secret.col, secret=secret.token, layer=secret.layer)
+            )
         if secret.kind is not Kind.SECRET:
             continue
         key_id = _nearest(key_ids, secret, window)

@@ -45,6 +45,9 @@ def _describe(finding: Finding) -> str:
             f'AWS access key pair: secret [{fingerprint(finding.secret)}] '
             f'with access key ID {mask_key_id(finding.key_id)} at line {finding.key_line}'
         )
+    if finding.code == 'AKG004':
+        assert finding.secret is not None  # noqa: S101 -- AKG004 always carries its token
+        return f'AWS session token [{fingerprint(finding.secret)}]'
     if finding.secret is not None:
         return f'AWS secret access key [{fingerprint(finding.secret)}] with no access key ID'
     assert finding.key_id is not None  # noqa: S101 -- AKG003 always carries its key ID
