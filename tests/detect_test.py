@@ -132,3 +132,127 @@ def test_scan_chunks_reports_offsets():
 
 def test_looks_random_accepts_generated_secrets():
     assert all(looks_random(make_secret(seed).encode()) for seed in range(500))
+
+
+SX = SECRET[:9] + '/' + SECRET[10:25] + '+' + SECRET[26:]
+CREDS = f'[p]\naws_access_key_id = {KEY}\naws_secret_access_key = {SX}\n'
+
+
+def _noise(seed: int, n: int) -> bytes:
+    import random
+
+    return random.Random(seed).randbytes(n)
+
+
+def _layer_document(layer: str) -> bytes:
+    """Text that reaches the detector only through one decoding layer, spread over reads."""
+    import base64
+    import urllib.parse
+
+    filler = ''.join(f'line {i} with words and {i * 7919}\n' for i in range(80))
+    if layer == 'json-escape':
+        escaped = SX.replace('/', '\\/').replace('+', '\\u002B')
+        return f'{filler}{{"id": "{KEY}", "s": "{escaped}"}}\n{filler}"\\n{KEY}"\n'.encode()
+    if layer == 'url':
+        encoded = urllib.parse.quote(SX, safe='')
+        return f'{filler}u=aws://{KEY}:{encoded}@x\n{filler}k%3D{KEY}\n'.encode()
+    if layer == 'base64':
+        # One run far longer than a read, with the credentials in its middle.
+        blob = base64.b64encode(_noise(1, 3000) + CREDS.encode() + _noise(2, 3000)).decode()
+        return f'{filler}blob: {blob}\nid: {base64.b64encode(KEY.encode()).decode()}\n'.encode()
+    text = f'{filler}{CREDS}{filler}{CREDS}'
+    return text.encode('utf-16' if layer == 'utf-16le' else 'utf-16-be')
+
+
+def _layered(data: bytes, chunk: int) -> list[tuple[str, int, int, str | None]]:
+    chunks = [data[i : i + chunk] for i in range(0, len(data), chunk)]
+    return [(c.kind.value, c.line, c.col, c.layer) for c in scan_chunks(chunks)]
+
+
+LAYER_COUNTS = {'json-escape': 2, 'url': 2, 'base64': 3, 'utf-16le': 4, 'utf-16be': 4}
+LAYER_CHUNKS = [1, 2, 3, 5, 19, 40, 41, 97, 1000, 4096, CHUNK_SIZE]
+
+
+@pytest.mark.parametrize('chunk', LAYER_CHUNKS)
+@pytest.mark.parametrize('layer', sorted(LAYER_COUNTS))
+def test_every_layer_does_not_depend_on_chunk_size(layer, chunk):
+    data = _layer_document(layer)
+    expected = _layered(data, len(data))
+    assert [c[3] for c in expected].count(layer) == LAYER_COUNTS[layer]
+    assert _layered(data, chunk) == expected
+
+
+def test_base64_layer_keeps_memory_bounded_on_one_huge_line():
+    import base64
+    import tracemalloc
+
+    blob = base64.b64encode(_noise(3, 3 << 20) + CREDS.encode() + _noise(4, 3 << 20))
+    data = b'x: ' + blob + b'\n'
+    chunk = 64 << 10
+    tracemalloc.start()
+    try:
+        found = scan_chunks(data[i : i + chunk] for i in range(0, len(data), chunk))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(c.kind.value, c.layer) for c in found] == [('key-id', 'base64'), ('secret', 'base64')]
+    assert peak < 1 << 20  # a few reads' worth, never the 8 MB line or its decoding
+
+
+EDGES = [
+    pytest.param(f'k={KEY}\na.{SECRET}', [('key-id', 1, 3, KEY)], id='dot-after-base64-before'),
+    pytest.param(f'k={KEY}\n{SECRET}.b', [('key-id', 1, 3, KEY)], id='dot-then-base64-after'),
+    pytest.param(f'k={KEY}\n-{SECRET}', [('key-id', 1, 3, KEY)], id='dash-before'),
+    pytest.param(f'k={KEY}\n{SECRET}_', [('key-id', 1, 3, KEY)], id='underscore-after'),
+    pytest.param(
+        f'k={KEY}\nThe key is {SECRET}. Done',
+        [('key-id', 1, 3, KEY), ('secret', 2, 12, SECRET)],
+        id='sentence-full-stop',
+    ),
+    pytest.param(
+        f'k={KEY}\n{"Ab" * 32}\r\n{SECRET}\r\n',
+        [('key-id', 1, 3, KEY)],
+        id='wrapped-tail-crlf',
+    ),
+    pytest.param(
+        f'{"Ab" * 32}\n{SECRET}\n{KEY}', [('key-id', 3, 1, KEY)], id='wrapped-tail-at-file-start'
+    ),
+    pytest.param(
+        f'{"Ab" * 40}\n{SECRET}\n{KEY}',
+        [('secret', 2, 1, SECRET), ('key-id', 3, 1, KEY)],
+        id='long-line-before-is-not-a-wrap',
+    ),
+    pytest.param(
+        f'{KEY}\n{"x" * 90}\n{SECRET}',
+        [('key-id', 1, 1, KEY), ('secret', 3, 1, SECRET)],
+        id='very-long-line-before-is-not-a-wrap',
+    ),
+    pytest.param(
+        f'k={KEY}\n"\\t{SECRET}"',
+        [('key-id', 1, 3, KEY), ('secret', 2, 4, SECRET)],
+        id='after-tab-escape',
+    ),
+    pytest.param(
+        f'k={KEY}\ns%3D{SECRET}',
+        [('key-id', 1, 3, KEY), ('secret', 2, 5, SECRET)],
+        id='after-percent-escape',
+    ),
+    pytest.param(
+        f'k={KEY}\ns={"a" * 20}%2F{"a" * 19}', [('key-id', 1, 3, KEY)], id='escaped-but-not-random'
+    ),
+    pytest.param(
+        f'k={KEY}\naws_secret_access_key=/usr/lib/python3/site-packages/pkg/module/sub/file.py',
+        [('key-id', 1, 3, KEY)],
+        id='path-is-not-base64-text',
+    ),
+]
+
+
+@pytest.mark.parametrize(('data', 'expected'), EDGES)
+def test_scan_chunks_token_edges(data, expected):
+    assert [(k, line, col, t) for k, line, col, t, _ in _found(data)] == expected
+
+
+def test_utf16_layer_skips_reads_whose_nul_bytes_are_behind_it():
+    data = b'\0' + f'{"word " * 600}{KEY}\n'.encode()
+    assert _layered(data, 100) == _layered(data, len(data)) == [('key-id', 1, 3002, None)]

@@ -1072,3 +1072,31 @@ def test_main_allow_usage_errors(capsys, argv, message):
         main(argv)
     assert excinfo.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_main_reports_layers_and_session_tokens_at_their_place(tmp_path, monkeypatch, capsysbinary):
+    import base64
+
+    token = 'FwoGZXIvYXdzE' + (SECRET * 4).replace('/', 'Q')
+    manifest = (
+        'apiVersion: v1\nkind: Secret\ndata:\n'
+        f'  AWS_ACCESS_KEY_ID: {base64.b64encode(KEY.encode()).decode()}\n'
+        f'  AWS_SECRET_ACCESS_KEY: {base64.b64encode(SECRET.encode()).decode()}\n'
+        f'  session: {base64.b64encode(f"aws_session_token={token}".encode()).decode()}\n'
+    )
+    (tmp_path / 'secret.yaml').write_text(manifest)
+    (tmp_path / 'creds.txt').write_bytes(
+        f'[default]\r\naws_access_key_id = {KEY}\r\naws_secret_access_key = {SECRET}\r\n'.encode(
+            'utf-16'
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(['secret.yaml', 'creds.txt']) == 1
+    token_fp = 'sha256:' + hashlib.sha256(token.encode()).hexdigest()[:12]
+    assert capsysbinary.readouterr().out.decode().splitlines() == [
+        f'secret.yaml:5:26: AKG001 AWS access key pair: secret [{FP}] '
+        f'with access key ID {MASK} at line 4',
+        f'secret.yaml:6:36: AKG004 AWS session token [{token_fp}]',
+        f'creds.txt:3:25: AKG001 AWS access key pair: secret [{FP}] '
+        f'with access key ID {MASK} at line 2',
+    ]

@@ -57,6 +57,15 @@ CASES = [
         [Finding('AKG003', 3, 41, key_id=K1), Finding('AKG001', 3, 101, K2, S1, 3)],
         id='same-line-tie-broken-by-bytes',
     ),
+    pytest.param(
+        [
+            key(K1, 1, 0),
+            secret(S1, 2, 30),
+            Candidate(Kind.SESSION_TOKEN, 3, 21, 90, S2, True),
+        ],
+        [Finding('AKG001', 2, 31, K1, S1, 1), Finding('AKG004', 3, 21, secret=S2)],
+        id='session-token-is-reported-on-its-own',
+    ),
 ]
 
 

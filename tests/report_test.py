@@ -58,6 +58,10 @@ def test_mask_key_id(key_id, expected):
             f'AKG003 AWS access key ID AKIA...{OLD[-4:].decode()} with no secret',
         ),
         (
+            Finding('AKG004', 4, 21, secret=SECRET),
+            f'AKG004 AWS session token [{FP}]',
+        ),
+        (
             Finding('AKG900', 1, 1, reason='No such file or directory'),
             'AKG900 cannot scan file: No such file or directory',
         ),

@@ -240,7 +240,10 @@ def _ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
     blank = line.rfind(b' ')
     if blank == -1 and brk > longest:
         return False
-    return len(line) - blank - 1 in _WRAP_WIDTHS
+    width = len(line) - blank - 1
+    if buf[brk - width - 1 : brk - width + 1] == b'\\n':
+        width -= 1  # that line, too, began after an escaped newline
+    return width in _WRAP_WIDTHS
 
 
 def _judge_escapes(buf: bytes, lo: int, hi: int, start: int, end: int, hits: list[_Hit]) -> None:
@@ -297,10 +300,9 @@ def _judge_base64(
     hi = layers.base64_index(min(end, run[1]) - first)
     hits: list[_Hit] = []
     for i, kind, token, context, _ in _judge(text, lo, hi, runs, layer='base64'):
-        if i == 0 and first == begin and not context:
+        if i == 0 and first == begin and kind is Kind.SECRET and not context:
             # A whole value such as a Kubernetes `data:` entry: the words are outside.
-            words = _SESSION_CONTEXT if kind is Kind.SESSION_TOKEN else _CONTEXT
-            context = kind is not Kind.KEY_ID and _has_context(buf, begin, words)
+            context = _has_context(buf, begin)
         hits.append((first + layers.base64_offset(i), kind, token, context, 'base64'))
     return hits
 

@@ -100,7 +100,7 @@ def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
         if len(text) <= limit:
             if piece[:1] in (b'\\', b'%'):
                 piece = b'+' if piece[-1:] in b'bB' else b'/'
-            text += piece[: limit + 1]
+            text += piece[: limit + 1 - len(text)]
         stop = m.end()
     return Span(start, stop, bytes(text), after_escape)
 

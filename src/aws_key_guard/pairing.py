@@ -25,8 +25,7 @@ def _nearest(
 
 
 def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = None) -> list[Finding]:
-    """Pair each secret with its nearest key ID; report context secrets, session tokens
-    and lone key IDs."""
+    """Pair secrets with their nearest key IDs; report the rest as AKG002 to AKG004."""
     key_ids = [c for c in candidates if c.kind is Kind.KEY_ID]
     findings: list[Finding] = []
     paired: set[bytes] = set()

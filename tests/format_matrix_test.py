@@ -1,0 +1,620 @@
+"""The format matrix: keys where people really put them, and shapes that must stay quiet.
+
+Every text is built at run time from generated keys. Expected findings are
+(code, line, column, layer) of the whole pipeline on a real file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import pathlib
+import random
+import urllib.parse
+
+import pytest
+
+from aws_key_guard._main import Settings
+from aws_key_guard._main import scan_file
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+K1, K2, K3 = make_key_id(11), make_key_id(12), make_key_id(13)
+KA = make_key_id(14, prefix='ASIA', account=609629065308)
+S1, S2, S3 = make_secret(11), make_secret(12), make_secret(13)
+# A secret with '/' and '+' inside, and ones that begin with '/' and end with '+'.
+SX = S1[:9] + '/' + S1[10:25] + '+' + S1[26:]
+S_SLASH_FIRST = '/' + S2[1:]
+S_PLUS_LAST = S3[:-1] + '+'
+TOKEN = 'IQoJb3JpZ2luX2VjE' + (S1 + S2 + S3).replace('/', 'A') * 8  # an STS-shaped token
+
+
+def b64(text: str | bytes) -> str:
+    return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
+
+
+def url(text: str) -> str:
+    return urllib.parse.quote(text, safe='')
+
+
+def nb_cell(*lines: str) -> dict[str, object]:
+    return {'cell_type': 'code', 'metadata': {}, 'outputs': [], 'source': list(lines)}
+
+
+CREDENTIALS = f'[default]\naws_access_key_id = {K1}\naws_secret_access_key = {S1}\n'
+
+FOUND = [
+    # --- configuration files -------------------------------------------------
+    pytest.param(CREDENTIALS, [('AKG001', 3, 25, None)], id='aws-credentials'),
+    pytest.param(
+        f'[default]\naws_access_key_id = {K1}\naws_secret_access_key = {S1}\n\n'
+        f'[staging]\naws_access_key_id = {K2}\naws_secret_access_key = {S2}\n'
+        f'region = eu-west-1\n\n[prod]\naws_secret_access_key={S3}\naws_access_key_id={K3}\n',
+        [('AKG001', 3, 25, None), ('AKG001', 7, 25, None), ('AKG001', 11, 23, None)],
+        id='aws-credentials-profiles',
+    ),
+    pytest.param(
+        f'[profile dev]\nregion = us-east-1\noutput = json\n'
+        f'aws_access_key_id={K1}\naws_secret_access_key={S1}\n',
+        [('AKG001', 5, 23, None)],
+        id='aws-config',
+    ),
+    pytest.param(
+        f'DEBUG=1\nAWS_ACCESS_KEY_ID={K1}\nAWS_SECRET_ACCESS_KEY={S1}\n',
+        [('AKG001', 3, 23, None)],
+        id='dotenv',
+    ),
+    pytest.param(
+        f'AWS_ACCESS_KEY_ID="{K1}"\nAWS_SECRET_ACCESS_KEY="{S1}"\n',
+        [('AKG001', 2, 24, None)],
+        id='dotenv-quoted',
+    ),
+    pytest.param(
+        f"export AWS_ACCESS_KEY_ID={K1}\nexport AWS_SECRET_ACCESS_KEY='{S1}'\n",
+        [('AKG001', 2, 31, None)],
+        id='shell-export',
+    ),
+    pytest.param(
+        f'FROM python:3.12-slim\nENV AWS_ACCESS_KEY_ID={K1} \\\n    AWS_SECRET_ACCESS_KEY={S1}\n',
+        [('AKG001', 3, 27, None)],
+        id='dockerfile-env',
+    ),
+    pytest.param(
+        f'FROM alpine\nARG AWS_ACCESS_KEY_ID={K1}\nARG AWS_SECRET_ACCESS_KEY={S1}\nRUN make\n',
+        [('AKG001', 3, 27, None)],
+        id='dockerfile-arg',
+    ),
+    pytest.param(
+        f'services:\n  app:\n    image: app\n    environment:\n'
+        f'      - AWS_ACCESS_KEY_ID={K1}\n      - AWS_SECRET_ACCESS_KEY={S1}\n',
+        [('AKG001', 6, 31, None)],
+        id='docker-compose',
+    ),
+    pytest.param(
+        f'on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    env:\n'
+        f'      AWS_ACCESS_KEY_ID: {K1}\n      AWS_SECRET_ACCESS_KEY: {S1}\n',
+        [('AKG001', 7, 30, None)],
+        id='github-actions-env',
+    ),
+    pytest.param(
+        f'variables:\n  AWS_ACCESS_KEY_ID: "{K1}"\n  AWS_SECRET_ACCESS_KEY: "{S1}"\n'
+        'deploy:\n  script: ./deploy.sh\n',
+        [('AKG001', 3, 27, None)],
+        id='gitlab-ci-variables',
+    ),
+    pytest.param(
+        f'provider "aws" {{\n  region     = "us-east-1"\n  access_key = "{K1}"\n'
+        f'  secret_key = "{S1}"\n}}\n',
+        [('AKG001', 4, 17, None)],
+        id='terraform-provider',
+    ),
+    pytest.param(
+        f'aws_access_key = "{K1}"\naws_secret_key = "{S1}"\n',
+        [('AKG001', 2, 19, None)],
+        id='terraform-tfvars',
+    ),
+    pytest.param(
+        f'apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ntype: Opaque\nstringData:\n'
+        f'  AWS_ACCESS_KEY_ID: {K1}\n  AWS_SECRET_ACCESS_KEY: {S1}\n',
+        [('AKG001', 8, 26, None)],
+        id='kubernetes-stringdata',
+    ),
+    pytest.param(
+        f'apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ndata:\n'
+        f'  AWS_ACCESS_KEY_ID: {b64(K1)}\n  AWS_SECRET_ACCESS_KEY: {b64(S1)}\n',
+        [('AKG001', 7, 26, 'base64')],
+        id='kubernetes-data-base64',
+    ),
+    pytest.param(
+        f'data:\n  AWS_ACCESS_KEY_ID: {b64(K1 + chr(10))}\n'
+        f'  AWS_SECRET_ACCESS_KEY: {b64(S1 + chr(10))}\n',
+        [('AKG001', 3, 26, 'base64')],
+        id='kubernetes-data-base64-with-newline',
+    ),
+    pytest.param(
+        f'replicaCount: 2\naws:\n  region: eu-central-1\n  accessKeyId: {K1}\n'
+        f'  secretAccessKey: {S1}\n',
+        [('AKG001', 5, 20, None)],
+        id='helm-values',
+    ),
+    pytest.param(
+        f'---\naws_access_key: {K1}\naws_secret_key: {S1}\nbucket: logs\n',
+        [('AKG001', 3, 17, None)],
+        id='ansible-vars',
+    ),
+    pytest.param(
+        f'# app\naws.accessKeyId={K1}\naws.secretKey={S1}\n',
+        [('AKG001', 3, 15, None)],
+        id='java-properties',
+    ),
+    pytest.param(
+        '<?xml version="1.0"?>\n<configuration>\n  <property>\n'
+        f'    <name>fs.s3a.access.key</name>\n    <value>{K1}</value>\n  </property>\n'
+        '  <property>\n    <name>fs.s3a.secret.key</name>\n'
+        f'    <value>{S1}</value>\n  </property>\n</configuration>\n',
+        [('AKG001', 9, 12, None)],
+        id='hadoop-core-site-xml',
+    ),
+    pytest.param(
+        f'Access key ID,Secret access key\n{K1},{S1}\n',
+        [('AKG001', 2, 22, None)],
+        id='aws-console-csv',
+    ),
+    pytest.param(
+        'User name,Password,Access key ID,Secret access key,Console login link\n'
+        f'alice,,{K1},{S1},https://123456789012.signin.aws.amazon.com/console\n',
+        [('AKG001', 2, 29, None)],
+        id='aws-console-csv-with-user',
+    ),
+    pytest.param(
+        f'[default]\naccess_key = {K1}\nsecret_key = {S1}\nhost_base = s3.amazonaws.com\n',
+        [('AKG001', 3, 14, None)],
+        id='s3cmd-config',
+    ),
+    pytest.param(
+        f'[Credentials]\naws_access_key_id = {K1}\naws_secret_access_key = {S1}\n',
+        [('AKG001', 3, 25, None)],
+        id='boto-config',
+    ),
+    pytest.param(
+        f'AIRFLOW_CONN_AWS_DEFAULT=aws://{K1}:{url(SX)}@/?region_name=eu-west-1\n',
+        [('AKG001', 1, 53, 'url')],
+        id='airflow-connection-uri',
+    ),
+    pytest.param(
+        f'[s3]\ntype = s3\nprovider = AWS\naccess_key_id = {K1}\nsecret_access_key = {S1}\n',
+        [('AKG001', 5, 21, None)],
+        id='rclone-config',
+    ),
+    pytest.param(
+        f'source = "s3://{K1}:{S1}@bucket/path"\n',
+        [('AKG001', 1, 37, None)],
+        id='s3-uri-userinfo',
+    ),
+    # --- code ------------------------------------------------------------------
+    pytest.param(
+        'import boto3\n\n'
+        f"s3 = boto3.client('s3', aws_access_key_id='{K1}', aws_secret_access_key='{S1}')\n",
+        [('AKG001', 3, 90, None)],
+        id='python-boto3-kwargs',
+    ),
+    pytest.param(
+        'session = boto3.Session(\n'
+        f'    aws_access_key_id="{K1}",\n    aws_secret_access_key="{S1}",\n)\n',
+        [('AKG001', 3, 28, None)],
+        id='python-boto3-session',
+    ),
+    pytest.param(
+        "const s3 = new S3Client({ region: 'us-east-1', credentials: "
+        f"{{ accessKeyId: '{K1}', secretAccessKey: '{S1}' }} }});\n",
+        [('AKG001', 1, 118, None)],
+        id='javascript',
+    ),
+    pytest.param(
+        f'const creds: Credentials = {{\n  accessKeyId: "{K1}",\n  secretAccessKey: "{S1}",\n}};\n',
+        [('AKG001', 3, 21, None)],
+        id='typescript',
+    ),
+    pytest.param(
+        f'creds := aws.Credentials{{\n\tAccessKeyID:     "{K1}",\n\tSecretAccessKey: "{S1}",\n}}\n',
+        [('AKG001', 3, 20, None)],
+        id='go-struct-literal',
+    ),
+    pytest.param(
+        f'AWSCredentials c = new BasicAWSCredentials("{K1}", "{S1}");\n',
+        [('AKG001', 1, 69, None)],
+        id='java',
+    ),
+    pytest.param(
+        f'val creds = BasicAWSCredentials(accessKey = "{K1}", secretKey = "{S1}")\n',
+        [('AKG001', 1, 82, None)],
+        id='kotlin',
+    ),
+    pytest.param(
+        f'var creds = new BasicAWSCredentials("{K1}", "{S1}");\n',
+        [('AKG001', 1, 62, None)],
+        id='csharp',
+    ),
+    pytest.param(
+        f"Aws.config.update(credentials: Aws::Credentials.new('{K1}', '{S1}'))\n",
+        [('AKG001', 1, 78, None)],
+        id='ruby',
+    ),
+    pytest.param(
+        f"$s3 = new S3Client([\n    'credentials' => ['key' => '{K1}', 'secret' => '{S1}'],\n]);\n",
+        [('AKG001', 2, 69, None)],
+        id='php',
+    ),
+    pytest.param(
+        f'let creds = Credentials::new("{K1}", "{S1}", None, None, "static");\n',
+        [('AKG001', 1, 55, None)],
+        id='rust',
+    ),
+    pytest.param(
+        f'aws configure set aws_access_key_id {K1} && \\\n'
+        f'  aws configure set aws_secret_access_key {S1}\n',
+        [('AKG001', 2, 43, None)],
+        id='shell-aws-configure',
+    ),
+    pytest.param(
+        f'def handler(event):\n    # old key {K1}, secret {S1}\n    return 1\n',
+        [('AKG001', 2, 44, None)],
+        id='code-comment',
+    ),
+    pytest.param(
+        f'def connect():\n    """Connect.\n\n    Uses {K1} with {S1}.\n    """\n',
+        [('AKG001', 4, 36, None)],
+        id='python-docstring',
+    ),
+    pytest.param(
+        f'# Setup\n\n```ini\n[default]\naws_access_key_id = {K1}\n'
+        f'aws_secret_access_key = {S1}\n```\n',
+        [('AKG001', 6, 25, None)],
+        id='markdown-code-fence',
+    ),
+    pytest.param(
+        f'Use `{K1}` and `{S1}` to log in.\n',
+        [('AKG001', 1, 33, None)],
+        id='markdown-inline-code',
+    ),
+    # --- encodings and layouts -------------------------------------------------
+    pytest.param(
+        json.dumps({'AccessKeyId': K1, 'SecretAccessKey': SX}).replace('/', '\\/'),
+        [('AKG001', 1, 61, 'json-escape')],
+        id='json-escaped-slash',
+    ),
+    pytest.param(
+        json.dumps({'AccessKeyId': K1, 'SecretAccessKey': SX})
+        .replace('/', '\\u002F')
+        .replace('+', '\\u002b'),
+        [('AKG001', 1, 61, 'json-escape')],
+        id='json-unicode-escapes',
+    ),
+    pytest.param(
+        json.dumps(
+            {
+                'cells': [
+                    nb_cell('import boto3\n', f'key = "{K1}"\n'),
+                    nb_cell(f's3 = boto3.client("s3", aws_secret_access_key="{S1}")\n'),
+                ],
+                'nbformat': 4,
+            },
+            indent=1,
+        ),
+        [('AKG001', 17, 56, None)],
+        id='jupyter-notebook',
+    ),
+    pytest.param(
+        json.dumps({'cells': [nb_cell(f'creds = """\n{K1}\n{SX}\n"""')]}),
+        [('AKG001', 1, 115, 'json-escape')],
+        id='jupyter-notebook-key-after-newline-escape',
+    ),
+    pytest.param(
+        f'conn = "aws://{K1}:{url(SX)}@"\n',
+        [('AKG001', 1, 36, 'url')],
+        id='url-encoded-slash-and-plus',
+    ),
+    pytest.param(
+        f'https://example.com/cb?secret={url(url(SX))}&id={K1}\n',
+        [('AKG001', 1, 31, 'url')],
+        id='url-double-encoded',
+    ),
+    pytest.param(
+        f'AWS_SECRET_ACCESS_KEY: {b64(S1)}\n',
+        [('AKG002', 1, 24, 'base64')],
+        id='base64-secret-value',
+    ),
+    pytest.param(
+        f'apiVersion: v1\nkind: Secret\ndata:\n  credentials: {b64(CREDENTIALS)}\n',
+        [('AKG001', 4, 116, 'base64')],
+        id='base64-whole-credentials-file',
+    ),
+    pytest.param(CREDENTIALS.encode('utf-16'), [('AKG001', 3, 25, 'utf-16le')], id='utf-16le-bom'),
+    pytest.param(
+        CREDENTIALS.encode('utf-16-le'), [('AKG001', 3, 25, 'utf-16le')], id='utf-16le-no-bom'
+    ),
+    pytest.param(
+        b'\xfe\xff' + CREDENTIALS.encode('utf-16-be'),
+        [('AKG001', 3, 25, 'utf-16be')],
+        id='utf-16be-bom',
+    ),
+    pytest.param(
+        CREDENTIALS.encode('utf-16-be'), [('AKG001', 3, 25, 'utf-16be')], id='utf-16be-no-bom'
+    ),
+    pytest.param(
+        CREDENTIALS.replace('\n', '\r\n').encode('utf-16'),
+        [('AKG001', 3, 25, 'utf-16le')],
+        id='utf-16le-crlf-powershell',
+    ),
+    pytest.param(CREDENTIALS.replace('\n', '\r\n'), [('AKG001', 3, 25, None)], id='crlf'),
+    pytest.param(
+        f'[default]\r\naws_access_key_id\t=\t{K1}\naws_secret_access_key\t=\t{S1}\r\n',
+        [('AKG001', 3, 25, None)],
+        id='tabs-and-mixed-line-endings',
+    ),
+    pytest.param(
+        json.dumps({'a': [1, 2], 'aws': {'id': K1, 'key': S1}}, separators=(',', ':')),
+        [('AKG001', 1, 54, None)],
+        id='minified-one-line',
+    ),
+    pytest.param(
+        f'clé:{K1}«{S1}»\n'.encode(), [('AKG001', 1, 28, None)], id='non-ascii-letters-touching'
+    ),
+    pytest.param(
+        f'id={K1}\nkey={S_SLASH_FIRST}\n', [('AKG001', 2, 5, None)], id='secret-starts-with-slash'
+    ),
+    pytest.param(
+        f'id={K1}\nkey={S_PLUS_LAST}\n', [('AKG001', 2, 5, None)], id='secret-ends-with-plus'
+    ),
+    pytest.param(f'{K1}:{S1}\n', [('AKG001', 1, 22, None)], id='one-line-key-id-first'),
+    pytest.param(f'{S1} {K1}\n', [('AKG001', 1, 1, None)], id='one-line-secret-first'),
+    pytest.param(
+        f'secret: {S1}\n' + 'filler line\n' * 5000 + f'id: {K1}\n',
+        [('AKG001', 1, 9, None)],
+        id='thousands-of-lines-apart-secret-first',
+    ),
+    pytest.param(
+        f'GET / HTTP/1.1\nAuthorization: Basic {b64(f"{K1}:{S1}")}\n',
+        [('AKG001', 2, 50, 'base64')],
+        id='basic-auth-header',
+    ),
+    pytest.param(
+        'payload = "' + json.dumps({'note': f'keys:\n{SX}\n{K1}'}).replace('/', '\\/') + '"\n',
+        [('AKG001', 1, 29, 'json-escape')],
+        id='json-escaped-slash-after-newline-escape',
+    ),
+    # --- session tokens (AKG004) ----------------------------------------------
+    pytest.param(
+        f'[default]\naws_access_key_id = {KA}\naws_secret_access_key = {S1}\n'
+        f'aws_session_token = {TOKEN}\n',
+        [('AKG001', 3, 25, None), ('AKG004', 4, 21, None)],
+        id='session-token-credentials-file',
+    ),
+    pytest.param(
+        json.dumps(
+            {
+                'Credentials': {
+                    'AccessKeyId': KA,
+                    'SecretAccessKey': S1,
+                    'SessionToken': TOKEN,
+                    'Expiration': '2026-01-01T00:00:00Z',
+                }
+            },
+            indent=4,
+        ),
+        [('AKG001', 4, 29, None), ('AKG004', 5, 26, None)],
+        id='session-token-sts-json',
+    ),
+    pytest.param(
+        f'export AWS_SESSION_TOKEN="{TOKEN}"\n', [('AKG004', 1, 27, None)], id='session-token-env'
+    ),
+    pytest.param(
+        f'data:\n  AWS_SESSION_TOKEN: {b64(TOKEN)}\n',
+        [('AKG004', 2, 22, None)],  # the base64 itself is token-shaped: reported once
+        id='session-token-base64-value',
+    ),
+    pytest.param(
+        f'data:\n  credentials: {b64(CREDENTIALS + f"aws_session_token = {TOKEN}{chr(10)}")}\n',
+        [('AKG001', 2, 116, 'base64'), ('AKG004', 2, 197, 'base64')],
+        id='session-token-in-base64-credentials-file',
+    ),
+]
+
+
+def _scan(tmp_path: pathlib.Path, data: str | bytes) -> list[tuple[str, int, int, str | None]]:
+    path = tmp_path / 'sample'
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return [(f.code, f.line, f.col, f.layer) for f in scan_file(str(path), Settings()).findings]
+
+
+@pytest.mark.parametrize(('data', 'expected'), FOUND)
+def test_format_is_found(tmp_path, data, expected):
+    assert _scan(tmp_path, data) == expected
+
+
+HEX = 'c0ffee254729296a45a3885639ac7e10bd0d9c1f'  # 40 hex digits: a git object ID
+DOC_CREDENTIALS = (
+    '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'
+    'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n'
+)
+# A blob of base64 with key-shaped slices inside it: an ID and a 40-char stretch.
+BLOB = b64(bytes(range(256)) * 3)
+BLOB = BLOB[:100] + K1 + BLOB[100:200] + S1 + BLOB[200:]
+# 174 random bytes: three lines of 64 characters and a last line of exactly 40.
+PEM_BODY = b64(random.Random(1).randbytes(174))
+PEM = '\n'.join(PEM_BODY[i : i + 64] for i in range(0, len(PEM_BODY), 64))
+MIME = base64.encodebytes(random.Random(2).randbytes(144)).decode()  # lines of 76, 76, 40
+LONE = [('AKG003', 1, 4, None)]  # `id={K1}` on the first line
+
+
+def with_lone_key(text: str) -> str:
+    """A lone key ID first, so a secret-shaped token below would be paired with it."""
+    return f'id={K1}\n{text}'
+
+
+QUIET = [
+    pytest.param(DOC_CREDENTIALS, [], id='aws-documentation-pair'),
+    pytest.param(
+        'AKIAI44QH8DHBEXAMPLE je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\n',
+        [],
+        id='aws-documentation-pair-two',
+    ),
+    pytest.param(f'aws_access_key_id = {K1[:13]}EXAMPLE\n', [], id='key-id-ending-example'),
+    pytest.param(
+        'aws_access_key_id = AKIAXXXXXXXXXXXXXXXX\naws_secret_access_key = ' + 'x' * 40 + '\n',
+        [],
+        id='placeholder-xs',
+    ),
+    pytest.param('AWS_ACCESS_KEY_ID=AKIA0000000000000000\n', [], id='placeholder-zeros'),
+    pytest.param('AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n', [], id='placeholder-sequential'),
+    pytest.param(
+        'AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID}\nAWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY}\n',
+        [],
+        id='shell-variable-reference',
+    ),
+    pytest.param(
+        'key = os.environ["AWS_SECRET_ACCESS_KEY"]\ntoken = os.environ["AWS_SESSION_TOKEN"]\n',
+        [],
+        id='python-environ-reference',
+    ),
+    pytest.param(
+        '    env:\n      AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}\n'
+        '      AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}\n',
+        [],
+        id='github-actions-secret-reference',
+    ),
+    pytest.param(
+        with_lone_key(f'aws_secret_access_key: {HEX}\ncommit {HEX}\n'),
+        LONE,
+        id='git-sha-beside-aws-words',
+    ),
+    pytest.param(
+        with_lone_key(f'    - uses: aws-actions/configure-aws-credentials@{HEX.upper()} # v4\n'),
+        LONE,
+        id='sha-pinned-action',
+    ),
+    pytest.param(
+        with_lone_key(f'SHA1 (aws-secret-key.tar.gz) = {HEX}\n'),
+        LONE,
+        id='checksum-line',
+    ),
+    pytest.param(
+        with_lone_key(
+            '"node_modules/aws-sdk": {\n  "version": "2.1.0",\n'
+            f'  "integrity": "sha512-{b64(bytes(range(64)))[:86]}=="\n}}\n'
+        ),
+        LONE,
+        id='npm-lock-integrity',
+    ),
+    pytest.param(
+        with_lone_key(f'"@aws-sdk/client-s3@^3.0.0":\n  integrity sha1-{b64(bytes(range(20)))}\n'),
+        LONE,
+        id='yarn-lock-integrity',
+    ),
+    pytest.param(
+        with_lone_key(
+            json.dumps({'outputs': [{'data': {'image/png': BLOB, 'text/plain': 'aws secret'}}]})
+        ),
+        LONE,
+        id='notebook-image-with-key-shaped-slices',
+    ),
+    pytest.param(
+        with_lone_key(f'<img alt="aws secret key" src="data:image/png;base64,{BLOB}">\n'),
+        LONE,
+        id='data-uri-with-key-shaped-slices',
+    ),
+    pytest.param(
+        with_lone_key(f'-----BEGIN CERTIFICATE-----\n{PEM}\n-----END CERTIFICATE-----\n'),
+        LONE,
+        id='pem-body-last-line-of-forty',
+    ),
+    pytest.param(
+        with_lone_key(json.dumps({'data': {'application/x-pem-file': PEM}})),
+        LONE,
+        id='pem-body-in-json-string',
+    ),
+    *[
+        pytest.param(f'"UserId": "{prefix}{K1[4:]}"\n', [], id=f'iam-unique-id-{prefix.lower()}')
+        for prefix in ('AIDA', 'AROA', 'AGPA', 'AIPA', 'ANPA', 'ANVA', 'APKA', 'ASCA')
+    ],
+    pytest.param('TODAYINASIAASACKOFRICEWASSOLD\n', [], id='prefix-inside-longer-word'),
+    pytest.param('region = ASIAPACIFICSINGAPORE\n', [], id='word-shaped-key-id'),
+    pytest.param(f'REGION_{KA} = 3\n', [], id='key-id-inside-identifier'),
+    pytest.param(
+        f'https://bucket.s3.amazonaws.com/f.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256'
+        f'&X-Amz-Credential={K1}%2F20240101%2Fus-east-1%2Fs3%2Faws4_request'
+        f'&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host'
+        f'&X-Amz-Signature={"ab12" * 16}\n',
+        [('AKG003', 1, 89, None)],
+        id='presigned-url-sigv4',
+    ),
+    pytest.param(
+        f'https://b.s3.amazonaws.com/f?X-Amz-Credential={KA}%2F20240101%2Fus-east-1%2Fs3'
+        f'%2Faws4_request&X-Amz-Security-Token={url(TOKEN[:300] + "/" + TOKEN[300:600])}'
+        f'&X-Amz-Signature={"cd34" * 16}\n',
+        [('AKG003', 1, 47, None)],
+        id='presigned-url-with-security-token',
+    ),
+    pytest.param(
+        f'https://bucket.s3.amazonaws.com/f.txt?AWSAccessKeyId={K1}'
+        f'&Expires=1700000000&Signature={url(b64(bytes(range(40, 60))))}\n',
+        [('AKG003', 1, 54, None)],
+        id='presigned-url-sigv2',
+    ),
+    pytest.param(
+        with_lone_key(f'aws_secret_access_key_github = ghp_{S1[:36].replace("/", "a")}\n'),
+        LONE,
+        id='github-token',
+    ),
+    pytest.param(
+        with_lone_key(f'token = github_pat_{S1[:22]}_{(S2 + S3)[:59]}\n'.replace('/', 'b')),
+        LONE,
+        id='github-fine-grained-token',
+    ),
+    pytest.param(
+        with_lone_key(f'SLACK_BOT_TOKEN=xoxb-1234567890-1234567890123-{S1[:24]}\n'),
+        LONE,
+        id='slack-token',
+    ),
+    pytest.param(
+        with_lone_key(f'STRIPE_SECRET_KEY=sk_live_{(S1 + S2 + S3)[:99].replace("/", "c")}\n'),
+        LONE,
+        id='stripe-key',
+    ),
+    pytest.param(
+        with_lone_key(
+            'DefaultEndpointsProtocol=https;AccountName=aws;'
+            f'AccountKey={b64(bytes(range(100, 164)))};EndpointSuffix=core.windows.net\n'
+        ),
+        LONE,
+        id='azure-storage-key',
+    ),
+    pytest.param(
+        with_lone_key(
+            'aws_secret_access_key = eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.'
+            f'{S1.replace("/", "_").replace("+", "-")[:40]}.{S2[:43]}\n'
+        ),
+        LONE,
+        id='jwt-beside-aws-words',
+    ),
+    pytest.param(
+        with_lone_key('aws_secret_access_key = getInternalServerErrorResponseForRequest\n'),
+        LONE,
+        id='identifier-beside-aws-words',
+    ),
+    pytest.param(
+        with_lone_key(f'aws_secret_access_key_backup: |\n{MIME}'),
+        LONE,
+        id='mime-wrapped-base64',
+    ),
+]
+
+
+@pytest.mark.parametrize(('data', 'expected'), QUIET)
+def test_shape_stays_quiet(tmp_path, data, expected):
+    assert _scan(tmp_path, data) == expected
+
+
+def test_matrix_covers_enough_formats():
+    assert len(FOUND) >= 60
+    assert len(QUIET) >= 25

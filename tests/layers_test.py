@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from aws_key_guard import layers
+from tests.conftest import make_secret
+
+SECRET = make_secret(4)
+
+
+@pytest.mark.parametrize(
+    ('data', 'pos', 'expected'),
+    [
+        pytest.param(b'a\\nb', 1, layers.Escape(3, 10, 'json-escape'), id='newline'),
+        pytest.param(b'\\u0027', 0, layers.Escape(6, 0x27, 'json-escape'), id='unicode'),
+        pytest.param(b'%3D', 0, layers.Escape(3, ord('='), 'url'), id='percent'),
+        pytest.param(b'\\x41', 0, None, id='not-an-escape'),
+    ],
+)
+def test_escape_at(data, pos, expected):
+    assert layers.escape_at(data, pos) == expected
+
+
+def test_escape_before():
+    assert layers.escape_before(b'"\\u0022AKIA', 7) == layers.Escape(7, 0x22, 'json-escape')
+    assert layers.escape_before(b'id%3DAKIA', 5) == layers.Escape(5, ord('='), 'url')
+    assert layers.escape_before(b'idAKIA', 2) is None
+
+
+def test_inner_escapes_are_sorted():
+    data = b'a%2Fb\\/c\\u002Bd%252fe%20f\\n'
+    assert layers.inner_escapes(data, 0, len(data)) == [1, 5, 8, 15]
+
+
+@pytest.mark.parametrize(
+    ('data', 'pos', 'expected'),
+    [
+        pytest.param(
+            b'"ab%2Fcd%2Bef"', 8, layers.Span(1, 13, b'ab/cd+ef', False), id='from-second-escape'
+        ),
+        pytest.param(
+            b'"\\nab\\/cd\\u002fef"', 5, layers.Span(3, 17, b'ab/cd/ef', True), id='after-newline'
+        ),
+        pytest.param(
+            b' %zzab%2Fcd', 6, layers.Span(2, 11, b'zzab/cd', False), id='after-a-lone-percent'
+        ),
+        pytest.param(
+            b'x' * 50 + b'%2F' + b'y' * 10,
+            50,
+            layers.Span(-1, 63, b'/' + b'y' * 10, False),
+            id='too-long-on-the-left',
+        ),
+        pytest.param(
+            b' ab%2F' + b'c' * 50,
+            3,
+            layers.Span(1, 56, b'ab/' + b'c' * 38, False),
+            id='decoded-only-up-to-the-limit',
+        ),
+    ],
+)
+def test_escaped_span(data, pos, expected):
+    assert layers.escaped_span(data, pos, 40) == expected
+
+
+def test_base64_runs():
+    assert layers.base64_runs(b'ab cd/e+f%g', 1, 11) == [(1, 2), (3, 9), (10, 11)]
+
+
+@pytest.mark.parametrize('big_endian', [False, True])
+def test_utf16_view_marks_non_ascii(big_endian):
+    text = 'k=Aé€\u0000'
+    region = text.encode('utf-16-be' if big_endian else 'utf-16-le')
+    assert layers.utf16_view(region, big_endian=big_endian) == b'k=A\xe9\xff\x00'
+
+
+@pytest.mark.parametrize('extra', range(4))
+def test_decode_base64_without_padding(extra):
+    raw = SECRET.encode()[: 30 + extra]
+    encoded = base64.b64encode(raw).rstrip(b'=')
+    assert layers.decode_base64(encoded) == raw
+    assert layers.decode_base64(encoded + b'Q')[: len(raw)] == raw
+
+
+def test_base64_offsets_round_trip():
+    assert [layers.base64_offset(i) for i in range(7)] == [0, 1, 2, 4, 5, 6, 8]
+    assert [layers.base64_index(o) for o in range(9)] == [0, 1, 2, 3, 3, 4, 5, 6, 6]
