@@ -181,3 +181,11 @@ def test_sort_findings_fingerprints_and_baseline(text, expected):
 def test_sort_findings_never_allows_akg900():
     failed = Finding('AKG900', 1, 1, reason='gone')
     assert sort_findings('f', [failed], {}, Rules()) == ([failed], [])
+
+
+def test_builtin_reason_for_session_tokens():
+    token = 'AQoDYXdzEPT' + make_secret(7) * 3
+    sample = token[:50] + 'wEXAMPLE' + token[58:]
+    (found,) = scan_chunks([f'aws_session_token = {token}'.encode()])
+    (example,) = scan_chunks([f'aws_session_token = {sample}'.encode()])
+    assert (builtin_reason(found), builtin_reason(example)) == (None, 'AWS documentation example')

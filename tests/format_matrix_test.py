@@ -459,6 +459,11 @@ QUIET = [
         [],
         id='aws-documentation-pair-two',
     ),
+    pytest.param(
+        DOC_CREDENTIALS + f'aws_session_token = {TOKEN[:40]}wEXAMPLE{TOKEN[48:]}\n',
+        [],
+        id='aws-documentation-session-token',
+    ),
     pytest.param(f'aws_access_key_id = {K1[:13]}EXAMPLE\n', [], id='key-id-ending-example'),
     pytest.param(
         'aws_access_key_id = AKIAXXXXXXXXXXXXXXXX\naws_secret_access_key = ' + 'x' * 40 + '\n',

@@ -33,6 +33,9 @@ _SEQUENCE: Final = b'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 def builtin_reason(candidate: Candidate) -> str | None:
     """Why a candidate is a documentation example or placeholder, or None."""
     token = bytes(candidate.token)
+    if candidate.kind is Kind.SESSION_TOKEN:
+        # AWS's sample tokens carry the word inside (`...wEXAMPLEtc764bNrC9...`).
+        return 'AWS documentation example' if b'EXAMPLE' in token else None
     if candidate.kind is Kind.SECRET:
         if token in DOC_EXAMPLE_SECRETS or token.endswith(b'EXAMPLEKEY'):
             return 'AWS documentation example'
