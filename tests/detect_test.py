@@ -256,3 +256,13 @@ def test_scan_chunks_token_edges(data, expected):
 def test_utf16_layer_skips_reads_whose_nul_bytes_are_behind_it():
     data = b'\0' + f'{"word " * 600}{KEY}\n'.encode()
     assert _layered(data, 100) == _layered(data, len(data)) == [('key-id', 1, 3002, None)]
+
+
+@pytest.mark.parametrize('chunk', [1, 7])
+def test_padded_base64_run_that_ends_where_a_read_is_judged(chunk):
+    import base64
+
+    pad = b'word ' * 600 + b'\n'
+    data = pad + b'v=' + base64.b64encode(f'{KEY}:{SECRET}'.encode()) + b'\n' + pad  # '=='
+    expected = [('key-id', 2, 3, 'base64'), ('secret', 2, 31, 'base64')]
+    assert _layered(data, chunk) == _layered(data, len(data)) == expected

@@ -112,6 +112,8 @@ def _judge(
     """Tokens that begin in buf[start:end]; collect base64 runs if asked to."""
     hits: list[_Hit] = []
     size = len(buf)
+    if start >= size:  # a decoded view can end before the window does
+        return hits
     for m in _KEY_ID_PREFIX.finditer(buf, start, min(size, end + 3)):
         pos = m.start()
         stop = pos + KEY_ID_LEN
