@@ -29,9 +29,10 @@ def test_escape_before():
     assert layers.escape_before(b'idAKIA', 2) is None
 
 
-def test_inner_escapes_are_sorted():
-    data = b'a%2Fb\\/c\\u002Bd%252fe%20f\\n'
-    assert layers.inner_escapes(data, 0, len(data)) == [1, 5, 8, 15]
+def test_next_inner_escape():
+    data = b'a%20b\\nc\\u002Bd%252fe\\/'
+    found = [layers.next_inner_escape(data, lo, len(data)) for lo in (0, 9, 16, 22)]
+    assert found == [8, 15, 21, -1]
 
 
 @pytest.mark.parametrize(
@@ -49,7 +50,7 @@ def test_inner_escapes_are_sorted():
         pytest.param(
             b'x' * 50 + b'%2F' + b'y' * 10,
             50,
-            layers.Span(-1, 63, b'/' + b'y' * 10, False),
+            layers.Span(-1, 63, b'', False),
             id='too-long-on-the-left',
         ),
         pytest.param(
@@ -65,7 +66,8 @@ def test_escaped_span(data, pos, expected):
 
 
 def test_base64_runs():
-    assert layers.base64_runs(b'ab cd/e+f%g', 1, 11) == [(1, 2), (3, 9), (10, 11)]
+    assert layers.base64_runs(b'ab cd/e+f%g', 1, 11, 1) == [(1, 2), (3, 9), (10, 11)]
+    assert layers.base64_runs(b'ab cd/e+f%g', 1, 11, 3) == [(3, 9)]
 
 
 @pytest.mark.parametrize('big_endian', [False, True])

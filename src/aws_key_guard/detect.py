@@ -182,7 +182,8 @@ def _judge_run(
         pieces = [(pos, stop)] if pos >= start else []
     else:
         # Escapes inside: judge each plain piece, then each escaped span.
-        pieces = [p for p in layers.base64_runs(buf, pos, stop) if start <= p[0] < end]
+        pieces = layers.base64_runs(buf, pos, stop, _BASE64_MIN)
+        pieces = [p for p in pieces if start <= p[0] < end]
         _judge_escapes(buf, max(pos, start), min(stop, end + _ESCAPED_MAX), start, end, hits)
     for piece in pieces:
         if base64_runs is not None and piece[1] - piece[0] >= _BASE64_MIN:
@@ -249,12 +250,10 @@ def _ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
 
 
 def _judge_escapes(buf: bytes, lo: int, hi: int, start: int, end: int, hits: list[_Hit]) -> None:
-    done = 0
-    for pos in layers.inner_escapes(buf, lo, hi):
-        if pos < done:
-            continue
+    pos = layers.next_inner_escape(buf, lo, hi)
+    while pos != -1:
         span = layers.escaped_span(buf, pos, SECRET_LEN)
-        done = span.stop
+        pos = layers.next_inner_escape(buf, span.stop, hi)  # the rest of the run is done
         if not start <= span.start < end or len(span.text) != SECRET_LEN:
             continue
         if looks_random(span.text) and _stands_alone(buf, span.start, span.stop, span.after_escape):

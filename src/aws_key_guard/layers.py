@@ -9,9 +9,10 @@ from typing import NamedTuple
 BASE64_CHARS: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 # Escapes that can sit inside a secret: they decode to '/' or '+' (JSON `\/`,
 # `\u002F`; URL `%2F`, and `%252F` when a value was encoded twice).
-_INNER_BACKSLASH: Final = re.compile(rb'\\(?:/|u002[bBfF])')
-_INNER_PERCENT: Final = re.compile(rb'%(?:25)?2[bBfF]')
+_INNER: Final = re.compile(rb'\\(?:/|u002[bBfF])|%(?:25)?2[bBfF]')
 _PIECE: Final = re.compile(rb'[A-Za-z0-9+/]+|\\/|\\u002[bBfF]|%(?:25)?2[bBfF]')
+# A whole escaped run in one C-level match.
+_SPAN: Final = re.compile(rb'(?:[A-Za-z0-9+/]+|\\/|\\u002[bBfF]|%(?:25)?2[bBfF])+')
 # Any other escape decodes to one character that ends a token (`\n`, `\u0027`, `%3D`).
 _ESCAPE: Final = re.compile(rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})')
 _ESCAPE_BEFORE: Final = re.compile(rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2})\Z')
@@ -45,18 +46,16 @@ def escape_before(buf: bytes, pos: int) -> Escape | None:
     return None if m is None else escape_at(buf, m.start())
 
 
-def inner_escapes(buf: bytes, lo: int, hi: int) -> list[int]:
-    """Sorted offsets in [lo, hi) of escapes that decode to '/' or '+'."""
-    found = [m.start() for m in _INNER_BACKSLASH.finditer(buf, lo, hi)]
-    found += [m.start() for m in _INNER_PERCENT.finditer(buf, lo, hi)]
-    found.sort()
-    return found
+def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
+    """Offset of the first escape in [lo, hi) that decodes to '/' or '+', or -1."""
+    m = _INNER.search(buf, lo, hi)
+    return -1 if m is None else m.start()
 
 
 class Span(NamedTuple):
     start: int
     stop: int
-    text: bytes  # the decoded run, cut off once it is longer than the limit
+    text: bytes  # the decoded run up to limit + 1 chars; empty if far longer
     after_escape: bool  # the run begins right after an escape such as `\n`
 
 
@@ -64,7 +63,7 @@ def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
     """The escaped base64 run around the inner escape at pos, decoded up to limit + 1 chars.
 
     The span's start is -1 when the run reaches more than limit characters to the
-    left of pos; its stop is always the end of the run.
+    left of pos; its stop is always the end of the run, found in one regex match.
     """
     lo = max(0, pos - 6 * (limit + 1))
     runs = buf[lo:pos].translate(RUN_MAP)
@@ -91,31 +90,32 @@ def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
             start = escape.end
             after_escape = True
         break
+    run = _SPAN.match(buf, pos if start < 0 else start)
+    assert run is not None  # noqa: S101 -- pos starts an escape, so a run starts there
+    stop = run.end()
+    if start < 0 or stop - start > 6 * (limit + 1):
+        return Span(start, stop, b'', after_escape)  # far too long to matter
     text = bytearray()
-    stop = pos if start < 0 else start
-    # Walk to the end of the run (so callers can skip its other escapes), decoding
-    # only as much as can still matter.
-    while (m := _PIECE.match(buf, stop)) is not None:
+    for m in _PIECE.finditer(buf, start, stop):
         piece = m[0]
-        if len(text) <= limit:
-            if piece[:1] in (b'\\', b'%'):
-                piece = b'+' if piece[-1:] in b'bB' else b'/'
-            text += piece[: limit + 1 - len(text)]
-        stop = m.end()
-    return Span(start, stop, bytes(text), after_escape)
+        if piece[:1] in (b'\\', b'%'):
+            piece = b'+' if piece[-1:] in b'bB' else b'/'
+        text += piece
+    return Span(start, stop, bytes(text[: limit + 1]), after_escape)
 
 
-def base64_runs(buf: bytes, lo: int, hi: int) -> list[tuple[int, int]]:
-    """The (start, stop) of every run of base64 characters in buf[lo:hi]."""
+def base64_runs(buf: bytes, lo: int, hi: int, shortest: int) -> list[tuple[int, int]]:
+    """The (start, stop) of every run of at least `shortest` base64 characters in buf[lo:hi]."""
     runs = buf[lo:hi].translate(RUN_MAP)
+    needle = b'x' * shortest
     found = []
-    pos = runs.find(b'x')
+    pos = runs.find(needle)
     while pos != -1:
         stop = runs.find(b' ', pos)
         if stop == -1:
             stop = len(runs)
         found.append((lo + pos, lo + stop))
-        pos = runs.find(b'x', stop)
+        pos = runs.find(needle, stop)
     return found
 
 
