@@ -6,6 +6,7 @@ from aws_key_guard.model import Candidate
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
 from aws_key_guard.model import Secret
+from aws_key_guard.pairing import looks_like_words
 from aws_key_guard.pairing import pair_candidates
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
@@ -91,3 +92,25 @@ def test_pair_candidates_keeps_the_decoding_layer():
     ]
     assert [f.layer for f in pair_candidates(candidates)] == ['utf-16', 'url']
     assert [f.layer for f in pair_candidates(candidates[1:])] == ['url']
+
+
+WORDY = Secret(b'ASIAPACIFICSINGAPORE')
+
+
+def test_pair_candidates_word_shaped_key_id_pairs_but_is_never_lone():
+    assert pair_candidates([key(WORDY, 1, 0)]) == []
+    assert pair_candidates([key(WORDY, 1, 0), secret(S1, 2, 30)]) == [
+        Finding('AKG001', 2, 31, WORDY, S1, 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ('key_id', 'expected'),
+    [
+        (b'ASIAPACIFICSINGAPORE', True),
+        (b'ASIA' + b'BCDFGHJKLMNPQRST', False),  # all letters, no vowels
+        (b'ASIA' + b'AEIOUAE2BCDFGHJK', False),  # a digit: not words
+    ],
+)
+def test_looks_like_words(key_id, expected):
+    assert looks_like_words(key_id) is expected

@@ -21,12 +21,17 @@ def terminal():
 
     def shown() -> bytes:
         stream.close()
-        try:
-            return os.read(main_fd, 1 << 16)
-        except OSError as e:  # Linux: EIO once the terminal is closed and drained
-            if e.errno != errno.EIO:
-                raise
-            return b''
+        data = b''
+        while True:  # one read may return only part of what was written
+            try:
+                chunk = os.read(main_fd, 1 << 16)
+            except OSError as e:  # Linux: EIO once the terminal is closed and drained
+                if e.errno != errno.EIO:
+                    raise
+                return data
+            if not chunk:  # pragma: no cover -- other systems report EOF instead of EIO
+                return data
+            data += chunk
 
     yield stream, shown
     stream.close()

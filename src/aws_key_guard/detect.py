@@ -66,7 +66,6 @@ _TEXT_GROUPS: Final = b'x' * 6
 # Base64 wrapped at the usual widths (PEM 64, MIME 76) ends in a short line that
 # can be exactly 40 characters long: a tail, not a secret.
 _WRAP_WIDTHS: Final = (64, 76)
-_VOWELS: Final = b'AEIOU'
 # Decoded bytes kept before a judged base64 char offset cover CONTEXT_BEFORE.
 _BASE64_BEFORE: Final = 4 * (CONTEXT_BEFORE // 3 + 2)
 _ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)
@@ -95,12 +94,6 @@ def _is_camel_case(token: bytes) -> bool:
     )
 
 
-def _looks_like_words(body: bytes) -> bool:
-    # `ASIAPACIFICSINGAPORE`: random base32 bodies have digits or few vowels (an
-    # all-letter body with 7+ vowels in 16 is about 1 real key ID in 1300).
-    return body.isalpha() and sum(body.count(v) for v in _VOWELS) >= 7
-
-
 def _judge(
     buf: bytes,
     start: int,
@@ -120,7 +113,7 @@ def _judge(
         if pos >= end or stop > size:
             continue
         body = buf[pos + 4 : stop]
-        if not (body.isalnum() and body.upper() == body) or _looks_like_words(body):
+        if not (body.isalnum() and body.upper() == body):
             continue
         if stop < size and buf[stop] in _KEY_ID_JOINERS:
             continue

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from typing import Final
 
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
+
+_VOWELS: Final = b'AEIOU'
+
+
+def looks_like_words(key_id: bytes) -> bool:
+    """True for a key ID such as `ASIAPACIFICSINGAPORE` whose body reads as words."""
+    # Random base32 bodies have digits or few vowels: an all-letter body with 7+
+    # vowels in 16 is about 1 real key ID in 35,000. Such an ID still pairs with a
+    # secret (the secret is the evidence) but is never reported on its own.
+    body = key_id[4:]
+    return body.isalpha() and sum(body.count(v) for v in _VOWELS) >= 7
 
 
 def _nearest(
@@ -55,7 +67,7 @@ def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = Non
                 Finding('AKG002', secret.line, secret.col, secret=secret.token, layer=secret.layer)
             )
     for key_id in key_ids:
-        if key_id.token not in paired:
+        if key_id.token not in paired and not looks_like_words(key_id.token):
             findings.append(
                 Finding('AKG003', key_id.line, key_id.col, key_id=key_id.token, layer=key_id.layer)
             )
