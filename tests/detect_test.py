@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from aws_key_guard import detect
 from aws_key_guard.detect import CHUNK_SIZE
 from aws_key_guard.detect import looks_random
 from aws_key_guard.detect import scan_chunks
@@ -12,6 +13,12 @@ from tests.conftest import make_secret
 
 KEY = make_key_id(1)
 SECRET = make_secret(1)
+
+
+@pytest.fixture(autouse=True, params=['bytes.find', 're'])
+def key_id_search(request, monkeypatch):
+    """Run every test with both prefix searches: small inputs use find, large ones re."""
+    monkeypatch.setattr(detect, 'FIND_LIMIT', 1 << 62 if request.param == 'bytes.find' else -1)
 
 
 def _found(data: str | bytes, chunk: int = CHUNK_SIZE) -> list[tuple[str, int, int, str, bool]]:

@@ -14,8 +14,9 @@ import urllib.parse
 
 import pytest
 
-from aws_key_guard._main import Settings
-from aws_key_guard._main import scan_file
+from aws_key_guard import detect
+from aws_key_guard._cli import Settings
+from aws_key_guard._cli import scan_file
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -27,6 +28,12 @@ SX = S1[:9] + '/' + S1[10:25] + '+' + S1[26:]
 S_SLASH_FIRST = '/' + S2[1:]
 S_PLUS_LAST = S3[:-1] + '+'
 TOKEN = 'IQoJb3JpZ2luX2VjE' + (S1 + S2 + S3).replace('/', 'A') * 8  # an STS-shaped token
+
+
+@pytest.fixture(autouse=True, params=['bytes.find', 're'])
+def prefix_search(request, monkeypatch):
+    """The whole matrix with both prefix searches: small inputs use find, large ones re."""
+    monkeypatch.setattr(detect, 'FIND_LIMIT', 1 << 62 if request.param == 'bytes.find' else -1)
 
 
 def b64(text: str | bytes) -> str:

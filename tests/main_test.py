@@ -1100,3 +1100,73 @@ def test_main_reports_layers_and_session_tokens_at_their_place(tmp_path, monkeyp
         f'creds.txt:3:25: AKG001 AWS access key pair: secret [{FP}] '
         f'with access key ID {MASK} at line 2',
     ]
+
+
+def test_main_filename_starting_with_a_dash_goes_through_the_parser(files, capsysbinary):
+    (files / '-odd.env').write_text(f'id={KEY}\nkey={SECRET}\n')
+    assert main(['--', '-odd.env']) == 1
+    assert (
+        capsysbinary.readouterr().out
+        == (
+            f'-odd.env:2:5: AKG001 AWS access key pair: secret [{FP}] '
+            f'with access key ID {MASK} at line 1\n'
+        ).encode()
+    )
+
+
+def test_main_clean_file_imports_nothing_heavy(files):
+    # A clean commit must cost little more than Python's start-up: none of
+    # these may be imported on its path (DESIGN.md, Performance).
+    code = (
+        'import sys; before = set(sys.modules)\n'
+        'from aws_key_guard._main import main\n'
+        'assert main(["clean.py"]) == 0\n'
+        'heavy = {"re", "argparse", "enum", "typing", "json", "hashlib", "subprocess"}\n'
+        'print(sorted(heavy & (set(sys.modules) - before)))\n'
+    )
+    result = subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, '[]\n', '')
+
+
+def test_main_reads_sys_argv(files, monkeypatch, capsysbinary):
+    monkeypatch.setattr(sys, 'argv', ['aws-key-guard', 'clean.py', 'lone.txt'])
+    assert main() == 0
+    assert capsysbinary.readouterr().out == (
+        f'lone.txt:1:11: AKG003 AWS access key ID {MASK} with no secret\n'.encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ('name', 'make'),
+    [
+        pytest.param('.aws-key-guard.toml', 'write', id='own-file'),
+        pytest.param('.aws-key-guard-baseline.json', 'write', id='baseline'),
+        pytest.param('pyproject.toml', 'table', id='pyproject-table'),
+        pytest.param('pyproject.toml', 'mkdir', id='pyproject-unreadable'),
+    ],
+)
+def test_main_clean_files_still_fail_closed_on_a_broken_configuration(files, capsys, name, make):
+    # A clean commit skips the full CLI only when no configuration could apply.
+    path = files / name
+    if make == 'mkdir':
+        path.mkdir()
+    else:
+        path.write_text('[tool.aws-key-guard]\nnot toml\n' if make == 'table' else '{')
+    assert main(['clean.py']) == 2
+    assert capsys.readouterr().err.startswith('aws-key-guard: error: ')
+
+
+def test_main_clean_files_with_a_pyproject_of_other_tools(files, capsys):
+    (files / 'pyproject.toml').write_text('[tool.ruff]\nline-length = 100\n')
+    assert main(['clean.py']) == 0
+    assert capsys.readouterr() == ('', '')
+
+
+def test_main_push_refs_in_the_environment_go_to_the_full_cli(files, monkeypatch, capsys):
+    monkeypatch.setenv('PRE_COMMIT_FROM_REF', '-x')
+    with pytest.raises(SystemExit) as exit_info:
+        main(['clean.py'])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.endswith('error: a revision cannot start with "-"\n')

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import sys
 from typing import TYPE_CHECKING
-from typing import Final
 from typing import NamedTuple
 
+# The file names and the cheap look for our table live where a clean commit can use them.
+from aws_key_guard._probe import DEFAULT_BASELINE as DEFAULT_BASELINE
+from aws_key_guard._probe import OWN_FILE as OWN_FILE
+from aws_key_guard._probe import PYPROJECT as PYPROJECT
+from aws_key_guard._probe import mentions_table
 from aws_key_guard.marker import is_fingerprint
 from aws_key_guard.model import ScanError
 
 if TYPE_CHECKING:
     import re
-
-PYPROJECT: Final = 'pyproject.toml'
-OWN_FILE: Final = '.aws-key-guard.toml'
-DEFAULT_BASELINE: Final = '.aws-key-guard-baseline.json'  # read when present
-_NAME: Final = b'aws-key-guard'
 
 
 class Config(NamedTuple):
@@ -37,18 +36,6 @@ def _read(filename: str) -> bytes | None:
         return None
     except OSError as e:
         raise ScanError(f'cannot read {filename}: {e.strerror}') from None
-
-
-def _mentions_table(data: bytes) -> bool:
-    # Parsing TOML costs more than the whole scan of a small commit, so parse
-    # only when `tool.aws-key-guard` is spelled out (in any TOML spacing or quoting).
-    pos = data.find(_NAME)
-    while pos != -1:
-        before = data[max(0, pos - 16) : pos].rstrip(b' \t"\'')
-        if before.endswith(b'.') and before[:-1].rstrip(b' \t').endswith(b'tool'):
-            return True
-        pos = data.find(_NAME, pos + 1)
-    return False
 
 
 def _parse(filename: str, data: bytes) -> dict[str, object]:
@@ -75,7 +62,7 @@ def load_config() -> Config:
     """The current directory's configuration; the defaults when there is none."""
     own = _read(OWN_FILE)
     project = _read(PYPROJECT)
-    table = _project_table(project) if project and _mentions_table(project) else None
+    table = _project_table(project) if project and mentions_table(project) else None
     if own is not None:
         if table is not None:
             raise ScanError(f'configuration in both {OWN_FILE} and {PYPROJECT}: keep one')

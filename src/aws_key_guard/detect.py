@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Iterable
-from typing import Final
+from aws_key_guard import _base64
 
-from aws_key_guard import layers
-from aws_key_guard.model import Candidate
-from aws_key_guard.model import Kind
-from aws_key_guard.model import Secret
+# A clean commit costs little more than Python's start-up, so this module
+# imports nothing heavy: `re`, `math`, the decoders and the records (enum,
+# typing) are imported where a candidate or a layer first needs them.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Iterable
+    from typing import Final
+
+    from aws_key_guard.model import Candidate
+    from aws_key_guard.model import Kind
+
+    _Hit = tuple[int, Kind, bytes, bool, str | None]  # offset, kind, token, context, layer
 
 CHUNK_SIZE: Final = 1 << 20
 KEY_ID_LEN: Final = 20
@@ -34,14 +40,23 @@ KEEP_BEFORE: Final = 512
 ENTROPY_FLOOR: Final = 4.1
 
 # Only these prefixes are credentials (AIDA, AROA, ... name users and roles).
-_KEY_ID_PREFIX: Final = re.compile(rb'A(?:KIA|SIA|BIA|CCA)')
+_KEY_ID_PREFIXES: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA')
+_KEY_ID_PREFIX: Final = rb'A(?:KIA|SIA|BIA|CCA)'
 # The same prefixes base64-encoded at the start of a value.
-_BASE64_KEY_ID: Final = re.compile(rb'Q(?:UtJQ|VNJQ|UJJQ|UNDQ)')
-_CONTEXT: Final = re.compile(rb'secret[-_. ]?(?:access[-_. ]?)?key', re.IGNORECASE)
-_SESSION_CONTEXT: Final = re.compile(rb'session[-_. ]?token', re.IGNORECASE)
+_BASE64_KEY_IDS: Final = (b'QUtJQ', b'QVNJQ', b'QUJJQ', b'QUNDQ')
+_BASE64_KEY_ID: Final = rb'Q(?:UtJQ|VNJQ|UJJQ|UNDQ)'
+_CONTEXT: Final = rb'(?i)secret[-_. ]?(?:access[-_. ]?)?key'
+_SESSION_CONTEXT: Final = rb'(?i)session[-_. ]?token'
+# A few bytes.find calls beat importing `re` (about 6 ms with the enum it
+# pulls in) on a commit's few kilobytes, but run at a sixth of the speed of
+# its literal-prefix search; the regex takes over past this many bytes.
+FIND_LIMIT: Final = 1 << 20
+_patterns: dict[bytes, re.Pattern[bytes]] = {}
+_searched = 0  # bytes searched for prefixes so far in this process
 
 _ALNUM: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-_BASE64: Final = frozenset(layers.BASE64_CHARS)
+_BASE64_CHARS: Final = _ALNUM + b'+/'  # layers.BASE64_CHARS, without importing layers
+_BASE64: Final = frozenset(_BASE64_CHARS)
 # A key ID touching a letter, digit, '_' or '+' is a slice of a longer identifier
 # or of a base64 blob; '/' is allowed because URLs and paths put IDs there.
 _KEY_ID_JOINERS: Final = frozenset(_ALNUM + b'_+')
@@ -52,9 +67,7 @@ _DOT: Final = ord('.')
 # Base64 bytes and the two escape characters become 'x', every other byte ' ':
 # one translate and bytes.find then locate every run that can hold a secret,
 # plain or escaped, at memchr speed.
-_RUN_MAP: Final = bytes(
-    ord('x') if b in layers.BASE64_CHARS + b'\\%' else ord(' ') for b in range(256)
-)
+_RUN_MAP: Final = bytes(ord('x') if b in _BASE64_CHARS + b'\\%' else ord(' ') for b in range(256))
 _SECRET_RUN: Final = b'x' * SECRET_LEN
 # The shortest base64 text that can hold a key ID: 20 bytes need 27 characters.
 _BASE64_MIN: Final = 27
@@ -71,8 +84,6 @@ _BASE64_BEFORE: Final = 4 * (CONTEXT_BEFORE // 3 + 2)
 _ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)
 _UTF16_LAYERS: Final = ('utf-16le', 'utf-16be')
 
-_Hit = tuple[int, Kind, bytes, bool, str | None]  # offset, kind, token, context, layer
-
 
 def looks_random(token: bytes) -> bool:
     """True for a 40-char token that could be a secret rather than a word or hash."""
@@ -80,6 +91,8 @@ def looks_random(token: bytes) -> bool:
         return False
     if token.isalpha() and _is_camel_case(token):
         return False
+    import math
+
     n = len(token)
     counts = (token.count(b) for b in set(token))
     entropy = -sum(c / n * math.log2(c / n) for c in counts)
@@ -92,6 +105,31 @@ def _is_camel_case(token: bytes) -> bool:
     return all(
         token[i + 1 : i + 2].islower() for i in range(len(token)) if token[i : i + 1].isupper()
     )
+
+
+def _pattern(source: bytes) -> re.Pattern[bytes]:
+    if source not in _patterns:
+        import re
+
+        _patterns[source] = re.compile(source)
+    return _patterns[source]
+
+
+def _find_all(
+    buf: bytes, start: int, stop: int, prefixes: tuple[bytes, ...], pattern: bytes
+) -> list[int]:
+    """Sorted offsets in buf[start:stop] where one of the prefixes (matched by pattern) starts."""
+    global _searched  # a counter that only picks the faster search
+    _searched += stop - start
+    if _searched > FIND_LIMIT:
+        return [m.start() for m in _pattern(pattern).finditer(buf, start, stop)]
+    starts: list[int] = []
+    for prefix in prefixes:
+        pos = buf.find(prefix, start, stop)
+        while pos != -1:
+            starts.append(pos)
+            pos = buf.find(prefix, pos + 1, stop)
+    return sorted(starts)
 
 
 def _judge(
@@ -107,8 +145,7 @@ def _judge(
     size = len(buf)
     if start >= size:  # a decoded view can end before the window does
         return hits
-    for m in _KEY_ID_PREFIX.finditer(buf, start, min(size, end + 3)):
-        pos = m.start()
+    for pos in _find_all(buf, start, min(size, end + 3), _KEY_ID_PREFIXES, _KEY_ID_PREFIX):
         stop = pos + KEY_ID_LEN
         if pos >= end or stop > size:
             continue
@@ -120,10 +157,14 @@ def _judge(
         via = layer
         if pos and buf[pos - 1] in _KEY_ID_JOINERS:
             # `\nAKIA...`, `%3DAKIA...`: the letter before belongs to an escape.
+            from aws_key_guard import layers
+
             escape = layers.escape_before(buf, pos)
             if escape is None or escape.value in _KEY_ID_JOINERS:
                 continue
             via = via or escape.layer
+        from aws_key_guard.model import Kind
+
         hits.append((pos, Kind.KEY_ID, buf[pos:stop], False, via))
 
     if runs is None:
@@ -146,8 +187,7 @@ def _judge(
     if base64_runs is not None and b'Q' in buf:
         # Shorter base64 is decoded when it starts with an encoded key ID prefix:
         # finding every short run would cost more than the whole plain scan.
-        for m in _BASE64_KEY_ID.finditer(buf, start, min(size, end + 4)):
-            pos = m.start()
+        for pos in _find_all(buf, start, min(size, end + 4), _BASE64_KEY_IDS, _BASE64_KEY_ID):
             if pos < end and not (pos and buf[pos - 1] in _BASE64):
                 stop = _base64_stop(buf, runs, pos)
                 if stop - pos < SECRET_LEN:
@@ -175,6 +215,8 @@ def _judge_run(
         pieces = [(pos, stop)] if pos >= start else []
     else:
         # Escapes inside: judge each plain piece, then each escaped span.
+        from aws_key_guard import layers
+
         pieces = layers.base64_runs(buf, pos, stop, _BASE64_MIN)
         pieces = [p for p in pieces if start <= p[0] < end]
         _judge_escapes(buf, max(pos, start), min(stop, end + _ESCAPED_MAX), start, end, hits)
@@ -191,6 +233,8 @@ def _judge_piece(buf: bytes, pos: int, stop: int, layer: str | None) -> _Hit | N
     via = layer
     if pos and buf[pos - 1] in b'\\%':
         # `\nSECRET`, `%3DSECRET`: the piece starts inside an escape sequence.
+        from aws_key_guard import layers
+
         escape = layers.escape_at(buf, pos - 1)
         if escape is not None and escape.value not in _BASE64:
             lead = escape.end - pos
@@ -198,16 +242,20 @@ def _judge_piece(buf: bytes, pos: int, stop: int, layer: str | None) -> _Hit | N
     if stop - pos - lead == SECRET_LEN:
         token = buf[pos + lead : stop]
         if looks_random(token) and _stands_alone(buf, pos + lead, stop, lead > 0):
+            from aws_key_guard.model import Kind
+
             return (pos + lead, Kind.SECRET, token, _has_context(buf, pos + lead), via)
     elif stop - pos >= SESSION_TOKEN_MIN:
         token = buf[pos : pos + SESSION_TOKEN_MAX]
         if token.lower() != token != token.upper() and _has_context(buf, pos, _SESSION_CONTEXT):
+            from aws_key_guard.model import Kind
+
             return (pos, Kind.SESSION_TOKEN, token, True, layer)
     return None
 
 
-def _has_context(buf: bytes, pos: int, words: re.Pattern[bytes] = _CONTEXT) -> bool:
-    return words.search(buf, max(0, pos - CONTEXT_BEFORE), pos) is not None
+def _has_context(buf: bytes, pos: int, words: bytes = _CONTEXT) -> bool:
+    return _pattern(words).search(buf, max(0, pos - CONTEXT_BEFORE), pos) is not None
 
 
 def _stands_alone(buf: bytes, pos: int, stop: int, after_escape: bool) -> bool:
@@ -231,6 +279,8 @@ def _ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
         brk = pos - 1 - (buf[pos - 2 : pos - 1] == b'\r')
     else:
         return False
+    from aws_key_guard import layers
+
     longest = max(_WRAP_WIDTHS)
     line = buf[max(0, brk - longest - 1) : brk].translate(layers.RUN_MAP)
     blank = line.rfind(b' ')
@@ -243,6 +293,9 @@ def _ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
 
 
 def _judge_escapes(buf: bytes, lo: int, hi: int, start: int, end: int, hits: list[_Hit]) -> None:
+    from aws_key_guard import layers
+    from aws_key_guard.model import Kind
+
     pos = layers.next_inner_escape(buf, lo, hi)
     while pos != -1:
         span = layers.escaped_span(buf, pos, SECRET_LEN)
@@ -260,6 +313,8 @@ def _judge_utf16(buf: bytes, base: int, start: int, end: int) -> list[_Hit]:
     first += (base + first) & 1  # code units begin at even offsets of the file
     if buf.find(b'\0', first) == -1:
         return []
+    from aws_key_guard import layers
+
     region = buf[first:]
     hits: list[_Hit] = []
     for shift, layer in enumerate(_UTF16_LAYERS):
@@ -285,19 +340,23 @@ def _judge_base64(
     first = begin + -(-(first - begin) // 4) * 4  # decode in whole 4-char groups
     if stop == len(buf) and not final:
         stop = first + (stop - first) // 4 * 4
-    text = layers.decode_base64(buf[first:stop])
+    text = _base64.decode_base64(buf[first:stop])
     runs = text.translate(_RUN_MAP)
     # Most long runs are identifiers, paths or binary data: skip them cheaply.
-    if runs.find(_SECRET_RUN) == -1 and _KEY_ID_PREFIX.search(text) is None:
+    if runs.find(_SECRET_RUN) == -1 and not _find_all(
+        text, 0, len(text), _KEY_ID_PREFIXES, _KEY_ID_PREFIX
+    ):
         return []
-    lo = layers.base64_index(max(start, begin) - first)
-    hi = layers.base64_index(min(end, run[1]) - first)
+    from aws_key_guard.model import Kind
+
+    lo = _base64.base64_index(max(start, begin) - first)
+    hi = _base64.base64_index(min(end, run[1]) - first)
     hits: list[_Hit] = []
     for i, kind, token, context, _ in _judge(text, lo, hi, runs, layer='base64'):
         if i == 0 and first == begin and kind is Kind.SECRET and not context:
             # A whole value such as a Kubernetes `data:` entry: the words are outside.
             context = _has_context(buf, begin)
-        hits.append((first + layers.base64_offset(i), kind, token, context, 'base64'))
+        hits.append((first + _base64.base64_offset(i), kind, token, context, 'base64'))
     return hits
 
 
@@ -387,6 +446,9 @@ def scan_chunks(chunks: Iterable[bytes]) -> list[Candidate]:
                     line += newlines
                     line_start = base + buf.rfind(b'\n', cursor, pos) + 1
                 cursor = pos
+                from aws_key_guard.model import Candidate
+                from aws_key_guard.model import Secret
+
                 col = offset - line_start + 1
                 if layer in _UTF16_LAYERS:
                     # Count UTF-16 code units, as an editor does, not bytes.

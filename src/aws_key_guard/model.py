@@ -5,9 +5,8 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
-
-class ScanError(Exception):
-    """An expected failure to read or scan input: reported, never a traceback."""
+# ScanError lives apart so that a clean commit never pays for enum and typing.
+from aws_key_guard.error import ScanError as ScanError
 
 
 class Kind(enum.Enum):

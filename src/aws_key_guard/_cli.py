@@ -1,0 +1,392 @@
+"""The full command line: options, git intake, allowing and reports; _main judges clean commits."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Generator
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import BinaryIO
+from typing import NamedTuple
+
+from aws_key_guard import __version__
+from aws_key_guard.allowlist import Rules
+from aws_key_guard.allowlist import cover_values
+from aws_key_guard.allowlist import sort_findings
+from aws_key_guard.allowlist import split_builtins
+from aws_key_guard.config import DEFAULT_BASELINE
+from aws_key_guard.config import load_config
+from aws_key_guard.detect import scan_chunks
+from aws_key_guard.intake import Blob
+from aws_key_guard.intake import blob_tags
+from aws_key_guard.intake import file_tags
+from aws_key_guard.intake import history_blobs
+from aws_key_guard.intake import pushed_blobs
+from aws_key_guard.intake import read_chunks
+from aws_key_guard.intake import staged_blobs
+from aws_key_guard.marker import Marker
+from aws_key_guard.marker import watch_markers
+from aws_key_guard.model import Allowed
+from aws_key_guard.model import Finding
+from aws_key_guard.model import ScanError
+from aws_key_guard.pairing import pair_candidates
+from aws_key_guard.report import FORMATS
+from aws_key_guard.report import Report
+
+if TYPE_CHECKING:
+    import re
+
+    from aws_key_guard.baseline import BaselineEntry
+    from aws_key_guard.progress import Progress
+    from aws_key_guard.verify import Verifier
+
+EPILOG = """\
+exit codes:
+  0  nothing blocking (lone key IDs, AKG003, only warn)
+  1  blocking findings
+  2  usage error, or a file that could not be scanned (AKG900), or a
+     configuration or baseline file that cannot be used
+
+--verify asks AWS STS whether each key pair is live and adds [live: ARN],
+[rejected] or [unverified: reason] to its line; a pair blocks either way.
+
+Allow a known value with `aws-key-guard: allow [reason]` on its line (or
+`aws-key-guard: allow-next-line` above it), a baseline, or allow-fingerprints
+in [tool.aws-key-guard]; --list-allowed shows everything allowed and why.
+
+If a finding is a real key: deactivate and rotate it in IAM now; if it was
+ever pushed, also purge it from the repository's history.
+
+git intake: --staged reads what the next commit will hold; --from-ref/--to-ref
+(or pre-commit's PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF) what a push sends;
+--history audits every blob already committed.
+"""
+
+
+class Settings(NamedTuple):
+    block_lone_key_ids: bool = False
+    pair_window: int | None = None
+    exclude_types: frozenset[str] = frozenset()  # identify tags, as pre-commit's exclude_types
+    exclude: re.Pattern[str] | None = None  # searched in each path, from the configuration
+    foreign_markers: bool = True
+    rules: Rules = Rules()
+    list_allowed: bool = False
+
+
+class FileScan(NamedTuple):
+    findings: list[Finding]  # what is reported
+    allowed: list[Allowed]  # what was let through, and why
+
+
+def scan_file(filename: str, settings: Settings, chunks: Iterable[bytes] | None = None) -> FileScan:
+    """All findings for one file (its chunks, or read from disk); unreadable is one AKG900."""
+    markers: list[Marker] = []
+    try:
+        raw = read_chunks(filename) if chunks is None else chunks
+        candidates = scan_chunks(watch_markers(raw, markers, foreign=settings.foreign_markers))
+    except ScanError as e:
+        return FileScan([Finding('AKG900', 1, 1, reason=str(e))], [])
+    kept, builtins = split_builtins(candidates)
+    findings = pair_candidates(kept, window=settings.pair_window)
+    covered = cover_values(candidates, markers)
+    findings, allowed = sort_findings(filename, findings, covered, settings.rules)
+    return FileScan(findings, builtins + allowed)
+
+
+def exit_code(findings: Sequence[Finding], settings: Settings) -> int:
+    """0 nothing blocking, 1 blocking findings, 2 a file that could not be scanned."""
+    codes = {f.code for f in findings}
+    if 'AKG900' in codes:
+        return 2
+    if codes - {'AKG003'} or (codes and settings.block_lone_key_ids):
+        return 1
+    return 0
+
+
+def _excluded(filename: str, settings: Settings) -> bool:
+    return bool(settings.exclude_types and file_tags(filename) & settings.exclude_types)
+
+
+def _path_excluded(filename: str, settings: Settings) -> bool:
+    return settings.exclude is not None and settings.exclude.search(filename) is not None
+
+
+def _shown(scan: FileScan, settings: Settings, commit: str | None = None) -> list[Allowed]:
+    if not settings.list_allowed:
+        return []
+    return [
+        a if a.finding is None else a._replace(finding=a.finding._replace(commit=commit))
+        for a in scan.allowed
+    ]
+
+
+def _unless_excluded(
+    blob: Blob, chunks: Generator[bytes, None, None], settings: Settings
+) -> Iterator[bytes]:
+    # Tags need the first bytes (text or binary); an excluded blob yields nothing.
+    head = next(chunks, b'')
+    if blob_tags(blob, head) & settings.exclude_types:
+        chunks.close()
+        return
+    yield head
+    yield from chunks
+
+
+def _counted(chunks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        yield chunk
+    progress.add(size)
+
+
+def scan_blobs(
+    blobs: Iterable[Blob],
+    settings: Settings,
+    report: Report,
+    verifier: Verifier | None = None,
+    *,
+    history: bool = False,
+) -> int:
+    """Scan blobs from git with one cat-file process; submodule entries are skipped."""
+    from aws_key_guard._git import GITLINK
+    from aws_key_guard._git import BlobReader
+    from aws_key_guard.progress import Progress
+
+    rc = 0
+    submodules: dict[str, None] = {}  # ordered and unique: each is named once
+    progress = Progress(sys.stderr, enabled=history)
+    with BlobReader() as reader:
+        for blob in blobs:
+            if blob.mode == GITLINK:
+                submodules[blob.filename] = None
+                continue
+            if _path_excluded(blob.filename, settings):
+                continue
+            chunks: Iterable[bytes] | None = None
+            if blob.oid is None:  # read from disk
+                chunks = iter(()) if _excluded(blob.filename, settings) else None
+            else:
+                read = reader.read_chunks(blob.oid)
+                typed = _unless_excluded(blob, read, settings) if settings.exclude_types else read
+                chunks = _counted(typed, progress)
+            scan = scan_file(blob.filename, settings, chunks)
+            findings = [f._replace(commit=blob.commit) for f in scan.findings]
+            if verifier is not None:
+                findings = verifier.verify_findings(findings)
+            report.add(blob.filename, findings, _shown(scan, settings, blob.commit))
+            rc = max(rc, exit_code(findings, settings))
+    progress.close()
+    if submodules:
+        names = ', '.join(submodules)
+        print(f'aws-key-guard: note: submodules are not scanned here: {names}', file=sys.stderr)
+    return rc
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    """Options from the command line over the configuration file over defaults."""
+    config = load_config()
+    baseline_file = args.baseline or config.baseline
+    if baseline_file is None and os.path.lexists(DEFAULT_BASELINE):
+        baseline_file = DEFAULT_BASELINE
+    # Writing a baseline records every current finding, so it starts from none.
+    baseline: frozenset[BaselineEntry] = frozenset()
+    if baseline_file is not None and not args.write_baseline:
+        from aws_key_guard.baseline import load_baseline
+
+        baseline = load_baseline(baseline_file)
+    return Settings(
+        block_lone_key_ids=args.block_lone_key_ids or config.block_lone_key_ids,
+        pair_window=config.pair_window,
+        exclude_types=frozenset(args.exclude_type),
+        exclude=config.exclude,
+        foreign_markers=config.foreign_markers and not args.no_foreign_markers,
+        rules=Rules(config.allow_fingerprints, config.source, baseline, baseline_file),
+        list_allowed=args.list_allowed,
+    )
+
+
+def record_baseline(
+    baseline_file: str, filenames: Sequence[str], settings: Settings, report: Report
+) -> int:
+    """Write the current findings of these files, keeping other files' entries."""
+    from aws_key_guard.baseline import entry_for
+    from aws_key_guard.baseline import load_baseline
+    from aws_key_guard.baseline import normalize_path
+    from aws_key_guard.baseline import write_baseline
+
+    old = load_baseline(baseline_file) if os.path.lexists(baseline_file) else frozenset()
+    entries: set[BaselineEntry] = set()
+    scanned: set[str] = set()
+    for filename in filenames:
+        if _excluded(filename, settings) or _path_excluded(filename, settings):
+            continue
+        scan = scan_file(filename, settings)
+        report.add(filename, scan.findings, _shown(scan, settings))
+        if any(f.code == 'AKG900' for f in scan.findings):
+            raise ScanError(f'{baseline_file} not written: {filename} could not be scanned')
+        scanned.add(normalize_path(filename))
+        entries.update(entry_for(filename, f) for f in scan.findings)
+    # Entries of files not scanned now stay while the file exists, so a
+    # baseline can be written in batches (xargs) or for a few files.
+    entries.update(e for e in old if e.path not in scanned and os.path.lexists(e.path))
+    write_baseline(baseline_file, entries)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='aws-key-guard',
+        description='Find AWS access key IDs and secret access keys in files.',
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument('filenames', nargs='*', metavar='FILE', help='files to scan')
+    parser.add_argument(
+        '--block-lone-key-ids',
+        action='store_true',
+        help='make a key ID with no secret (AKG003) block, not just warn',
+    )
+    parser.add_argument(
+        '--format',
+        choices=FORMATS,
+        default='text',
+        help='text (default, one line per finding), json (one document), '
+        'sarif (SARIF 2.1.0 for GitHub code scanning) or github (workflow annotations)',
+    )
+    parser.add_argument(
+        '--output', metavar='FILE', help='write the report to FILE instead of standard output'
+    )
+    parser.add_argument(
+        '--verify',
+        action='store_true',
+        help="ask AWS STS whether each key pair is live (needs 'aws-key-guard[verify]')",
+    )
+    git = parser.add_mutually_exclusive_group()
+    git.add_argument(
+        '--staged',
+        action='store_true',
+        help='read FILEs (default: every staged file) from the git index, not the disk',
+    )
+    git.add_argument(
+        '--history',
+        nargs='?',
+        const='HEAD',
+        metavar='REV-RANGE',
+        help='scan every blob committed in REV-RANGE once (default HEAD; --history=--all)',
+    )
+    git.add_argument(
+        '--from-ref', metavar='REV', help='with --to-ref: scan what the commits of a push add'
+    )
+    parser.add_argument('--to-ref', metavar='REV', help='the commit being pushed')
+    parser.add_argument(
+        '--exclude-type',
+        action='append',
+        default=[],
+        metavar='TAG',
+        help='skip files with this identify tag (binary, symlink, json, ...), as exclude_types',
+    )
+    parser.add_argument(
+        '--baseline',
+        metavar='FILE',
+        help=f'allow the findings recorded in FILE (default: {DEFAULT_BASELINE}, if present)',
+    )
+    parser.add_argument(
+        '--write-baseline',
+        metavar='FILE',
+        help='record the current findings of FILEs in FILE and exit 0 (the hook never writes)',
+    )
+    parser.add_argument(
+        '--no-foreign-markers',
+        action='store_true',
+        help="ignore other scanners' markers (pragma: allowlist secret, gitleaks:allow)",
+    )
+    parser.add_argument(
+        '--list-allowed',
+        action='store_true',
+        help='also print each allowed value and why it was allowed (text format)',
+    )
+    parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
+    args = parser.parse_args(argv)
+    if args.exclude_type:
+        from identify.identify import ALL_TAGS
+
+        unknown = sorted(set(args.exclude_type) - ALL_TAGS)
+        if unknown:
+            parser.error(f'unknown type tag: {", ".join(unknown)}')
+    if (args.from_ref is None) != (args.to_ref is None):
+        parser.error('--from-ref and --to-ref go together')
+    refs = (args.from_ref, args.to_ref)
+    if args.from_ref is None and args.history is None:
+        # pre-commit sets these for pre-push; they outrank --staged from shared args.
+        refs = (os.environ.get('PRE_COMMIT_FROM_REF'), os.environ.get('PRE_COMMIT_TO_REF'))
+    # Nothing that git could take for an option, bar the one audit-wide range.
+    revs = (*refs, None if args.history == '--all' else args.history)
+    if any(r and r.startswith('-') for r in revs):
+        parser.error('a revision cannot start with "-"')
+    if args.history is not None and args.filenames:
+        parser.error('--history takes no FILE')
+    if args.write_baseline and (args.staged or args.history is not None or refs[0]):
+        parser.error('--write-baseline reads FILEs from disk, not from git')
+    if args.list_allowed and args.format != 'text':
+        parser.error('--list-allowed prints text; it takes no --format')
+    try:
+        settings = load_settings(args)
+    except ScanError as e:
+        print(f'aws-key-guard: error: {e}', file=sys.stderr)
+        return 2
+    verifier = None
+    if args.verify:
+        # Only here: the hook's everyday path stays offline and free of botocore.
+        from aws_key_guard.verify import Verifier
+
+        try:
+            verifier = Verifier()
+        except ScanError as e:
+            print(f'aws-key-guard: error: {e}', file=sys.stderr)
+            return 2
+    stream: BinaryIO = sys.stdout.buffer
+    if args.output is not None:
+        try:
+            stream = open(args.output, 'wb')  # noqa: SIM115 -- closed once the report is done
+        except OSError as e:
+            print(f'aws-key-guard: error: {args.output}: {e.strerror}', file=sys.stderr)
+            return 2
+    report = Report(stream, args.format, block_lone_key_ids=settings.block_lone_key_ids)
+    try:
+        blobs: Iterable[Blob] | None = None
+        if args.history is not None:
+            blobs = history_blobs(args.history)
+        elif refs[0] and refs[1]:
+            blobs = pushed_blobs(refs[0], refs[1], args.filenames)
+        elif args.staged:
+            blobs = staged_blobs(args.filenames)
+        if args.write_baseline:
+            rc = record_baseline(args.write_baseline, args.filenames, settings, report)
+        elif blobs is not None:
+            history = args.history is not None
+            rc = scan_blobs(blobs, settings, report, verifier, history=history)
+        else:
+            rc = 0
+            for filename in args.filenames:
+                if _excluded(filename, settings) or _path_excluded(filename, settings):
+                    continue
+                scan = scan_file(filename, settings)
+                findings = scan.findings
+                if verifier is not None:
+                    findings = verifier.verify_findings(findings)
+                report.add(filename, findings, _shown(scan, settings))
+                rc = max(rc, exit_code(findings, settings))
+    except ScanError as e:
+        # git failed (not a repository, unknown revision) or a baseline could not be
+        # written: what was found still counts.
+        print(f'aws-key-guard: error: {e}', file=sys.stderr)
+        rc = 2
+    report.finish()
+    if args.output is not None:
+        stream.close()
+    return rc

@@ -1,0 +1,39 @@
+"""A cheap look at the current directory: could a configuration or baseline apply here?"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
+PYPROJECT: Final = 'pyproject.toml'
+OWN_FILE: Final = '.aws-key-guard.toml'
+DEFAULT_BASELINE: Final = '.aws-key-guard-baseline.json'  # read when present
+_NAME: Final = b'aws-key-guard'
+
+
+def mentions_table(data: bytes) -> bool:
+    """True if `tool.aws-key-guard` is spelled out (in any TOML spacing or quoting)."""
+    # Parsing TOML costs more than the whole scan of a small commit.
+    pos = data.find(_NAME)
+    while pos != -1:
+        before = data[max(0, pos - 16) : pos].rstrip(b' \t"\'')
+        if before.endswith(b'.') and before[:-1].rstrip(b' \t').endswith(b'tool'):
+            return True
+        pos = data.find(_NAME, pos + 1)
+    return False
+
+
+def defaults_apply() -> bool:
+    """True when no configuration or baseline file is here: every setting is its default."""
+    if os.path.lexists(OWN_FILE) or os.path.lexists(DEFAULT_BASELINE):
+        return False
+    try:
+        with open(PYPROJECT, 'rb') as f:
+            return not mentions_table(f.read())
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # the configuration reader will say why it cannot be read
