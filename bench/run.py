@@ -38,6 +38,8 @@ WORK = ROOT / 'bench' / '.work'
 KEY_ID_PATTERN = r'(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])'
 GNU_TIME = '/usr/bin/time'
 RG_WALK = 'ripgrep, default directory walk'
+README_START = '<!-- bench:start -->'
+README_END = '<!-- bench:end -->'
 PYPI_PEERS = {
     'detect-secrets': 'detect-secrets',
     'pre-commit-hooks': 'pre-commit-hooks',
@@ -597,12 +599,12 @@ def render(
         if tree_corpus
         else 'tree'
     )
+    command = ' '.join(['python3 bench/run.py', *argv])
     lines = [
         f'Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on '
-        f'{machine()}, Python {platform.python_version()}, with '
-        f'`python3 bench/run.py {" ".join(argv)}`'.rstrip()
-        + '. '
-        'Each cell: median wall time as a ratio to ripgrep in the same run.',
+        f'{machine()}, Python {platform.python_version()}, with `{command}`. '
+        'Each cell is a median wall time as a ratio to ripgrep in the same run '
+        '(`rg -n -P -a` with the key-ID pattern, given the same files).',
         '',
         f'| tool | clean 10-file commit ({corpora["clean"].size / 1000:.0f} KB) '
         f'| commit with {len(pairs)} planted pairs | {tree_head} | peak RSS on the tree '
@@ -685,6 +687,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         '--no-install', action='store_true', help='use what is installed; install nothing'
     )
+    parser.add_argument(
+        '--update-readme', action='store_true', help="put the results in README.md's Performance"
+    )
     args = parser.parse_args(argv)
     shown_argv = sys.argv[1:] if argv is None else list(argv)
 
@@ -729,6 +734,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = table + '\n\n' + '\n'.join(f'- {n}' for n in notes) + '\n'
     (WORK / 'results.md').write_text(text)
     print(text)
+    if args.update_readme:
+        readme = ROOT / 'README.md'
+        before, rest = readme.read_text().split(README_START, 1)
+        after = rest.split(README_END, 1)[1]
+        readme.write_text(f'{before}{README_START}\n{text}{README_END}{after}')
     return 0
 
 
