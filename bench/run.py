@@ -375,7 +375,7 @@ def _env_in(venv: Path, base: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def prepare_tools(no_install: bool, *, walk_rg: bool = True) -> list[Tool]:
+def prepare_tools(no_install: bool) -> list[Tool]:
     _install_debian(no_install)
     home = WORK / 'home'  # no ~/.aws or global git config leaks into a run
     home.mkdir(parents=True, exist_ok=True)
@@ -430,19 +430,16 @@ def prepare_tools(no_install: bool, *, walk_rg: bool = True) -> list[Tool]:
         for name, dist in PYPI_PEERS.items()
         if not no_install or (WORK / 'env' / name / '.complete').exists()
     }
-    tools = [rg, hook, git_secrets]
-    if walk_rg:
-        # For reference on the tree: ripgrep as usually run, walking the
-        # directory and giving up on each binary file at its first NUL byte.
-        tools.append(
-            Tool(
-                RG_WALK,
-                rg_version,
-                lambda c, r: ['rg', '-n', '-P', KEY_ID_PATTERN, str(c.directory)],
-                parse_grep,
-                env=base,
-            )
-        )
+    # For reference on the tree: ripgrep as usually run, walking the
+    # directory and giving up on each binary file at its first NUL byte.
+    rg_walk = Tool(
+        RG_WALK,
+        rg_version,
+        lambda c, r: ['rg', '-n', '-P', KEY_ID_PATTERN, str(c.directory)],
+        parse_grep,
+        env=base,
+    )
+    tools = [rg, hook, git_secrets, rg_walk]
     if 'pre-commit-hooks' in envs:
         env = envs['pre-commit-hooks']
         tools.append(
@@ -685,7 +682,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help='also run detect-secrets and detect-aws-credentials on the tree (minutes)',
     )
     parser.add_argument(
-        '--no-install', action='store_true', help='use what is installed; install nothing'
+        '--no-install',
+        action='store_true',
+        help='install no peers (the hook is always reinstalled from this tree)',
     )
     parser.add_argument(
         '--update-readme', action='store_true', help="put the results in README.md's Performance"
