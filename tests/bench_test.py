@@ -38,7 +38,7 @@ def test_planted_pairs_are_found(tmp_path, capsysbinary):
     pairs = build_commit(tmp_path, pairs=True)
     assert main(sorted(str(p) for p in tmp_path.iterdir())) == 1
     out = capsysbinary.readouterr().out.decode()
-    found = Result(0.0, 0, parse_hook(out, tmp_path / 'none'))
+    found = Result(0.0, 0.0, 0, parse_hook(out, tmp_path / 'none'))
     # The JSON file escapes its secret's slashes (`\/`): its key ID is found,
     # its secret waits for the decoding layers.
     assert count_found(found, pairs) == (10, 9)
@@ -62,5 +62,5 @@ def test_parsers_read_each_tools_output(tmp_path):
 
 def test_count_found_counts_lines_and_whole_files():
     pairs = [Pair('a.env', 1, 2), Pair('b.py', 5, 9)]
-    assert count_found(Result(0.0, 0, {('a.env', 1), ('b.py', 9)}), pairs) == (1, 1)
-    assert count_found(Result(0.0, 0, {('b.py', None)}), pairs) == (1, 1)
+    assert count_found(Result(0.0, 0.0, 0, {('a.env', 1), ('b.py', 9)}), pairs) == (1, 1)
+    assert count_found(Result(0.0, 0.0, 0, {('b.py', None)}), pairs) == (1, 1)
