@@ -38,6 +38,7 @@ WORK = ROOT / 'bench' / '.work'
 KEY_ID_PATTERN = r'(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])'
 GNU_TIME = '/usr/bin/time'
 RG_WALK = 'ripgrep, default directory walk'
+START_UP = 'Python start-up alone (-c pass)'
 README_START = '<!-- bench:start -->'
 README_END = '<!-- bench:end -->'
 PYPI_PEERS = {
@@ -264,6 +265,7 @@ class Tool(NamedTuple):
     parse: Callable[[str, Path], set[tuple[str, int | None]]]  # -> (file, line) reported
     cwd: Path | None = None
     env: dict[str, str] | None = None
+    scans: bool = True  # False for a reference that reads nothing
 
 
 _LOCATION = re.compile(r'^(/[^:\n]*):(\d+):', re.MULTILINE)
@@ -439,7 +441,16 @@ def prepare_tools(no_install: bool) -> list[Tool]:
         parse_grep,
         env=base,
     )
-    tools = [rg, hook, git_secrets, rg_walk]
+    # For reference on the commits: the floor, the hook's interpreter doing nothing.
+    floor = Tool(
+        START_UP,
+        platform.python_version(),
+        lambda c, r: [str(hook_env / 'bin' / 'python'), '-c', 'pass'],
+        parse_grep,
+        env=hook_vars,
+        scans=False,
+    )
+    tools = [rg, hook, floor, git_secrets, rg_walk]
     if 'pre-commit-hooks' in envs:
         env = envs['pre-commit-hooks']
         tools.append(
@@ -619,11 +630,11 @@ def render(
         if not any(name in by_tool for by_tool in results.values()):
             continue
         found = '-'
-        if name in planted:
+        if name in planted and tool.scans:
             keys, secrets = count_found(planted[name], pairs)
             found = f'{keys} / {secrets} of {len(pairs)}'
         peak = f'{tree[name].max_rss_kb / 1024:.0f} MB' if name in tree else '-'
-        flagged = len(clean[name].reported) if name in clean else '-'
+        flagged = len(clean[name].reported) if name in clean and tool.scans else '-'
         lines.append(
             f'| {name} {tool.version} | {format_ratio(clean.get(name))} '
             f'| {format_ratio(planted.get(name))} '
@@ -723,12 +734,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         rounds = args.rounds
         if key == 'tree':
             rounds = args.tree_rounds
-            chosen = [t for t in tools if args.slow_peers_on_tree or t.name not in slow]
+            chosen = [
+                t
+                for t in tools
+                if t.name != START_UP and (args.slow_peers_on_tree or t.name not in slow)
+            ]
         elif key == 'big':
             rounds = 3
             chosen = [t for t in tools if t.name in (yard, 'aws-key-guard')]
         else:
-            chosen = [t for t in tools if not t.name.startswith(RG_WALK)]
+            chosen = [t for t in tools if t.name != RG_WALK]
         print(f'bench: {corpus.name}: {len(chosen)} tools x {rounds} rounds', file=sys.stderr)
         results[key] = measure(chosen, corpus, rounds)
 
