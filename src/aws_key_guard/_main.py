@@ -38,10 +38,12 @@ def _clean(filename: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
-    if _everyday(args) and all(_clean(filename) for filename in args):
-        return 0
-    # Something to report, or options to honour: the full CLI scans every
-    # file again, so what it prints never depends on this shortcut.
+    if _everyday(args):
+        # The full CLI would print nothing for a clean file and exit 0, so
+        # only the others go to it, in their order, to be scanned again.
+        args = [filename for filename in args if not _clean(filename)]
+        if not args:
+            return 0
     from aws_key_guard._cli import main as run_cli
 
     return run_cli(args)
