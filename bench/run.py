@@ -529,7 +529,9 @@ def run_once(tool: Tool, corpus: Corpus, out: Path, *, rss: Path | None = None) 
         argv = [GNU_TIME, '-f', '%M', '-o', str(rss), *argv]
     with out.open('wb') as sink:
         start = time.perf_counter()
-        subprocess.run(argv, stdout=sink, stderr=subprocess.STDOUT, cwd=tool.cwd, env=tool.env)
+        # Run where pre-commit would, at the top of the tree being scanned.
+        cwd = tool.cwd or corpus.directory
+        subprocess.run(argv, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd, env=tool.env)
         return time.perf_counter() - start
 
 
