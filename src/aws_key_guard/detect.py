@@ -83,6 +83,15 @@ _WRAP_WIDTHS: Final = (64, 76)
 _BASE64_BEFORE: Final = 4 * (CONTEXT_BEFORE // 3 + 2)
 _ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)
 _UTF16_LAYERS: Final = ('utf-16le', 'utf-16be')
+# Every token is at least a key ID's 20 run characters; in UTF-16 text they
+# alternate with NUL bytes. Binary data with NULs rarely has such a stretch,
+# so one translate and two finds spare it the two decoded views.
+_UTF16_MAP: Final = bytes(
+    ord('x') if b in _BASE64_CHARS + b'\\%' else ord('0') if b == 0 else ord(' ')
+    for b in range(256)
+)
+_UTF16_LE_RUN: Final = b'x0' * (KEY_ID_LEN - 1) + b'x'
+_UTF16_BE_RUN: Final = b'0x' * KEY_ID_LEN
 
 
 def looks_random(token: bytes) -> bool:
@@ -313,9 +322,12 @@ def _judge_utf16(buf: bytes, base: int, start: int, end: int) -> list[_Hit]:
     first += (base + first) & 1  # code units begin at even offsets of the file
     if buf.find(b'\0', first) == -1:
         return []
+    region = buf[first:]
+    units = region.translate(_UTF16_MAP)
+    if units.find(_UTF16_LE_RUN) == -1 and units.find(_UTF16_BE_RUN) == -1:
+        return []
     from aws_key_guard import layers
 
-    region = buf[first:]
     hits: list[_Hit] = []
     for shift, layer in enumerate(_UTF16_LAYERS):
         text = layers.utf16_view(region, big_endian=bool(shift))
