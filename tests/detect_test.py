@@ -75,6 +75,14 @@ FINDS = [
         id='all-credential-prefixes',
     ),
     pytest.param(b'\x00\xff' + KEY.encode() + b'\x00', [('key-id', 1, 3, KEY, False)], id='binary'),
+    pytest.param(
+        f'{KEY}/{SECRET[:19]}',
+        [('key-id', 1, 1, KEY, False), ('secret', 1, 1, f'{KEY}/{SECRET[:19]}', False)],
+        id='key-id-opens-a-secret-shaped-run',
+    ),
+    pytest.param(
+        b'\xda\x14' + KEY.encode() + b'z(', [('key-id', 1, 3, KEY, False)], id='length-prefixed'
+    ),
 ]
 
 
@@ -89,6 +97,8 @@ IGNORES = [
     pytest.param(f'X{KEY}', id='letter-before'),
     pytest.param(f'{KEY}9', id='digit-after'),
     pytest.param(f'+{KEY}', id='inside-base64'),
+    pytest.param(b'\x13' + KEY.encode() + b'z', id='wrong-length-prefix'),
+    pytest.param('\\u0041' + KEY, id='after-an-escaped-letter'),
     pytest.param('AIDA' + KEY[4:], id='user-id-prefix'),
     pytest.param('AROA' + KEY[4:], id='role-id-prefix'),
     pytest.param('AKIA' + KEY[4:-1] + 'a', id='lower-case-in-body'),

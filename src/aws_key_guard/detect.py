@@ -51,6 +51,18 @@ _SESSION_CONTEXT: Final = rb'(?i)session[-_. ]?token'
 # pulls in) on a commit's few kilobytes, but run at a sixth of the speed of
 # its literal-prefix search; the regex takes over past this many bytes.
 FIND_LIMIT: Final = 1 << 20
+# Past FIND_LIMIT whole key IDs are matched, both boundaries checked in C, so
+# a flood such as `AKIAAKIA...` costs no Python per near miss. After the ID no
+# joiner (see below), unless it follows its length byte 20, as strings do in
+# binary serialisations (.pyc, pickle, protobuf). Every escape ends in a
+# joiner (`\nAKIA...`, `%3DAKIA...`): IDs after one are found by patterns that
+# start at the backslash or percent sign, and _judge decides what it stands for.
+_KEY_ID_BODY: Final = rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?:(?![A-Za-z0-9_+])|(?<=\x14.{20}))'
+_KEY_IDS: Final = (
+    rb'A(?<![A-Za-z0-9_+].)' + _KEY_ID_BODY,
+    rb'\\(?:[bfnrt]|u[0-9A-Fa-f]{4})(A' + _KEY_ID_BODY + rb')',
+    rb'%[0-9A-Fa-f]{2}(A' + _KEY_ID_BODY + rb')',
+)
 _patterns: dict[bytes, re.Pattern[bytes]] = {}
 _searched = 0  # bytes searched for prefixes so far in this process
 
@@ -141,6 +153,23 @@ def _find_all(
     return sorted(starts)
 
 
+def _key_id_starts(buf: bytes, start: int, stop: int) -> list[int]:
+    """Sorted offsets in buf[start:stop] where a key ID may start."""
+    global _searched  # a counter that only picks the faster search
+    if _searched + stop - start <= FIND_LIMIT:
+        return _find_all(buf, start, stop, _KEY_ID_PREFIXES, _KEY_ID_PREFIX)
+    _searched += stop - start
+    starts: list[int] = []
+    for source in _KEY_IDS:
+        for m in _pattern(source).finditer(buf, max(0, start - 6)):  # an escape may start before
+            pos = m.start(m.lastindex or 0)
+            if pos >= stop:
+                break
+            if pos >= start:
+                starts.append(pos)
+    return sorted(starts)
+
+
 def _judge(
     buf: bytes,
     start: int,
@@ -154,14 +183,14 @@ def _judge(
     size = len(buf)
     if start >= size:  # a decoded view can end before the window does
         return hits
-    for pos in _find_all(buf, start, min(size, end + 3), _KEY_ID_PREFIXES, _KEY_ID_PREFIX):
+    for pos in _key_id_starts(buf, start, min(size, end + 3)):
         stop = pos + KEY_ID_LEN
         if pos >= end or stop > size:
             continue
         body = buf[pos + 4 : stop]
         if not (body.isalnum() and body.upper() == body):
             continue
-        if stop < size and buf[stop] in _KEY_ID_JOINERS:
+        if stop < size and buf[stop] in _KEY_ID_JOINERS and buf[pos - 1 : pos] != b'\x14':
             continue
         via = layer
         if pos and buf[pos - 1] in _KEY_ID_JOINERS:
@@ -410,11 +439,12 @@ class _Window:
         return [(base + pos, kind, token, ctx, layer) for pos, kind, token, ctx, layer in hits]
 
 
-def scan_chunks(chunks: Iterable[bytes]) -> list[Candidate]:
+def scan_chunks(chunks: Iterable[bytes], *, limit: int | None = None) -> list[Candidate]:
     """Find key IDs, secrets and session tokens in a stream, with 1-based line and column.
 
     Tokens hidden by escapes, URL encoding, base64 or UTF-16 are found too, at
     their place in the original bytes; every layer works on the stream as read.
+    With `limit`, reading stops as soon as more than `limit` have been found.
     """
     found: list[Candidate] = []
     pending: list[_Hit] = []
@@ -466,6 +496,8 @@ def scan_chunks(chunks: Iterable[bytes]) -> list[Candidate]:
                     # Count UTF-16 code units, as an editor does, not bytes.
                     col = (offset - line_start) // 2 + 1 - int(line == 1 and bom)
                 found.append(Candidate(kind, line, col, offset, Secret(token), context, layer))
+                if limit is not None and len(found) > limit:
+                    return found
             del pending[:ready]
             start = end
         if final:
