@@ -45,7 +45,7 @@ def _socket(path):
         (lambda p: None, 'No such file or directory'),
         (os.mkdir, 'a directory, not a regular file'),
         (_fifo, 'a FIFO, not a regular file'),
-        (_socket, 'No such device or address'),
+        (_socket, 'a socket, not a regular file'),
     ],
 )
 def test_read_chunks_refuses_what_is_not_a_regular_file(tmp_path, make, reason):
@@ -280,3 +280,9 @@ def test_blob_and_file_tags_of_a_symlink_and_a_missing_file(tmp_path):
     assert blob_tags(Blob('link', 'oid', '120000'), b'target') == {'symlink'}
     assert file_tags(str(tmp_path / 'link')) == {'symlink'}
     assert file_tags(str(tmp_path / 'missing')) == set()
+
+
+def test_file_tags_never_opens_a_fifo_or_device(tmp_path):
+    os.mkfifo(tmp_path / 'fifo')  # identify would wait here for a writer
+    assert file_tags(str(tmp_path / 'fifo')) == set()
+    assert file_tags('/dev/zero') == set()

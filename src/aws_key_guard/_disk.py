@@ -21,18 +21,24 @@ _KINDS = (
 )
 
 
+def _refuse_special(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        what = next((name for test, name in _KINDS if test(mode)), 'not a regular file')
+        raise ScanError(f'{what}, not a regular file')
+
+
 def read_chunks(filename: str, *, _chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """Yield a regular file's bytes; raise ScanError for anything else."""
     try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer.
+        # Look before opening: opening a FIFO can wait for a writer, and opening
+        # a device can act on it (a tape rewinds, a watchdog arms).
+        _refuse_special(os.stat(filename).st_mode)
         fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as e:
         raise ScanError(e.strerror) from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            what = next((name for test, name in _KINDS if test(mode)), 'not a regular file')
-            raise ScanError(f'{what}, not a regular file')
+        # The name may have been replaced since it was looked at.
+        _refuse_special(os.fstat(fd).st_mode)
         while chunk := os.read(fd, _chunk_size):
             yield chunk
     except OSError as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -126,8 +127,14 @@ def file_tags(filename: str) -> set[str]:
     from identify import identify
 
     try:
+        mode = os.lstat(filename).st_mode
+        # identify opens what is not a directory, link or socket to tell text
+        # from binary, and opening a FIFO waits for a writer: read_chunks
+        # refuses these anyway.
+        if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            return set()
         return identify.tags_from_path(filename)
-    except ValueError:
+    except (OSError, ValueError):  # vanished or unreadable: read_chunks says which
         return set()
 
 
