@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from aws_key_guard import _cli
+from aws_key_guard import detect
+from aws_key_guard._cli import MAX_CANDIDATES
+from aws_key_guard._cli import MAX_SHOWN
 from aws_key_guard._main import main
 from aws_key_guard.account import decode_account
+from aws_key_guard.detect import CHUNK_SIZE
+from aws_key_guard.pairing import looks_like_words
+from aws_key_guard.report import Report
 from tests.conftest import free_port
 from tests.conftest import git
 from tests.conftest import make_key_id
@@ -106,7 +113,8 @@ def test_main_help_mentions_exit_codes_and_rotation(capsys):
     with pytest.raises(SystemExit):
         main(['--help'])
     out = capsys.readouterr().out
-    assert '2  usage error, or a file that could not be scanned (AKG900)' in out
+    assert '2  usage error, a file that could not be scanned (AKG900), a configuration\n' in out
+    assert 'or an internal error (one line\n' in out
     assert 'rotate it in IAM' in out
 
 
@@ -1170,3 +1178,153 @@ def test_main_push_refs_in_the_environment_go_to_the_full_cli(files, monkeypatch
         main(['clean.py'])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.endswith('error: a revision cannot start with "-"\n')
+
+
+def _numbered_pair_line(
+    name: str, line: int, col: int, key: str, secret: str, key_line: int
+) -> bytes:
+    fp = 'sha256:' + hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return (
+        f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [{fp}] '
+        f'with access key ID AKIA...{key[-4:]} at line {key_line}\n'
+    ).encode()
+
+
+def test_main_caps_findings_shown_and_says_how_many_were_not(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    pairs = [(make_key_id(i), make_secret(i)) for i in range(MAX_SHOWN + 500)]
+    (tmp_path / 'many.env').write_text(''.join(f'{k} {s}\n' for k, s in pairs))
+    assert main(['many.env']) == 1
+    out, err = capsysbinary.readouterr()
+    assert out == b''.join(
+        _numbered_pair_line('many.env', i, 22, k, s, i)
+        for i, (k, s) in enumerate(pairs[:MAX_SHOWN], 1)
+    )
+    assert err == b'aws-key-guard: many.env: 500 more findings not shown (at most 1000 per file)\n'
+
+
+def test_main_stops_past_the_candidate_cap_and_fails_closed(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    # Lone key IDs alone only warn, but a pair past the cap is never looked at,
+    # so the file must not pass.
+    # Key IDs that read as words are never reported alone: leave them out.
+    keys = (make_key_id(i) for i in range(2 * MAX_CANDIDATES))
+    lines = [k for k in keys if not looks_like_words(k.encode())][: MAX_CANDIDATES + 1]
+    lines.append(f'{KEY} {SECRET}')
+    (tmp_path / 'flood.txt').write_text('\n'.join(lines) + '\n')
+    assert main(['flood.txt']) == 2
+    out, err = capsysbinary.readouterr()
+    assert out.splitlines() == [
+        f'flood.txt:{i}:1: AKG003 AWS access key ID AKIA...{k[-4:]} with no secret'.encode()
+        for i, k in enumerate(lines[:MAX_SHOWN], 1)
+    ] + [
+        b'flood.txt:10001:1: AKG900 cannot scan file: '
+        b'more than 10000 key-shaped tokens, not scanned past here'
+    ]
+    assert (
+        err == b'aws-key-guard: flood.txt: 9000 more findings not shown (at most 1000 per file)\n'
+    )
+
+
+def test_main_internal_error_fails_closed_with_one_line(files, monkeypatch, capsysbinary):
+    real = detect.scan_chunks
+
+    def scan_chunks(chunks, *, limit=None):
+        found = real(chunks, limit=limit)
+        if len(found) == 1:
+            raise ZeroDivisionError('would quote file bytes')
+        return found
+
+    monkeypatch.setattr(_cli, 'scan_chunks', scan_chunks)
+    where = f'main_test.py:{scan_chunks.__code__.co_firstlineno + 3}'
+    assert main(['pair.env', 'lone.txt', 'clean.py']) == 2
+    out, err = capsysbinary.readouterr()
+    assert (
+        out
+        == (
+            f'pair.env:3:23: AKG001 AWS access key pair: secret [{FP}] '
+            f'with access key ID {MASK} at line 2\n'
+        ).encode()
+    )
+    assert (
+        err
+        == f'aws-key-guard: error: lone.txt: internal error ZeroDivisionError at {where}\n'.encode()
+    )
+
+
+@pytest.mark.parametrize('name', ['--version', '--help', '-x', '--block-lone-key-ids', '-'])
+def test_main_file_named_like_an_option_is_scanned(files, capsysbinary, name):
+    (files / name).write_text(f'{KEY}\n')
+    # As pre-commit calls it: the names follow the hook's args, with no `--`.
+    assert main(['clean.py', name, 'lone.txt']) == 0
+    out, err = capsysbinary.readouterr()
+    assert (
+        out
+        == (
+            f'{name}:1:1: AKG003 AWS access key ID {MASK} with no secret\n'
+            f'lone.txt:1:11: AKG003 AWS access key ID {MASK} with no secret\n'
+        ).encode()
+    )
+    assert err == b''
+
+
+def test_main_option_is_an_option_when_no_such_file(files, capsysbinary):
+    assert main(['--block-lone-key-ids', 'lone.txt']) == 1
+    out, _ = capsysbinary.readouterr()
+    assert out == f'lone.txt:1:11: AKG003 AWS access key ID {MASK} with no secret\n'.encode()
+    assert main(['--', '--block-lone-key-ids']) == 2
+    out, _ = capsysbinary.readouterr()
+    assert out == b'--block-lone-key-ids:1:1: AKG900 cannot scan file: No such file or directory\n'
+
+
+def test_main_refuses_abbreviated_options(files, capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        main(['--block', 'lone.txt'])
+    assert excinfo.value.code == 2
+
+
+def test_main_caps_every_format(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    pairs = [f'{make_key_id(i)} {make_secret(i)}\n' for i in range(MAX_SHOWN + 1)]
+    (tmp_path / 'many.env').write_text(''.join(pairs))
+    assert main(['--format', 'json', 'many.env']) == 1
+    out, err = capsysbinary.readouterr()
+    assert len(json.loads(out)['findings']) == MAX_SHOWN
+    assert err == b'aws-key-guard: many.env: 1 more findings not shown (at most 1000 per file)\n'
+
+
+def test_main_internal_error_in_the_report_fails_closed(files, monkeypatch, capsysbinary):
+    def finish(self):
+        raise KeyError('would quote file bytes')
+
+    monkeypatch.setattr(Report, 'finish', finish)
+    where = f'main_test.py:{finish.__code__.co_firstlineno + 1}'
+    assert main(['--format', 'json', 'clean.py']) == 2
+    out, err = capsysbinary.readouterr()
+    assert out == b''
+    assert err == f'aws-key-guard: error: internal error KeyError at {where}\n'.encode()
+
+
+def test_main_option_value_named_like_a_file_is_restored(files, capsysbinary):
+    (files / '-x').write_text('')
+    with pytest.raises(SystemExit) as excinfo:
+        main(['--history', '-x'])
+    assert excinfo.value.code == 2
+    assert capsysbinary.readouterr().err.endswith(b'a revision cannot start with "-"\n')
+
+
+def test_main_stops_past_the_marker_cap_and_fails_closed(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    line = b'x = 1  # aws-key-guard: allow\n'
+    # Two reads' worth: the first holds more markers than the cap, the key is
+    # in the second, which is never read.
+    markers = line * (2 * CHUNK_SIZE // len(line))
+    (tmp_path / 'markers.py').write_bytes(markers + f'{KEY} {SECRET}\n'.encode())
+    assert main(['markers.py']) == 2
+    out, err = capsysbinary.readouterr()
+    offset = len(line) * MAX_CANDIDATES
+    assert out == (
+        b'markers.py:1:1: AKG900 cannot scan file: more than 10000 allow markers, '
+        b'not scanned past byte %d\n' % offset
+    )
+    assert err == b''

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import BinaryIO
+from typing import Final
 from typing import NamedTuple
 
 from aws_key_guard import __version__
@@ -48,8 +49,9 @@ EPILOG = """\
 exit codes:
   0  nothing blocking (lone key IDs, AKG003, only warn)
   1  blocking findings
-  2  usage error, or a file that could not be scanned (AKG900), or a
-     configuration or baseline file that cannot be used
+  2  usage error, a file that could not be scanned (AKG900), a configuration
+     or baseline file that cannot be used, or an internal error (one line
+     naming the file on stderr)
 
 --verify asks AWS STS whether each key pair is live and adds [live: ARN],
 [rejected] or [unverified: reason] to its line; a pair blocks either way.
@@ -65,6 +67,14 @@ git intake: --staged reads what the next commit will hold; --from-ref/--to-ref
 (or pre-commit's PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF) what a push sends;
 --history audits every blob already committed.
 """
+
+
+# Per file, at most this many key-shaped tokens (and as many allow markers)
+# are kept, so memory stays bounded whatever a file holds; past that the file
+# is not scanned further and gets an AKG900 saying where scanning stopped.
+MAX_CANDIDATES: Final = 10_000
+# Per file, at most this many findings are reported; stderr counts the rest.
+MAX_SHOWN: Final = 1_000
 
 
 class Settings(NamedTuple):
@@ -87,14 +97,34 @@ def scan_file(filename: str, settings: Settings, chunks: Iterable[bytes] | None 
     markers: list[Marker] = []
     try:
         raw = read_chunks(filename) if chunks is None else chunks
-        candidates = scan_chunks(watch_markers(raw, markers, foreign=settings.foreign_markers))
+        watched = watch_markers(raw, markers, foreign=settings.foreign_markers)
+        candidates = scan_chunks(_until_too_many(watched, markers), limit=MAX_CANDIDATES)
     except ScanError as e:
         return FileScan([Finding('AKG900', 1, 1, reason=str(e))], [])
+    overflow = candidates[MAX_CANDIDATES:]
+    candidates = candidates[:MAX_CANDIDATES]
     kept, builtins = split_builtins(candidates)
     findings = pair_candidates(kept, window=settings.pair_window)
     covered = cover_values(candidates, markers)
     findings, allowed = sort_findings(filename, findings, covered, settings.rules)
+    for stop in overflow:
+        reason = f'more than {MAX_CANDIDATES} key-shaped tokens, not scanned past here'
+        findings.append(Finding('AKG900', stop.line, stop.col, reason=reason))
+    if len(markers) > MAX_CANDIDATES:
+        # Markers know their byte offset, not their line.
+        offset = markers[MAX_CANDIDATES].line_start
+        reason = f'more than {MAX_CANDIDATES} allow markers, not scanned past byte {offset}'
+        findings.insert(0, Finding('AKG900', 1, 1, reason=reason))
     return FileScan(findings, builtins + allowed)
+
+
+def _until_too_many(chunks: Iterable[bytes], markers: list[Marker]) -> Iterator[bytes]:
+    # Markers pile up as candidates do: a file of nothing but allow markers
+    # must not keep them all, so the scan stops past the same cap.
+    for chunk in chunks:
+        yield chunk
+        if len(markers) > MAX_CANDIDATES:
+            return
 
 
 def exit_code(findings: Sequence[Finding], settings: Settings) -> int:
@@ -122,6 +152,56 @@ def _shown(scan: FileScan, settings: Settings, commit: str | None = None) -> lis
         a if a.finding is None else a._replace(finding=a.finding._replace(commit=commit))
         for a in scan.allowed
     ]
+
+
+def _report_internal_error(error: Exception, filename: str | None = None) -> None:
+    import traceback
+
+    # Only the type and the place: an exception's message may quote file bytes.
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    what = f'internal error {type(error).__name__} at {os.path.basename(where.filename)}'
+    line = f'{what}:{where.lineno}\n'.encode()
+    name = b'' if filename is None else os.fsencode(filename) + b': '
+    sys.stderr.buffer.write(b'aws-key-guard: error: ' + name + line)
+    sys.stderr.buffer.flush()
+
+
+def _capped(filename: str, findings: list[Finding]) -> list[Finding]:
+    # Where scanning stopped must show even past the cap.
+    shown = findings[:MAX_SHOWN] + [f for f in findings[MAX_SHOWN:] if f.code == 'AKG900']
+    if len(findings) > len(shown):
+        message = f': {len(findings) - len(shown)} more findings not shown'
+        message += f' (at most {MAX_SHOWN} per file)\n'
+        sys.stderr.buffer.write(b'aws-key-guard: ' + os.fsencode(filename) + message.encode())
+        sys.stderr.buffer.flush()
+    return shown
+
+
+def check_file(
+    filename: str,
+    settings: Settings,
+    report: Report,
+    verifier: Verifier | None = None,
+    chunks: Iterable[bytes] | None = None,
+    commit: str | None = None,
+) -> int:
+    """Scan, verify and report one file (capped); its exit code."""
+    # Fail closed on a bug: exit 2 and one line naming the file rather than a
+    # traceback (which exits 1), and go on with the other files. Each file's
+    # lines are written whole and flushed, so what the report holds stays valid.
+    try:
+        scan = scan_file(filename, settings, chunks)
+        findings = [f._replace(commit=commit) for f in scan.findings]
+        rc = exit_code(findings, settings)
+        findings = _capped(filename, findings)
+        if verifier is not None:
+            findings = verifier.verify_findings(findings)
+        report.add(filename, findings, _shown(scan, settings, commit))
+        report.stream.flush()
+    except Exception as e:
+        _report_internal_error(e, filename)
+        return 2
+    return rc
 
 
 def _unless_excluded(
@@ -174,12 +254,7 @@ def scan_blobs(
                 read = reader.read_chunks(blob.oid)
                 typed = _unless_excluded(blob, read, settings) if settings.exclude_types else read
                 chunks = _counted(typed, progress)
-            scan = scan_file(blob.filename, settings, chunks)
-            findings = [f._replace(commit=blob.commit) for f in scan.findings]
-            if verifier is not None:
-                findings = verifier.verify_findings(findings)
-            report.add(blob.filename, findings, _shown(scan, settings, blob.commit))
-            rc = max(rc, exit_code(findings, settings))
+            rc = max(rc, check_file(blob.filename, settings, report, verifier, chunks, blob.commit))
     progress.close()
     if submodules:
         names = ', '.join(submodules)
@@ -238,12 +313,33 @@ def record_baseline(
     return 0
 
 
+def _shield_dash_files(argv: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    # pre-commit appends staged names after the hook's args with no `--`, so a
+    # file named `-x` would be a usage error and one named `--version` would
+    # pass the commit unscanned: an argument naming an existing path is a file.
+    # It reaches argparse as a placeholder that cannot be an option (argv
+    # never holds a NUL byte) and is swapped back afterwards.
+    shielded: list[str] = []
+    names: dict[str, str] = {}
+    for i, arg in enumerate(argv):
+        if arg == '--':
+            shielded.extend(argv[i:])
+            break
+        if arg[:1] == '-' and os.path.lexists(arg):
+            placeholder = f'\0{len(names)}'
+            names[placeholder] = arg
+            arg = placeholder
+        shielded.append(arg)
+    return shielded, names
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog='aws-key-guard',
         description='Find AWS access key IDs and secret access keys in files.',
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # `--block` must not pass for `--block-lone-key-ids`
     )
     parser.add_argument('filenames', nargs='*', metavar='FILE', help='files to scan')
     parser.add_argument(
@@ -311,7 +407,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help='also print each allowed value and why it was allowed (text format)',
     )
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
-    args = parser.parse_args(argv)
+    shielded, names = _shield_dash_files(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(shielded)
+    for key, value in vars(args).items():  # an option's value may be a placeholder too
+        if isinstance(value, list):
+            setattr(args, key, [names.get(v, v) for v in value])
+        elif isinstance(value, str):
+            setattr(args, key, names.get(value, value))
     if args.exclude_type:
         from identify.identify import ALL_TAGS
 
@@ -373,20 +475,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             rc = 0
             for filename in args.filenames:
-                if _excluded(filename, settings) or _path_excluded(filename, settings):
-                    continue
-                scan = scan_file(filename, settings)
-                findings = scan.findings
-                if verifier is not None:
-                    findings = verifier.verify_findings(findings)
-                report.add(filename, findings, _shown(scan, settings))
-                rc = max(rc, exit_code(findings, settings))
+                if not (_excluded(filename, settings) or _path_excluded(filename, settings)):
+                    rc = max(rc, check_file(filename, settings, report, verifier))
     except ScanError as e:
         # git failed (not a repository, unknown revision) or a baseline could not be
         # written: what was found still counts.
         print(f'aws-key-guard: error: {e}', file=sys.stderr)
         rc = 2
-    report.finish()
+    try:
+        report.finish()
+    except Exception as e:
+        _report_internal_error(e)
+        rc = 2
     if args.output is not None:
         stream.close()
     return rc
