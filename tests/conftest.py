@@ -21,11 +21,18 @@ from typing import NamedTuple
 from typing import cast
 
 import pytest
+from hypothesis import settings
 from jsonschema import Draft4Validator
 from jsonschema import FormatChecker
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
+
+# `ci` keeps the suite quick; HYPOTHESIS_PROFILE=long runs far more examples.
+# No deadline: the machines are shared, and time is measured in bench/ only.
+settings.register_profile('ci', max_examples=1000, deadline=None, print_blob=True)
+settings.register_profile('long', max_examples=20_000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
 
 BASE32 = string.ascii_uppercase + '234567'
 BASE64 = string.ascii_letters + string.digits + '+/'

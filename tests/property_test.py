@@ -1,0 +1,120 @@
+"""Properties of the scanner over random bytes, random reads and planted keys."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from aws_key_guard._main import main
+from aws_key_guard.detect import scan_chunks
+from aws_key_guard.model import Kind
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+KEYS = [make_key_id(i).encode() for i in range(3)]
+SECRETS = [make_secret(i).encode() for i in range(3)]
+
+# Pieces that make tokens, boundaries and lines, so random input often comes
+# close to a key: plain random bytes almost never do.
+PIECES = st.one_of(
+    st.binary(max_size=64),
+    st.sampled_from(
+        [
+            *KEYS,
+            *SECRETS,
+            b'AKIA',
+            b'ASIA',
+            b'aws_secret_access_key=',
+            b'\n',
+            b'\r\n',
+            b' ',
+            b'\x00',
+            b'\x14',
+            b'\xff\xfe',
+            b'+',
+            b'/',
+        ]
+    ),
+    st.text('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcxyz+/', max_size=50).map(str.encode),
+)
+DATA = st.lists(PIECES, max_size=40).map(b''.join)
+CHUNK_SIZES = st.lists(st.integers(1, 200), min_size=1, max_size=8)
+
+
+def _chunks(data: bytes, sizes: list[int]) -> Iterator[bytes]:
+    i = 0
+    while i < len(data):
+        size = sizes[i % len(sizes)]
+        yield data[i : i + size]
+        i += size
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    return data.count(b'\n', 0, offset) + 1, offset - data.rfind(b'\n', 0, offset)
+
+
+@given(DATA, CHUNK_SIZES)
+def test_scan_never_depends_on_how_the_bytes_are_read(data, sizes):
+    assert scan_chunks(_chunks(data, sizes)) == scan_chunks([data])
+
+
+@given(st.binary(max_size=5000), CHUNK_SIZES)
+def test_scan_of_random_bytes_never_crashes(data, sizes):
+    for c in scan_chunks(_chunks(data, sizes)):
+        line, col = _line_col(data, c.offset)
+        # A decoded token (escapes, base64, UTF-16) is not there byte for byte,
+        # and UTF-16 columns count code units.
+        assert c.layer is not None or data.startswith(c.token, c.offset)
+        assert c.line == line
+        assert c.col == col or (c.layer or '').startswith('utf-16')
+
+
+@given(DATA, st.data(), CHUNK_SIZES, st.sampled_from([b' ', b'\n', b'\t', b'"', b'\x00']))
+def test_planted_pair_is_found_at_its_true_place(noise, data, sizes, sep):
+    at = data.draw(st.integers(0, len(noise)), label='offset')
+    planted = sep + KEYS[0] + sep + SECRETS[0] + sep
+    blob = noise[:at] + planted + noise[at:]
+    found = {(c.kind, c.line, c.col, bytes(c.token)) for c in scan_chunks(_chunks(blob, sizes))}
+    key_at = at + 1
+    secret_at = key_at + len(KEYS[0]) + 1
+    assert (Kind.KEY_ID, *_line_col(blob, key_at), KEYS[0]) in found
+    assert (Kind.SECRET, *_line_col(blob, secret_at), SECRETS[0]) in found
+
+
+@pytest.fixture(scope='module')
+def workdir() -> Iterator[str]:
+    # One directory for every example: Hypothesis reruns a test many times
+    # within one function-scoped fixture, so tmp_path would be shared anyway.
+    with tempfile.TemporaryDirectory() as path:
+        yield path
+
+
+# capsysbinary is read and emptied in every example.
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(noise=DATA, at=st.integers(0, 10**6))
+def test_planted_pair_is_reported_and_no_output_holds_a_secret(workdir, capsysbinary, noise, at):
+    at %= len(noise) + 1
+    blob = noise[:at] + b'\n' + KEYS[1] + b' ' + SECRETS[1] + b'\n' + noise[at:]
+    name = os.path.join(workdir, 'file.bin')
+    with open(name, 'wb') as f:
+        f.write(blob)
+    rc = main([name])
+    out, err = capsysbinary.readouterr()
+    line, col = _line_col(blob, at + 1 + len(KEYS[1]) + 1)
+    fingerprint = hashlib.sha256(SECRETS[1]).hexdigest()[:12]
+    expected = (
+        f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [sha256:{fingerprint}] '
+        f'with access key ID AKIA...{KEYS[1][-4:].decode()} at line {line}'
+    )
+    assert expected.encode() in out.splitlines()
+    assert rc == 1
+    for token in (*KEYS, *SECRETS):
+        assert token not in out + err
