@@ -81,6 +81,11 @@ FINDS = [
         id='key-id-opens-a-secret-shaped-run',
     ),
     pytest.param(
+        b'\x19' + KEY.encode() + SECRET.encode() + b'deploy',
+        [('key-id', 1, 2, KEY, False), ('secret', 1, 22, SECRET, False)],
+        id='packed-record-columns',
+    ),
+    pytest.param(
         b'\xda\x14' + KEY.encode() + b'z(', [('key-id', 1, 3, KEY, False)], id='length-prefixed'
     ),
 ]
@@ -97,7 +102,8 @@ IGNORES = [
     pytest.param(f'X{KEY}', id='letter-before'),
     pytest.param(f'{KEY}9', id='digit-after'),
     pytest.param(f'+{KEY}', id='inside-base64'),
-    pytest.param(b'\x13' + KEY.encode() + b'z', id='wrong-length-prefix'),
+    pytest.param(b'\t' + KEY.encode() + b'z', id='whitespace-then-joined'),
+    pytest.param(b'\x0c' + KEY.encode() + b'z', id='form-feed-then-joined'),
     pytest.param('\\u0041' + KEY, id='after-an-escaped-letter'),
     pytest.param('AIDA' + KEY[4:], id='user-id-prefix'),
     pytest.param('AROA' + KEY[4:], id='role-id-prefix'),

@@ -53,11 +53,17 @@ _SESSION_CONTEXT: Final = rb'(?i)session[-_. ]?token'
 FIND_LIMIT: Final = 1 << 20
 # Past FIND_LIMIT whole key IDs are matched, both boundaries checked in C, so
 # a flood such as `AKIAAKIA...` costs no Python per near miss. After the ID no
-# joiner (see below), unless it follows its length byte 20, as strings do in
-# binary serialisations (.pyc, pickle, protobuf). Every escape ends in a
+# joiner (see below), unless it follows a control byte: binary records keep
+# text columns back to back after a length byte (20 in .pyc, pickle and
+# protobuf) or a header (SQLite), so there the ID ends where its 20 characters
+# do, and a secret may follow it with no gap. Every escape ends in a
 # joiner (`\nAKIA...`, `%3DAKIA...`): IDs after one are found by patterns that
 # start at the backslash or percent sign, and _judge decides what it stands for.
-_KEY_ID_BODY: Final = rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?:(?![A-Za-z0-9_+])|(?<=\x14.{20}))'
+# Control bytes other than tab, newline, vertical tab, form feed and return.
+_PACKED_BEFORE: Final = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
+_KEY_ID_BODY: Final = (
+    rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?:(?![A-Za-z0-9_+])|(?<=[\x00-\x08\x0e-\x1f].{20}))'
+)
 _KEY_IDS: Final = (
     rb'A(?<![A-Za-z0-9_+].)' + _KEY_ID_BODY,
     rb'\\(?:[bfnrt]|u[0-9A-Fa-f]{4})(A' + _KEY_ID_BODY + rb')',
@@ -81,6 +87,7 @@ _DOT: Final = ord('.')
 # plain or escaped, at memchr speed.
 _RUN_MAP: Final = bytes(ord('x') if b in _BASE64_CHARS + b'\\%' else ord(' ') for b in range(256))
 _SECRET_RUN: Final = b'x' * SECRET_LEN
+_PLAIN_RUN_MAP: Final = bytes(ord('x') if b in _BASE64_CHARS else ord(' ') for b in range(256))
 # The shortest base64 text that can hold a key ID: 20 bytes need 27 characters.
 _BASE64_MIN: Final = 27
 _X: Final = ord('x')
@@ -190,7 +197,8 @@ def _judge(
         body = buf[pos + 4 : stop]
         if not (body.isalnum() and body.upper() == body):
             continue
-        if stop < size and buf[stop] in _KEY_ID_JOINERS and buf[pos - 1 : pos] != b'\x14':
+        packed = stop < size and buf[stop] in _KEY_ID_JOINERS
+        if packed and not (pos and buf[pos - 1] in _PACKED_BEFORE):
             continue
         via = layer
         if pos and buf[pos - 1] in _KEY_ID_JOINERS:
@@ -204,6 +212,11 @@ def _judge(
         from aws_key_guard.model import Kind
 
         hits.append((pos, Kind.KEY_ID, buf[pos:stop], False, via))
+        if packed:
+            # A record's next column: the secret, if one follows with no gap.
+            token = buf[stop : stop + SECRET_LEN]
+            if token.translate(_PLAIN_RUN_MAP) == _SECRET_RUN and looks_random(token):
+                hits.append((stop, Kind.SECRET, token, False, via))
 
     if runs is None:
         runs = buf.translate(_RUN_MAP)
