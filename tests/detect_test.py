@@ -142,6 +142,19 @@ def test_scan_chunks_does_not_depend_on_chunk_size(chunk):
     assert _found(data, chunk) == expected
 
 
+@pytest.mark.parametrize('chunk', [1, 3, 7, 20, 64, CHUNK_SIZE])
+def test_scan_chunks_close_key_ids_across_reads(chunk):
+    # Each read judges some IDs while the next ones wait in its look-ahead.
+    other = make_key_id(2)
+    data = ' '.join([KEY, f'"\\n{other}"', KEY, f'%3D{other}']) + ' ' * 3000
+    assert _found(data, chunk) == [
+        ('key-id', 1, 1, KEY, False),
+        ('key-id', 1, 25, other, False),
+        ('key-id', 1, 47, KEY, False),
+        ('key-id', 1, 71, other, False),
+    ]
+
+
 @pytest.mark.parametrize('chunk', [1, 7, 41, 100])
 def test_scan_chunks_long_run_across_reads_is_not_a_secret(chunk):
     data = 'aws_secret_access_key=' + (SECRET * 3) + '\n' + KEY

@@ -166,6 +166,10 @@ def _key_id_starts(buf: bytes, start: int, stop: int) -> list[int]:
     if _searched + stop - start <= FIND_LIMIT:
         return _find_all(buf, start, stop, _KEY_ID_PREFIXES, _KEY_ID_PREFIX)
     _searched += stop - start
+    # One literal-prefix search, at memchr speed, settles most reads: a
+    # prefix is rare, and the full patterns cost a pass each.
+    if _pattern(_KEY_ID_PREFIX).search(buf, start, stop + 3) is None:
+        return []
     starts: list[int] = []
     for source in _KEY_IDS:
         for m in _pattern(source).finditer(buf, max(0, start - 6)):  # an escape may start before
