@@ -142,6 +142,20 @@ def test_scan_chunks_does_not_depend_on_chunk_size(chunk):
     assert _found(data, chunk) == expected
 
 
+@pytest.mark.parametrize('chunk', [1, 97, CHUNK_SIZE])
+def test_scan_chunks_without_lines_finds_the_same_tokens(chunk):
+    # Long enough that reads are dropped from the buffer between candidates.
+    filler = 'no key here, just words and 12345\n' * 200
+    data = f'{filler}{KEY} {SECRET}\n{filler}aws_secret_access_key={make_secret(2)}\n'.encode()
+    chunks = [data[i : i + chunk] for i in range(0, len(data), chunk)]
+    with_lines = scan_chunks(chunks)
+    assert len(with_lines) == 3
+    assert scan_chunks(chunks, lines=False) == [c._replace(line=0, col=0) for c in with_lines]
+    assert scan_chunks(chunks, lines=False, limit=1) == [
+        c._replace(line=0, col=0) for c in with_lines[:2]
+    ]
+
+
 @pytest.mark.parametrize('chunk', [1, 3, 7, 20, 64, CHUNK_SIZE])
 def test_scan_chunks_close_key_ids_across_reads(chunk):
     # Each read judges some IDs while the next ones wait in its look-ahead.

@@ -1138,6 +1138,23 @@ def test_main_clean_file_imports_nothing_heavy(files):
     assert (result.returncode, result.stdout, result.stderr) == (0, '[]\n', '')
 
 
+@pytest.mark.parametrize(('count', 'handed_on'), [(64, False), (65, True)])
+def test_main_loose_secrets_are_judged_without_the_full_cli(files, count, handed_on):
+    # Secret-shaped tokens with no AWS context and no key ID are no finding:
+    # a file of test vectors stays on the light path, up to a flood's worth.
+    (files / 'vectors.txt').write_text(''.join(f'{make_secret(i)}\n' for i in range(count)))
+    code = (
+        'import sys\n'
+        'from aws_key_guard._main import main\n'
+        'assert main(["clean.py", "vectors.txt"]) == 0\n'
+        'print("argparse" in sys.modules)\n'
+    )
+    result = subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, f'{handed_on}\n', '')
+
+
 def test_main_reads_sys_argv(files, monkeypatch, capsysbinary):
     monkeypatch.setattr(sys, 'argv', ['aws-key-guard', 'clean.py', 'lone.txt'])
     assert main() == 0
@@ -1316,9 +1333,9 @@ def test_main_option_value_named_like_a_file_is_restored(files, capsysbinary):
 def test_main_stops_past_the_marker_cap_and_fails_closed(tmp_path, monkeypatch, capsysbinary):
     monkeypatch.chdir(tmp_path)
     line = b'x = 1  # aws-key-guard: allow\n'
-    # Two reads' worth: the first holds more markers than the cap, the key is
-    # in the second, which is never read.
-    markers = line * (2 * CHUNK_SIZE // len(line))
+    # More markers than the cap, then two reads' worth: the key is in a read
+    # that never happens.
+    markers = line * (MAX_CANDIDATES + 2 * CHUNK_SIZE // len(line))
     (tmp_path / 'markers.py').write_bytes(markers + f'{KEY} {SECRET}\n'.encode())
     assert main(['markers.py']) == 2
     out, err = capsysbinary.readouterr()
