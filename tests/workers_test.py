@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from aws_key_guard import _workers
+from aws_key_guard._main import main
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+
+def test_shares_give_the_largest_first_to_the_least_loaded():
+    sizes = [5, 40, 3, 30, 20, 1]
+    # 40 to A; 30 to B; 20 to B (30 < 40); then 5, 3 and 1 to A (45, 48, 49 < 50).
+    assert _workers.shares(sizes, 2) == [[0, 1, 2, 5], [3, 4]]
+    # 40, 30 and 20 each alone; the rest to the third, the least loaded throughout.
+    assert _workers.shares(sizes, 3) == [[1], [3], [0, 2, 4, 5]]
+    assert _workers.shares([], 2) == [[], []]
+
+
+def test_cpus_is_what_this_process_may_use():
+    assert _workers.cpus() == len(os.sched_getaffinity(0))
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    """Eight files, every other one failing, and a fork for any two megabytes."""
+    monkeypatch.setattr(_workers, 'PER_WORKER', 1 << 20)
+    monkeypatch.setattr(_workers, 'cpus', lambda: 3)
+    names = []
+    for i in range(8):
+        path = tmp_path / f'{i}.txt'
+        path.write_bytes((b'bad\n' if i % 2 else b'good\n') * (1 << 17) * (i + 1))
+        names.append(str(path))
+    return names
+
+
+def _good(filename: str) -> bool:
+    with open(filename, 'rb') as f:
+        return f.read(4) == b'good'
+
+
+def test_failing_in_forked_workers_keeps_the_order(tree):
+    parent = os.getpid()
+    seen: list[int] = []
+
+    def passes(filename: str) -> bool:
+        seen.append(os.getpid())
+        return _good(filename)
+
+    assert _workers.failing(tree, passes) == tree[1::2]
+    # 18 MiB with a fork for each 1 MiB and 3 CPUs: two children took the rest.
+    assert seen == [parent] * len(seen)
+    assert 0 < len(seen) < len(tree)
+
+
+def test_failing_serially_below_the_size_that_pays(tree, monkeypatch):
+    monkeypatch.setattr(_workers, 'PER_WORKER', 1 << 30)
+    parent = os.getpid()
+    seen: list[int] = []
+
+    def passes(filename: str) -> bool:
+        seen.append(os.getpid())
+        return _good(filename)
+
+    assert _workers.failing(tree, passes) == tree[1::2]
+    assert seen == [parent] * len(tree)
+
+
+def test_failing_one_file_never_forks(tree):
+    assert _workers.failing(tree[1:2], _good) == tree[1:2]
+    assert _workers.failing([], _good) == []
+
+
+def test_a_worker_that_dies_fails_all_its_files(tree):
+    parent = os.getpid()
+
+    def passes(filename: str) -> bool:
+        if os.getpid() != parent:
+            raise MemoryError  # anything at all: the child exits 1 without a word
+        return _good(filename)
+
+    mine = _workers.shares([os.path.getsize(name) for name in tree], 3)[0]
+    assert mine == [2, 6]  # both good: what the parent judged passes
+    assert _workers.failing(tree, passes) == [tree[i] for i in (0, 1, 3, 4, 5, 7)]
+
+
+def test_main_finds_a_pair_in_a_forked_worker(tree, monkeypatch, capsysbinary, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    key, secret = make_key_id(7), make_secret(7)
+    # The smallest file goes to the last of three workers: a child judges it.
+    assert 0 in _workers.shares([os.path.getsize(name) for name in tree], 3)[2]
+    with open(tree[0], 'ab') as f:
+        f.write(f'id = {key}\nkey = {secret}\n'.encode())
+    # A name that cannot be read weighs nothing and is still reported.
+    assert main([os.path.basename(name) for name in tree] + ['gone.txt']) == 2
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:12]
+    assert capsysbinary.readouterr() == (
+        (
+            f'0.txt:131074:7: AKG001 AWS access key pair: secret [sha256:{fingerprint}] '
+            f'with access key ID AKIA...{key[-4:]} at line 131073\n'
+            'gone.txt:1:1: AKG900 cannot scan file: No such file or directory\n'
+        ).encode(),
+        b'',
+    )
