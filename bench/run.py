@@ -38,6 +38,9 @@ WORK = ROOT / 'bench' / '.work'
 KEY_ID_PATTERN = r'(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])'
 GNU_TIME = '/usr/bin/time'
 RG_WALK = 'ripgrep, default directory walk'
+RG_ONE = 'ripgrep, one thread (-j1)'
+HOOK_ONE = 'aws-key-guard on one CPU (taskset)'
+TREE_ONLY = (RG_WALK, RG_ONE, HOOK_ONE)
 START_UP = 'Python start-up alone (-c pass)'
 README_START = '<!-- bench:start -->'
 README_END = '<!-- bench:end -->'
@@ -441,6 +444,24 @@ def prepare_tools(no_install: bool) -> list[Tool]:
         parse_grep,
         env=base,
     )
+    # Also for reference on the tree: both sides held to one CPU. ripgrep
+    # searches files on every CPU, and the hook shares a large scan among
+    # forked workers, one a CPU; on one CPU it forks none.
+    rg_one = Tool(
+        RG_ONE,
+        rg_version,
+        lambda c, r: ['rg', '-j1', '-n', '-P', '-a', KEY_ID_PATTERN, *c.files],
+        parse_grep,
+        env=base,
+    )
+    cpu = str(min(os.sched_getaffinity(0)))
+    hook_one = Tool(
+        HOOK_ONE,
+        hook.version,
+        lambda c, r: ['taskset', '-c', cpu, exe, *entry[1:], *c.files],
+        parse_hook,
+        env=hook_vars,
+    )
     # For reference on the commits: the floor, the hook's interpreter doing nothing.
     floor = Tool(
         START_UP,
@@ -450,7 +471,7 @@ def prepare_tools(no_install: bool) -> list[Tool]:
         env=hook_vars,
         scans=False,
     )
-    tools = [rg, hook, floor, git_secrets, rg_walk]
+    tools = [rg, hook, floor, git_secrets, rg_walk, rg_one, hook_one]
     if 'pre-commit-hooks' in envs:
         env = envs['pre-commit-hooks']
         tools.append(
@@ -745,7 +766,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rounds = 3
             chosen = [t for t in tools if t.name in (yard, 'aws-key-guard')]
         else:
-            chosen = [t for t in tools if t.name != RG_WALK]
+            chosen = [t for t in tools if t.name not in TREE_ONLY]
         print(f'bench: {corpus.name}: {len(chosen)} tools x {rounds} rounds', file=sys.stderr)
         results[key] = measure(chosen, corpus, rounds)
 

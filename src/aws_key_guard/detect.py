@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # Reads of 64 KiB keep the buffer and its translations in the CPU's cache, and
 # under the size at which malloc maps fresh pages for each one: a large tree
-# scans about a third faster than with reads of 1 MiB.
+# scans in about a quarter less time than with reads of 1 MiB.
 CHUNK_SIZE: Final = 1 << 16
 KEY_ID_LEN: Final = 20
 SECRET_LEN: Final = 40
