@@ -556,6 +556,10 @@ def run_once(tool: Tool, corpus: Corpus, out: Path, *, rss: Path | None = None) 
         return time.perf_counter() - start
 
 
+def _slug(name: str) -> str:
+    return re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-')
+
+
 def measure(tools: Sequence[Tool], corpus: Corpus, rounds: int) -> dict[str, Result]:
     """Every tool once per round, in a rotating order, after one round that measures memory."""
     out_dir = WORK / 'out' / corpus.directory.name
@@ -564,7 +568,7 @@ def measure(tools: Sequence[Tool], corpus: Corpus, rounds: int) -> dict[str, Res
     for round_ in range(rounds + 1):
         shift = round_ % len(tools)
         for tool in [*tools[shift:], *tools[:shift]]:
-            out = out_dir / f'{tool.name.split()[0]}.out'
+            out = out_dir / f'{_slug(tool.name)}.out'
             rss = None if round_ else out.with_suffix('.rss')
             elapsed = run_once(tool, corpus, out, rss=rss)
             if round_:
@@ -572,7 +576,7 @@ def measure(tools: Sequence[Tool], corpus: Corpus, rounds: int) -> dict[str, Res
     yard = times[tools[0].name]
     results = {}
     for tool in tools:
-        out = out_dir / f'{tool.name.split()[0]}.out'
+        out = out_dir / f'{_slug(tool.name)}.out'
         reported = tool.parse(out.read_text(errors='replace'), out.with_suffix('.report'))
         peak = int(out.with_suffix('.rss').read_text().split()[-1])
         mine = times[tool.name]
