@@ -88,6 +88,21 @@ FINDS = [
     pytest.param(
         b'\xda\x14' + KEY.encode() + b'z(', [('key-id', 1, 3, KEY, False)], id='length-prefixed'
     ),
+    pytest.param(
+        b'\x04\x00\x35\x5d' + KEY.encode() + SECRET.encode() + b'the deploy key',
+        [('key-id', 1, 5, KEY, False), ('secret', 1, 25, SECRET, False)],
+        id='packed-after-a-printable-header-byte',
+    ),
+    pytest.param(
+        f'"{KEY}{SECRET}"',
+        [('key-id', 1, 2, KEY, False), ('secret', 1, 22, SECRET, False)],
+        id='pair-run-together',
+    ),
+    pytest.param(
+        f'"\\n{KEY}{SECRET}"',
+        [('key-id', 1, 4, KEY, False), ('secret', 1, 24, SECRET, False)],
+        id='packed-pair-after-an-escape',
+    ),
 ]
 
 
@@ -104,6 +119,13 @@ IGNORES = [
     pytest.param(f'+{KEY}', id='inside-base64'),
     pytest.param(b'\t' + KEY.encode() + b'z', id='whitespace-then-joined'),
     pytest.param(b'\x0c' + KEY.encode() + b'z', id='form-feed-then-joined'),
+    pytest.param(f'({KEY}{"z" * 40})', id='joined-to-forty-non-secret-chars'),
+    pytest.param(f'({KEY}{SECRET[:39]})', id='joined-to-thirty-nine-secret-chars'),
+    pytest.param(f'user7{KEY}{SECRET}', id='pair-run-together-inside-a-word'),
+    pytest.param(
+        b'\x05\x00\x35\x5dC' + KEY.encode() + SECRET.encode() + b'the deploy key of the build',
+        id='packed-after-a-header-byte-that-is-a-letter',
+    ),
     pytest.param('\\u0041' + KEY, id='after-an-escaped-letter'),
     pytest.param('AIDA' + KEY[4:], id='user-id-prefix'),
     pytest.param('AROA' + KEY[4:], id='role-id-prefix'),

@@ -153,12 +153,12 @@ def test_pair_in_compiled_python_is_found(tmp_path):
     assert result.stdout == b'settings.pyc' + _pair(line, col, key_line)
 
 
-@pytest.mark.parametrize('note', ['deploy', None])
+@pytest.mark.parametrize('note', ['deploy', None, 'a deploy key note', 10**9])
 def test_pair_in_sqlite_database_is_found(tmp_path, note):
     # SQLite keeps a row's text columns back to back, their lengths in the
-    # record header: the key ID follows a header byte and the secret touches it.
-    # (A last column of ten or more characters makes that byte printable: then
-    # nothing marks where the key ID begins.)
+    # record header: the key ID follows a header byte and the secret touches
+    # it. A last column of ten or more characters makes that byte printable
+    # (17 characters: '/'); for some lengths a letter, and then it is missed.
     db = sqlite3.connect(tmp_path / 'creds.db')
     db.execute('CREATE TABLE creds (id INTEGER PRIMARY KEY, key_id TEXT, secret TEXT, note TEXT)')
     db.execute('INSERT INTO creds VALUES (1, ?, ?, ?)', (KEY, SECRET, note))

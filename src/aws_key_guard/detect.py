@@ -58,14 +58,19 @@ FIND_LIMIT: Final = 1 << 20
 # a flood such as `AKIAAKIA...` costs no Python per near miss. After the ID no
 # joiner (see below), unless it follows a control byte: binary records keep
 # text columns back to back after a length byte (20 in .pyc, pickle and
-# protobuf) or a header (SQLite), so there the ID ends where its 20 characters
-# do, and a secret may follow it with no gap. Every escape ends in a
+# protobuf) or a header, so there the ID ends where its 20 characters do. A
+# secret may follow it with no gap, and then any byte but a joiner may come
+# before it: a SQLite row's header ends in its last column's length, which
+# is printable when that column is text of ten or more characters. The odds
+# that 20 characters of a key ID run into 40 random ones by chance are
+# negligible. Every escape ends in a
 # joiner (`\nAKIA...`, `%3DAKIA...`): IDs after one are found by patterns that
 # start at the backslash or percent sign, and _judge decides what it stands for.
 # Control bytes other than tab, newline, vertical tab, form feed and return.
 _PACKED_BEFORE: Final = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
 _KEY_ID_BODY: Final = (
-    rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?:(?![A-Za-z0-9_+])|(?<=[\x00-\x08\x0e-\x1f].{20}))'
+    rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}'
+    rb'(?:(?![A-Za-z0-9_+])|(?<=[\x00-\x08\x0e-\x1f].{20})|(?=[A-Za-z0-9+/]{40}))'
 )
 _KEY_IDS: Final = (
     rb'A(?<![A-Za-z0-9_+].)' + _KEY_ID_BODY,
@@ -204,9 +209,14 @@ def _judge(
         body = buf[pos + 4 : stop]
         if not (body.isalnum() and body.upper() == body):
             continue
-        packed = stop < size and buf[stop] in _KEY_ID_JOINERS
-        if packed and not (pos and buf[pos - 1] in _PACKED_BEFORE):
-            continue
+        secret = None
+        if stop < size and buf[stop] in _KEY_ID_JOINERS:
+            # Packed: a record's next column, the secret, may follow with no gap.
+            token = buf[stop : stop + SECRET_LEN]
+            if token.translate(_PLAIN_RUN_MAP) == _SECRET_RUN and looks_random(token):
+                secret = token
+            elif not (pos and buf[pos - 1] in _PACKED_BEFORE):
+                continue
         via = layer
         if pos and buf[pos - 1] in _KEY_ID_JOINERS:
             # `\nAKIA...`, `%3DAKIA...`: the letter before belongs to an escape.
@@ -219,11 +229,8 @@ def _judge(
         from aws_key_guard.model import Kind
 
         hits.append((pos, Kind.KEY_ID, buf[pos:stop], False, via))
-        if packed:
-            # A record's next column: the secret, if one follows with no gap.
-            token = buf[stop : stop + SECRET_LEN]
-            if token.translate(_PLAIN_RUN_MAP) == _SECRET_RUN and looks_random(token):
-                hits.append((stop, Kind.SECRET, token, False, via))
+        if secret is not None:
+            hits.append((stop, Kind.SECRET, secret, False, via))
 
     if runs is None:
         runs = buf.translate(_RUN_MAP)
