@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from aws_key_guard import _cli
+from aws_key_guard import _main
 from aws_key_guard import _workers
 from aws_key_guard._main import main
 from tests.conftest import make_key_id
@@ -105,3 +107,35 @@ def test_main_finds_a_pair_in_a_forked_worker(tree, monkeypatch, capsysbinary, t
         ).encode(),
         b'',
     )
+
+
+def test_main_with_a_configuration_shares_the_scan_too(tree, monkeypatch, capsysbinary, tmp_path):
+    # The full command line judges the files first as the everyday path does;
+    # a file of allow markers and nothing else is clean there as well.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'pyproject.toml').write_text('[tool.aws-key-guard]\npair-window = 5\n')
+    (tmp_path / 'markers.py').write_bytes(b'x = 1  # aws-key-guard: allow\n' * 10_001)
+    parent = os.getpid()
+    judged: list[str] = []
+
+    def clean(filename: str) -> bool:
+        if os.getpid() == parent:
+            judged.append(filename)
+        return _main.clean(filename)
+
+    monkeypatch.setattr(_cli, 'clean', clean)
+    key, secret = make_key_id(8), make_secret(8)
+    with open(tree[7], 'ab') as f:
+        f.write(f'{key}:{secret}\n'.encode())
+    names = [os.path.basename(name) for name in tree]
+    assert main([*names, 'markers.py']) == 1
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:12]
+    assert capsysbinary.readouterr() == (
+        (
+            f'7.txt:1048577:22: AKG001 AWS access key pair: secret [sha256:{fingerprint}] '
+            f'with access key ID AKIA...{key[-4:]} at line 1048577\n'
+        ).encode(),
+        b'',
+    )
+    # The parent judged only its share: the rest went to forked workers.
+    assert 0 < len(judged) < len(names) + 1

@@ -15,6 +15,8 @@ from typing import Final
 from typing import NamedTuple
 
 from aws_key_guard import __version__
+from aws_key_guard._main import clean
+from aws_key_guard._workers import failing
 from aws_key_guard.allowlist import Rules
 from aws_key_guard.allowlist import cover_values
 from aws_key_guard.allowlist import sort_findings
@@ -474,9 +476,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             rc = scan_blobs(blobs, settings, report, verifier, history=history)
         else:
             rc = 0
-            for filename in args.filenames:
-                if not (_excluded(filename, settings) or _path_excluded(filename, settings)):
-                    rc = max(rc, check_file(filename, settings, report, verifier))
+            kept = [
+                f
+                for f in args.filenames
+                if not (_excluded(f, settings) or _path_excluded(f, settings))
+            ]
+            if not settings.list_allowed:
+                # As on the everyday path: files with nothing that could be a
+                # finding are judged first, a large scan on every CPU.
+                kept = failing(kept, clean)
+            for filename in kept:
+                rc = max(rc, check_file(filename, settings, report, verifier))
     except ScanError as e:
         # git failed (not a repository, unknown revision) or a baseline could not be
         # written: what was found still counts.
