@@ -178,6 +178,12 @@ def test_scan_chunks_without_lines_finds_the_same_tokens(chunk):
     ]
 
 
+@pytest.mark.parametrize('chunk', [1, 97, 4096, CHUNK_SIZE])
+def test_scan_chunks_flood_of_prefixes_then_a_key_id(chunk):
+    data = f'{"AKIA" * 5000}{KEY[:4]}{KEY} {KEY}\n'
+    assert _found(data, chunk) == [('key-id', 1, 20026, KEY, False)]
+
+
 @pytest.mark.parametrize('chunk', [1, 3, 7, 20, 64, CHUNK_SIZE])
 def test_scan_chunks_close_key_ids_across_reads(chunk):
     # Each read judges some IDs while the next ones wait in its look-ahead.

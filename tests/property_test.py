@@ -118,3 +118,14 @@ def test_planted_pair_is_reported_and_no_output_holds_a_secret(workdir, capsysbi
     assert rc == 1
     for token in (*KEYS, *SECRETS):
         assert token not in out + err
+
+
+@given(st.text('ABCXYZabcxyz', min_size=1, max_size=50).map(str.encode))
+def test_camel_case_is_every_capital_starting_a_lower_case_word(token):
+    from aws_key_guard.detect import _is_camel_case
+
+    # The definition, letter by letter.
+    expected = all(
+        token[i + 1 : i + 2].islower() for i in range(len(token)) if token[i : i + 1].isupper()
+    )
+    assert _is_camel_case(token) is expected

@@ -86,10 +86,12 @@ _BASE64: Final = frozenset(_BASE64_CHARS)
 # A key ID touching a letter, digit, '_' or '+' is a slice of a longer identifier
 # or of a base64 blob; '/' is allowed because URLs and paths put IDs there.
 _KEY_ID_JOINERS: Final = frozenset(_ALNUM + b'_+')
+_JOINER_BYTES: Final = _ALNUM + b'_+'
 # A secret-length run touching '-' or '_' is a slice of a base64url or identifier
 # token; touching '.' and more base64 it is one part of a dotted token (a JWT).
 _SECRET_JOINERS: Final = frozenset(b'-_')
 _DOT: Final = ord('.')
+_CASE_MAP: Final = bytes(ord('U') if 65 <= b <= 90 else ord('l') for b in range(256))
 # Base64 bytes and the two escape characters become 'x', NUL '0', every other
 # byte ' ': one translate and bytes.find then locate every run that can hold a
 # secret, plain or escaped, at memchr speed, and every stretch of UTF-16 text.
@@ -138,9 +140,9 @@ def looks_random(token: bytes) -> bool:
 def _is_camel_case(token: bytes) -> bool:
     # Identifiers such as `getInternalServerErrorResponseForRequest`: every
     # capital starts a lower-case word. Random letters almost never do this.
-    return all(
-        token[i + 1 : i + 2].islower() for i in range(len(token)) if token[i : i + 1].isupper()
-    )
+    # For letters only: no capital is followed by a capital or ends the token.
+    shape = token.translate(_CASE_MAP)
+    return b'UU' not in shape and not shape.endswith(b'U')
 
 
 def _pattern(source: bytes) -> re.Pattern[bytes]:
@@ -178,9 +180,14 @@ def _key_id_starts(buf: bytes, start: int, stop: int) -> list[int]:
     # prefix is rare, and the full patterns cost a pass each.
     if _pattern(_KEY_ID_PREFIX).search(buf, start, stop + 3) is None:
         return []
+    lo = max(0, start - 6)  # an escape may start before
+    if lo and not buf[lo - 1 : stop].translate(None, _JOINER_BYTES):
+        # Nothing but joiners, the byte before too, as in `AKIAAKIA...`: every
+        # key ID needs another byte before it, so none starts here.
+        return []
     starts: list[int] = []
     for source in _KEY_IDS:
-        for m in _pattern(source).finditer(buf, max(0, start - 6)):  # an escape may start before
+        for m in _pattern(source).finditer(buf, lo):
             pos = m.start(m.lastindex or 0)
             if pos >= stop:
                 break
