@@ -1122,6 +1122,14 @@ def test_main_filename_starting_with_a_dash_goes_through_the_parser(files, capsy
     )
 
 
+def _fresh(code: str) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of code run by a fresh interpreter here."""
+    result = subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True, check=False
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
 def test_main_clean_file_imports_nothing_heavy(files):
     # A clean commit must cost little more than Python's start-up: none of
     # these may be imported on its path (DESIGN.md, Performance).
@@ -1132,10 +1140,7 @@ def test_main_clean_file_imports_nothing_heavy(files):
         'heavy = {"re", "argparse", "enum", "typing", "json", "hashlib", "subprocess"}\n'
         'print(sorted(heavy & (set(sys.modules) - before)))\n'
     )
-    result = subprocess.run(
-        [sys.executable, '-c', code], capture_output=True, text=True, check=False
-    )
-    assert (result.returncode, result.stdout, result.stderr) == (0, '[]\n', '')
+    assert _fresh(code) == (0, '[]\n', '')
 
 
 @pytest.mark.parametrize(('count', 'handed_on'), [(64, False), (65, True)])
@@ -1149,10 +1154,7 @@ def test_main_loose_secrets_are_judged_without_the_full_cli(files, count, handed
         'assert main(["clean.py", "vectors.txt"]) == 0\n'
         'print("argparse" in sys.modules)\n'
     )
-    result = subprocess.run(
-        [sys.executable, '-c', code], capture_output=True, text=True, check=False
-    )
-    assert (result.returncode, result.stdout, result.stderr) == (0, f'{handed_on}\n', '')
+    assert _fresh(code) == (0, f'{handed_on}\n', '')
 
 
 def test_main_reads_sys_argv(files, monkeypatch, capsysbinary):

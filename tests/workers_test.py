@@ -44,31 +44,24 @@ def _good(filename: str) -> bool:
         return f.read(4) == b'good'
 
 
-def test_failing_in_forked_workers_keeps_the_order(tree):
-    parent = os.getpid()
-    seen: list[int] = []
+@pytest.mark.parametrize(
+    ('per_worker', 'judged_here'),
+    [
+        # 18 MiB, a fork for each 1 MiB, 3 CPUs: two children take all but 2 and 6.
+        pytest.param(1 << 20, [2, 6], id='forked'),
+        pytest.param(1 << 30, list(range(8)), id='below-the-size-that-pays'),
+    ],
+)
+def test_failing_keeps_the_order(tree, monkeypatch, per_worker, judged_here):
+    monkeypatch.setattr(_workers, 'PER_WORKER', per_worker)
+    judged: list[str] = []  # what this process judged: a child's list stays in the child
 
     def passes(filename: str) -> bool:
-        seen.append(os.getpid())
+        judged.append(filename)
         return _good(filename)
 
     assert _workers.failing(tree, passes) == tree[1::2]
-    # 18 MiB with a fork for each 1 MiB and 3 CPUs: two children took the rest.
-    assert seen == [parent] * len(seen)
-    assert 0 < len(seen) < len(tree)
-
-
-def test_failing_serially_below_the_size_that_pays(tree, monkeypatch):
-    monkeypatch.setattr(_workers, 'PER_WORKER', 1 << 30)
-    parent = os.getpid()
-    seen: list[int] = []
-
-    def passes(filename: str) -> bool:
-        seen.append(os.getpid())
-        return _good(filename)
-
-    assert _workers.failing(tree, passes) == tree[1::2]
-    assert seen == [parent] * len(tree)
+    assert judged == [tree[i] for i in judged_here]
 
 
 def test_failing_one_file_never_forks(tree):

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-# Tokens that can only be loose secrets, judged here before a file is handed
-# on: enough for the test vectors of a crypto library, few enough that a flood
-# costs little twice.
+# Loose secrets (no AWS context, no key ID in the file) judged here at most:
+# enough for a crypto library's test vectors; a file with more goes to the
+# full CLI, so a flood of them costs little twice.
 _LOOSE_SECRETS = 64
 
 

@@ -85,12 +85,13 @@ _BASE64_CHARS: Final = _ALNUM + b'+/'  # layers.BASE64_CHARS, without importing 
 _BASE64: Final = frozenset(_BASE64_CHARS)
 # A key ID touching a letter, digit, '_' or '+' is a slice of a longer identifier
 # or of a base64 blob; '/' is allowed because URLs and paths put IDs there.
-_KEY_ID_JOINERS: Final = frozenset(_ALNUM + b'_+')
 _JOINER_BYTES: Final = _ALNUM + b'_+'
+_KEY_ID_JOINERS: Final = frozenset(_JOINER_BYTES)
 # A secret-length run touching '-' or '_' is a slice of a base64url or identifier
 # token; touching '.' and more base64 it is one part of a dotted token (a JWT).
 _SECRET_JOINERS: Final = frozenset(b'-_')
 _DOT: Final = ord('.')
+# Capitals become 'U', every other byte 'l': a word's shape in one translate.
 _CASE_MAP: Final = bytes(ord('U') if 65 <= b <= 90 else ord('l') for b in range(256))
 # Base64 bytes and the two escape characters become 'x', NUL '0', every other
 # byte ' ': one translate and bytes.find then locate every run that can hold a
