@@ -251,6 +251,64 @@ LAYER_COUNTS = {'json-escape': 2, 'url': 2, 'base64': 3, 'utf-16le': 4, 'utf-16b
 LAYER_CHUNKS = [1, 2, 3, 5, 19, 40, 41, 97, 1000, 4096, CHUNK_SIZE]
 
 
+def _wrapped(data: bytes, width: int, indent: str = '', eol: str = '\n') -> str:
+    import base64
+
+    text = base64.b64encode(data).decode()
+    return ''.join(f'{indent}{text[i : i + width]}{eol}' for i in range(0, len(text), width))
+
+
+@pytest.mark.parametrize('chunk', LAYER_CHUNKS)
+def test_wrapped_base64_does_not_depend_on_chunk_size(chunk):
+    filler = ''.join(f'line {i} with words and {i * 7919}\n' for i in range(80))
+    creds = CREDS.encode()
+    gnu = _wrapped(creds, 76)  # as `base64` writes it: two lines
+    yaml = _wrapped(creds, 64, '  ', '\r\n')  # indented, CRLF: three lines
+    # Longer than a block judged whole: each line is decoded alone.
+    long = _wrapped(_noise(1, 1500) + creds + _noise(2, 1500), 76)
+    data = f'{filler}{gnu}{filler}creds: |\n{yaml}{filler}{long}{filler}'.encode()
+    expected = _layered(data, len(data))
+    assert [c for c in expected if c[1] < 250] == [
+        ('key-id', 81, 33, 'base64'),
+        ('secret', 82, 17, 'base64'),
+        ('key-id', 164, 35, 'base64'),
+        ('secret', 165, 31, 'base64'),
+    ]
+    assert _layered(data, chunk) == expected
+
+
+WRAPPED_PAIR = f'id {KEY}\nkey {SECRET}\n'.ljust(114, '#').encode()  # two lines of 76
+
+
+@pytest.mark.parametrize(
+    ('data', 'expected'),
+    [
+        pytest.param(
+            _wrapped(WRAPPED_PAIR, 76) + 'done\n',
+            [('key-id', 1, 5, KEY, False), ('secret', 1, 38, SECRET, False)],
+            id='last-line-full-then-text',
+        ),
+        pytest.param(
+            _wrapped(WRAPPED_PAIR, 76)[:-1],
+            [('key-id', 1, 5, KEY, False), ('secret', 1, 38, SECRET, False)],
+            id='last-line-full-at-the-end',
+        ),
+        pytest.param(
+            'aws_secret_access_key: |\n' + _wrapped(f'{SECRET}\n{"#" * 30}'.encode(), 64, '  '),
+            [('secret', 2, 3, SECRET, True)],
+            id='secret-first-words-outside',
+        ),
+        pytest.param(
+            'notes: |\n' + _wrapped(f'{SECRET}\n{"#" * 30}'.encode(), 64, '  '),
+            [('secret', 2, 3, SECRET, False)],
+            id='secret-first-no-words',
+        ),
+    ],
+)
+def test_wrapped_base64_block_edges(data, expected):
+    assert _found(data) == expected
+
+
 @pytest.mark.parametrize('chunk', LAYER_CHUNKS)
 @pytest.mark.parametrize('layer', sorted(LAYER_COUNTS))
 def test_every_layer_does_not_depend_on_chunk_size(layer, chunk):

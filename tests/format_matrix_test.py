@@ -336,6 +336,18 @@ FOUND = [
         [('AKG001', 4, 116, 'base64')],
         id='base64-whole-credentials-file',
     ),
+    pytest.param(
+        # As `base64 ~/.aws/credentials` writes it: lines of 76 characters.
+        base64.encodebytes(CREDENTIALS.encode()).decode(),
+        [('AKG001', 2, 25, 'base64')],
+        id='base64-wrapped-credentials-file',
+    ),
+    pytest.param(
+        'credentials: |\n'
+        + ''.join(f'  {b64(CREDENTIALS)[i : i + 64]}\n' for i in range(0, 200, 64)),
+        [('AKG001', 3, 39, 'base64')],
+        id='pem-wrapped-credentials-in-yaml',
+    ),
     pytest.param(CREDENTIALS.encode('utf-16'), [('AKG001', 3, 25, 'utf-16le')], id='utf-16le-bom'),
     pytest.param(
         CREDENTIALS.encode('utf-16-le'), [('AKG001', 3, 25, 'utf-16le')], id='utf-16le-no-bom'

@@ -113,6 +113,11 @@ _TEXT_GROUPS: Final = b'x' * 6
 # Base64 wrapped at the usual widths (PEM 64, MIME 76) ends in a short line that
 # can be exactly 40 characters long: a tail, not a secret.
 _WRAP_WIDTHS: Final = (64, 76)
+# Such a block (as `base64` and PEM write it) is decoded joined, as one run,
+# when its lines share an indent of at most _WRAP_INDENT bytes and start
+# within _WRAP_REACH of its first, so that every read holds it whole.
+_WRAP_INDENT: Final = 64
+_WRAP_REACH: Final = LOOKAHEAD - 256
 # Decoded bytes kept before a judged base64 char offset cover CONTEXT_BEFORE.
 _BASE64_BEFORE: Final = 4 * (CONTEXT_BEFORE // 3 + 2)
 _ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)
@@ -457,11 +462,75 @@ def _base64_stop(buf: bytes, runs: bytes, pos: int) -> int:
     return stop
 
 
+def _wrapped_line(buf: bytes, pos: int, indent: bytes) -> int:
+    """How many base64 characters the line at pos holds after indent; -1 if anything else."""
+    if buf[pos : pos + len(indent)] != indent:
+        return -1
+    pos += len(indent)
+    line = buf[pos : pos + max(_WRAP_WIDTHS) + 4]
+    eol = line.find(b'\n')
+    if eol == -1 and pos + len(line) < len(buf):
+        return -1  # longer than any wrapped line
+    text = line[: len(line) if eol == -1 else eol].rstrip(b'\r').rstrip(b'=')
+    return len(text) if text and text.translate(_PLAIN_RUN_MAP) == b'x' * len(text) else -1
+
+
+def _wrapped_block(buf: bytes, base: int, begin: int, stop: int) -> list[tuple[int, int]] | None:
+    """The base64 of each line, if buf[begin:stop] opens a block wrapped at its width."""
+    width = stop - begin
+    if width not in _WRAP_WIDTHS:
+        return None
+    line_start = buf.rfind(b'\n', 0, begin) + 1
+    indent = buf[line_start:begin]
+    if len(indent) > _WRAP_INDENT or indent.strip(b' \t'):
+        return None
+    if _wrapped_line(buf, line_start, indent) != width:
+        return None
+    above = buf.rfind(b'\n', 0, max(0, line_start - 1)) + 1
+    # A line above that starts before the buffer is far longer than a block's.
+    if line_start and (above or not base) and _wrapped_line(buf, above, indent) == width:
+        return None  # a later line of a block
+    lines = [(begin, stop)]
+    pos = line_start
+    while pos := buf.find(b'\n', pos) + 1:
+        if pos - line_start > _WRAP_REACH:
+            return None  # too long to hold whole in every read: each line alone
+        size = _wrapped_line(buf, pos, indent)
+        if size == -1:
+            break
+        lines.append((pos + len(indent), pos + len(indent) + size))
+        if size < width:
+            break
+    return lines if len(lines) > 1 else None
+
+
+def _judge_block(buf: bytes, lines: list[tuple[int, int]]) -> list[_Hit]:
+    """Tokens in a wrapped base64 block, decoded as one run and placed in its lines."""
+    text = _base64.decode_base64(b''.join(buf[a:b] for a, b in lines))
+    runs = text.translate(_RUN_MAP)
+    if runs.find(_SECRET_RUN) == -1 and not _find_all(
+        text, 0, len(text), _KEY_ID_PREFIXES, _KEY_ID_PREFIX
+    ):
+        return []
+    from aws_key_guard.model import Kind
+
+    width = lines[0][1] - lines[0][0]
+    hits: list[_Hit] = []
+    for i, kind, token, context, _ in _judge(text, 0, len(text), runs, layer='base64'):
+        at = _base64.base64_offset(i)
+        row = min(at // width, len(lines) - 1)
+        if i == 0 and kind is Kind.SECRET and not context:
+            context = _has_context(buf, lines[0][0])  # the words are outside
+        hits.append((lines[row][0] + at - row * width, kind, token, context, 'base64'))
+    return hits
+
+
 class _Window:
     """State that a scan carries from one read to the next."""
 
     def __init__(self) -> None:
         self.base64_origin = 0  # absolute start of a base64 run that crosses reads
+        self.block_stop = 0  # absolute end of the last wrapped block judged whole
 
     def judge(self, buf: bytes, base: int, start: int, end: int, final: bool) -> list[_Hit]:
         runs = buf.translate(_RUN_MAP)
@@ -474,7 +543,14 @@ class _Window:
             begin = _base64_start(buf, runs, start) or self.base64_origin - base
             base64_runs.insert(0, (begin, _base64_stop(buf, runs, start)))
         for run in base64_runs:
-            hits += _judge_base64(buf, base, start, end, final, run)
+            if base + run[0] < self.block_stop:
+                continue  # a line of a block judged whole
+            lines = _wrapped_block(buf, base, *run) if run[0] >= start else None
+            if lines is None:
+                hits += _judge_base64(buf, base, start, end, final, run)
+            else:
+                hits += _judge_block(buf, lines)
+                self.block_stop = base + lines[-1][1]
         if buf[end - 1] in _BASE64:
             self.base64_origin = base + (_base64_start(buf, runs, end) or self.base64_origin - base)
         return [(base + pos, kind, token, ctx, layer) for pos, kind, token, ctx, layer in hits]
