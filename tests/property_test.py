@@ -89,6 +89,25 @@ def test_planted_pair_is_found_at_its_true_place(noise, data, sizes, sep):
     assert (Kind.SECRET, *_line_col(blob, secret_at), SECRETS[0]) in found
 
 
+@st.composite
+def wrapped_documents(draw: st.DrawFn) -> bytes:
+    """Text around base64 wrapped as `base64` and PEM write it, credentials inside or not."""
+    import base64
+
+    inner = draw(st.lists(PIECES, max_size=12).map(b''.join))
+    text = base64.b64encode(inner).decode()
+    width = draw(st.sampled_from([64, 76, 60]))
+    indent = draw(st.sampled_from(['', '  ', '\t']))
+    eol = draw(st.sampled_from(['\n', '\r\n']))
+    block = ''.join(f'{indent}{text[i : i + width]}{eol}' for i in range(0, len(text), width))
+    return draw(DATA) + block.encode() + draw(DATA)
+
+
+@given(wrapped_documents(), CHUNK_SIZES)
+def test_wrapped_base64_never_depends_on_how_the_bytes_are_read(data, sizes):
+    assert scan_chunks(_chunks(data, sizes)) == scan_chunks([data])
+
+
 @pytest.fixture(scope='module')
 def workdir() -> Iterator[str]:
     # One directory for every example: Hypothesis reruns a test many times
