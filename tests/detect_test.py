@@ -103,6 +103,26 @@ FINDS = [
         [('key-id', 1, 4, KEY, False), ('secret', 1, 24, SECRET, False)],
         id='packed-pair-after-an-escape',
     ),
+    pytest.param(
+        b'\x05\x00\x35\x5dC' + KEY.encode() + SECRET.encode() + b'the deploy key of the build',
+        [('key-id', 1, 6, KEY, False), ('secret', 1, 26, SECRET, False)],
+        id='packed-after-a-header-byte-that-is-a-letter',
+    ),
+    pytest.param(
+        b'\x07\x00\x1f\x35\x5d' + b'u' * 58 + KEY.encode() + SECRET.encode() + b'note',
+        [('key-id', 1, 64, KEY, False), ('secret', 1, 84, SECRET, False)],
+        id='packed-pair-after-a-column-of-text',
+    ),
+    pytest.param(
+        b'\x00' + f'a{KEY}{SECRET}b{make_key_id(2)}{make_secret(2)}'.encode(),
+        [
+            ('key-id', 1, 3, KEY, False),
+            ('secret', 1, 23, SECRET, False),
+            ('key-id', 1, 64, make_key_id(2), False),
+            ('secret', 1, 84, make_secret(2), False),
+        ],
+        id='two-packed-pairs-after-one-control-byte',
+    ),
 ]
 
 
@@ -123,8 +143,8 @@ IGNORES = [
     pytest.param(f'({KEY}{SECRET[:39]})', id='joined-to-thirty-nine-secret-chars'),
     pytest.param(f'user7{KEY}{SECRET}', id='pair-run-together-inside-a-word'),
     pytest.param(
-        b'\x05\x00\x35\x5dC' + KEY.encode() + SECRET.encode() + b'the deploy key of the build',
-        id='packed-after-a-header-byte-that-is-a-letter',
+        b'\x00' + b'u' * 64 + KEY.encode() + SECRET.encode(),
+        id='pair-inside-a-word-far-from-binary',
     ),
     pytest.param('\\u0041' + KEY, id='after-an-escaped-letter'),
     pytest.param('AIDA' + KEY[4:], id='user-id-prefix'),
@@ -182,6 +202,18 @@ def test_scan_chunks_without_lines_finds_the_same_tokens(chunk):
 def test_scan_chunks_flood_of_prefixes_then_a_key_id(chunk):
     data = f'{"AKIA" * 5000}{KEY[:4]}{KEY} {KEY}\n'
     assert _found(data, chunk) == [('key-id', 1, 20026, KEY, False)]
+
+
+@pytest.mark.parametrize('chunk', [97, 4096, CHUNK_SIZE])
+def test_scan_chunks_record_pair_judged_in_its_own_read(chunk):
+    # A prefix near a control byte early on, and a record's pair in the bytes
+    # after the first read's window (its look-ahead), judged with the next.
+    pair = b'\x00a' + KEY.encode() + SECRET.encode() + b'\n'
+    data = b'\x00AKIA' + b'.' * 2000 + pair + b'.' * 5000
+    assert _found(data, chunk) == [
+        ('key-id', 1, 2008, KEY, False),
+        ('secret', 1, 2028, SECRET, False),
+    ]
 
 
 @pytest.mark.parametrize('chunk', [1, 3, 7, 20, 64, CHUNK_SIZE])

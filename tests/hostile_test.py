@@ -153,15 +153,19 @@ def test_pair_in_compiled_python_is_found(tmp_path):
     assert result.stdout == b'settings.pyc' + _pair(line, col, key_line)
 
 
-@pytest.mark.parametrize('note', ['deploy', None, 'a deploy key note', 10**9])
-def test_pair_in_sqlite_database_is_found(tmp_path, note):
+@pytest.mark.parametrize('note', ['deploy', None, 'the deploy key of the build', 10**9])
+@pytest.mark.parametrize('user', [None, 'ci-deploy'])
+def test_pair_in_sqlite_database_is_found(tmp_path, user, note):
     # SQLite keeps a row's text columns back to back, their lengths in the
-    # record header: the key ID follows a header byte and the secret touches
-    # it. A last column of ten or more characters makes that byte printable
-    # (17 characters: '/'); for some lengths a letter, and then it is missed.
+    # record header: the key ID follows a header byte or the user's name, and
+    # the secret touches it. A last column of text of ten or more characters
+    # makes the header's last byte printable, for some lengths a letter.
     db = sqlite3.connect(tmp_path / 'creds.db')
-    db.execute('CREATE TABLE creds (id INTEGER PRIMARY KEY, key_id TEXT, secret TEXT, note TEXT)')
-    db.execute('INSERT INTO creds VALUES (1, ?, ?, ?)', (KEY, SECRET, note))
+    db.execute(
+        'CREATE TABLE creds '
+        '(id INTEGER PRIMARY KEY, user TEXT, key_id TEXT, secret TEXT, note TEXT)'
+    )
+    db.execute('INSERT INTO creds VALUES (1, ?, ?, ?, ?)', (user, KEY, SECRET, note))
     db.commit()
     db.close()
     data = (tmp_path / 'creds.db').read_bytes()

@@ -63,11 +63,14 @@ FIND_LIMIT: Final = 1 << 20
 # before it: a SQLite row's header ends in its last column's length, which
 # is printable when that column is text of ten or more characters. The odds
 # that 20 characters of a key ID run into 40 random ones by chance are
-# negligible. Every escape ends in a
+# negligible. Even a joiner may come before such a pair within RECORD_REACH
+# bytes after a control byte: a record's previous column (a user's name), or
+# a header byte that is a letter. Every escape ends in a
 # joiner (`\nAKIA...`, `%3DAKIA...`): IDs after one are found by patterns that
 # start at the backslash or percent sign, and _judge decides what it stands for.
 # Control bytes other than tab, newline, vertical tab, form feed and return.
 _PACKED_BEFORE: Final = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
+_NOT_PACKED_BEFORE: Final = bytes(b for b in range(256) if b not in _PACKED_BEFORE)
 _KEY_ID_BODY: Final = (
     rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}'
     rb'(?:(?![A-Za-z0-9_+])|(?<=[\x00-\x08\x0e-\x1f].{20})|(?=[A-Za-z0-9+/]{40}))'
@@ -76,6 +79,16 @@ _KEY_IDS: Final = (
     rb'A(?<![A-Za-z0-9_+].)' + _KEY_ID_BODY,
     rb'\\(?:[bfnrt]|u[0-9A-Fa-f]{4})(A' + _KEY_ID_BODY + rb')',
     rb'%[0-9A-Fa-f]{2}(A' + _KEY_ID_BODY + rb')',
+)
+RECORD_REACH: Final = 64
+# From a control byte to the first packed pair after a joiner within reach:
+# the search starts only at control bytes, so text and floods of prefixes
+# cost nothing, and _key_id_starts then takes every prefix within reach.
+_RECORD_PAIR: Final = (
+    rb'[\x00-\x08\x0e-\x1f][^\x00-\x08\x0e-\x1f]{0,%d}?'
+    % (RECORD_REACH - 1)
+    + rb'A(?<=[A-Za-z0-9_+]A)(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}'
+    rb'(?=[A-Za-z0-9+/]{40})(?=[A-Z0-9+/]{0,39}[a-z])'
 )
 _patterns: dict[bytes, re.Pattern[bytes]] = {}
 _searched = 0  # bytes searched for prefixes so far in this process
@@ -199,7 +212,21 @@ def _key_id_starts(buf: bytes, start: int, stop: int) -> list[int]:
                 break
             if pos >= start:
                 starts.append(pos)
-    return sorted(starts)
+    reach = max(0, lo - RECORD_REACH)
+    if _near_record(buf, reach, stop):
+        for m in _pattern(_RECORD_PAIR).finditer(buf, reach):
+            first = m.start() + 1
+            if first >= stop:
+                break
+            hi = min(first + RECORD_REACH, stop)  # prefixes that start before hi
+            near = _find_all(buf, first, hi + 3, _KEY_ID_PREFIXES, _KEY_ID_PREFIX)
+            starts += [p for p in near if start <= p < hi]
+    return sorted(set(starts))  # the passes may find one start twice
+
+
+def _near_record(buf: bytes, lo: int, hi: int) -> bool:
+    """True if buf[lo:hi] holds a control byte: binary data, not a word or a base64 blob."""
+    return bool(buf[lo:hi].translate(None, _NOT_PACKED_BEFORE))
 
 
 def _judge(
@@ -236,9 +263,10 @@ def _judge(
             from aws_key_guard import layers
 
             escape = layers.escape_before(buf, pos)
-            if escape is None or escape.value in _KEY_ID_JOINERS:
+            if escape is not None and escape.value not in _KEY_ID_JOINERS:
+                via = via or escape.layer
+            elif secret is None or not _near_record(buf, max(0, pos - RECORD_REACH), pos):
                 continue
-            via = via or escape.layer
         from aws_key_guard.model import Kind
 
         hits.append((pos, Kind.KEY_ID, buf[pos:stop], False, via))
