@@ -216,6 +216,18 @@ def test_scan_chunks_record_pair_judged_in_its_own_read(chunk):
     ]
 
 
+@pytest.mark.parametrize('chunk', [97, 4096, CHUNK_SIZE])
+def test_scan_chunks_record_pair_just_inside_a_read_of_joiners(chunk):
+    # With reads of 4096 bytes the second window starts at 1984: the control
+    # byte lies before it, and the window itself holds nothing but joiners.
+    secret = SECRET.replace('/', 'z')
+    data = b'b' * 1950 + b'\x00' + b'a' * 39 + f'{KEY}{secret}'.encode() + b'b' * 10000
+    assert _found(data, chunk) == [
+        ('key-id', 1, 1991, KEY, False),
+        ('secret', 1, 2011, secret, False),
+    ]
+
+
 @pytest.mark.parametrize('chunk', [1, 3, 7, 20, 64, CHUNK_SIZE])
 def test_scan_chunks_close_key_ids_across_reads(chunk):
     # Each read judges some IDs while the next ones wait in its look-ahead.

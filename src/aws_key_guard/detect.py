@@ -200,9 +200,10 @@ def _key_id_starts(buf: bytes, start: int, stop: int) -> list[int]:
     if _pattern(_KEY_ID_PREFIX).search(buf, start, stop + 3) is None:
         return []
     lo = max(0, start - 6)  # an escape may start before
-    if lo and not buf[lo - 1 : stop].translate(None, _JOINER_BYTES):
-        # Nothing but joiners, the byte before too, as in `AKIAAKIA...`: every
-        # key ID needs another byte before it, so none starts here.
+    reach = max(0, lo - RECORD_REACH)
+    if lo and not buf[reach:stop].translate(None, _JOINER_BYTES):
+        # Nothing but joiners, and none but joiners within a record's reach
+        # before, as in `AKIAAKIA...`: every key ID needs another byte there.
         return []
     starts: list[int] = []
     for source in _KEY_IDS:
@@ -212,7 +213,6 @@ def _key_id_starts(buf: bytes, start: int, stop: int) -> list[int]:
                 break
             if pos >= start:
                 starts.append(pos)
-    reach = max(0, lo - RECORD_REACH)
     if _near_record(buf, reach, stop):
         for m in _pattern(_RECORD_PAIR).finditer(buf, reach):
             first = m.start() + 1
