@@ -140,9 +140,15 @@ def _sort(text: str, rules: Rules | None = None) -> tuple[list[str], list[tuple[
 ON_1_AND_2 = "marker 'aws-key-guard: allow' on line 2: x; marker 'aws-key-guard: allow' on line 1"
 
 
-def test_sort_findings_pair_needs_every_value_covered():
+def test_sort_findings_pair_is_allowed_by_its_secrets_line():
     # The key ID's line is marked, the secret's is not: the pair still blocks.
     assert _sort(f'{KEY} {ALLOW}\n{SECRET}\n') == (['AKG001'], [])
+    # The line the pair is reported at (the secret's) is marked: allowed, and
+    # the key ID is not then reported alone.
+    assert _sort(f'{KEY}\n{SECRET} {ALLOW} x\n') == (
+        [],
+        [('AKG001', "marker 'aws-key-guard: allow' on line 2: x")],
+    )
     assert _sort(f'{KEY} {ALLOW}\n{SECRET} {ALLOW} x\n') == ([], [('AKG001', ON_1_AND_2)])
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Final
 
 _BASE32: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+_LARGEST: Final = 999_999_999_999
 
 
 def decode_account(key_id: bytes) -> int | None:
-    """The 12-digit account of a key ID whose 5th character is Q or later, else None."""
+    """The 12-digit account of a key ID whose 5th character is Q or later, else None.
+
+    The bits hold numbers up to 13 digits; such a number is no account.
+    """
     body = key_id[4:20]
     digits = [_BASE32.find(c) for c in body]
     if len(digits) != 16 or -1 in digits or digits[0] < _BASE32.index(b'Q'):
@@ -17,4 +21,5 @@ def decode_account(key_id: bytes) -> int | None:
     for digit in digits:
         value = value << 5 | digit
     top48 = value >> 32  # 16 chars = 80 bits; the first 6 bytes hold the account
-    return (top48 & 0x7FFFFFFFFF80) >> 7
+    account = (top48 & 0x7FFFFFFFFF80) >> 7
+    return account if account <= _LARGEST else None

@@ -98,6 +98,7 @@ def cover_values(
 
 
 def _values(finding: Finding) -> list[tuple[int, bytes]]:
+    # The credential first: for a pair, the secret decides.
     values = []
     if finding.secret is not None:
         values.append((finding.line, bytes(finding.secret)))
@@ -114,8 +115,9 @@ def sort_findings(
 ) -> tuple[list[Finding], list[Allowed]]:
     """Split findings into those still reported and those allowed, with why.
 
-    Markers allow a finding only when they cover every value in it, so a marked
-    fixture cannot hide a real key that pairs with it from another line.
+    A marker allows a finding when it covers the line the finding is reported
+    at: for a pair, the secret's (the key ID alone cannot sign anything). A
+    marked key ID does not allow the secret it pairs with on another line.
     """
     if not findings:
         return [], []
@@ -132,8 +134,9 @@ def sort_findings(
         if f.code != 'AKG900':
             values = _values(f)
             fp = finding_fingerprint(f)
-            if all(v in covered for v in values):
-                why = '; '.join(dict.fromkeys(note for v in values for note in covered[v]))
+            if values[0] in covered:
+                notes = (note for v in values if v in covered for note in covered[v])
+                why = '; '.join(dict.fromkeys(notes))
             elif fp in rules.fingerprints:
                 why = f'allow-fingerprints in {rules.config_file}'
             elif BaselineEntry(path, f.code, fp) in rules.baseline:

@@ -68,7 +68,8 @@ def format_allowed(filename: str, allowed: Allowed) -> bytes:
         assert allowed.candidate is not None  # noqa: S101 -- one of the two is always set
         token = allowed.candidate.token
         if allowed.candidate.kind is Kind.KEY_ID:
-            what = f'AWS access key ID {mask_key_id(token)}'
+            # A built-in placeholder or example belongs to no account.
+            what = f'AWS access key ID {mask_key_id(token, account=False)}'
         else:
             what = f'AWS secret access key [{fingerprint(token)}]'
     location = f':{allowed.line}:{allowed.col}: allowed {what} ({allowed.why})\n'
