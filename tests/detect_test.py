@@ -446,3 +446,26 @@ def test_padded_base64_run_that_ends_where_a_read_is_judged(chunk):
     data = pad + b'v=' + base64.b64encode(f'{KEY}:{SECRET}'.encode()) + b'\n' + pad  # '=='
     expected = [('key-id', 2, 3, 'base64'), ('secret', 2, 31, 'base64')]
     assert _layered(data, chunk) == _layered(data, len(data)) == expected
+
+
+PLAIN = SECRET.replace('/', 'A').replace('+', 'B')
+
+
+@pytest.mark.parametrize(
+    ('char', 'escape'),
+    [('/', '\\/'), ('/', '\\u002F'), ('/', '%2F'), ('/', '%252F'), ('+', '\\u002B'), ('+', '%2B')],
+)
+def test_escaped_secret_is_found_once_wherever_the_escape_is(char, escape):
+    # The plain characters after (or before) an escape can be exactly 40 long
+    # (`u002F` and 35 more): they are a slice of the escaped secret, not one.
+    for at in range(len(PLAIN)):
+        secret = PLAIN[:at] + char + PLAIN[at + 1 :]
+        text = f'"SecretAccessKey": "{secret.replace(char, escape)}"\n'
+        found = [(kind, token) for kind, _, _, token, _ in _found(text)]
+        assert found == [('secret', secret)], at
+
+
+@pytest.mark.parametrize('escape', ['\\/', '\\u002F', '%2F'])
+def test_forty_plain_characters_before_an_escaped_slash_are_no_secret(escape):
+    assert _found(f'"SecretAccessKey": "{PLAIN}{escape}{PLAIN[:5]}"\n') == []
+    assert _found(f'"SecretAccessKey": "{PLAIN[:5]}{escape}{PLAIN}"\n') == []

@@ -342,6 +342,10 @@ def _judge_piece(buf: bytes, pos: int, stop: int, layer: str | None) -> _Hit | N
             lead = escape.end - pos
             via = via or escape.layer
     if stop - pos - lead == SECRET_LEN:
+        from aws_key_guard import layers
+
+        if layers.touches_inner_escape(buf, pos, stop):
+            return None  # a slice of an escaped run: _judge_escapes judges it whole
         token = buf[pos + lead : stop]
         if looks_random(token) and _stands_alone(buf, pos + lead, stop, lead > 0):
             from aws_key_guard.model import Kind

@@ -57,6 +57,17 @@ def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
     return -1 if m is None else m.start()
 
 
+def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
+    """True if the run buf[pos:stop] touches an escape that decodes to '/' or '+'.
+
+    Such a run is a slice of a longer escaped one, and may start inside the
+    escape before it (`u002F...` after its backslash).
+    """
+    return _INNER.match(buf, stop) is not None or (
+        pos > 0 and _INNER.match(buf, pos - 1) is not None
+    )
+
+
 class Span(NamedTuple):
     start: int
     stop: int
