@@ -4,10 +4,10 @@ import pytest
 
 from aws_key_guard import detect
 from aws_key_guard.detect import CHUNK_SIZE
-from aws_key_guard.detect import looks_random
 from aws_key_guard.detect import scan_chunks
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Kind
+from aws_key_guard.randomness import looks_random
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -469,3 +469,11 @@ def test_escaped_secret_is_found_once_wherever_the_escape_is(char, escape):
 def test_forty_plain_characters_before_an_escaped_slash_are_no_secret(escape):
     assert _found(f'"SecretAccessKey": "{PLAIN}{escape}{PLAIN[:5]}"\n') == []
     assert _found(f'"SecretAccessKey": "{PLAIN[:5]}{escape}{PLAIN}"\n') == []
+
+
+def test_escaped_run_beside_aws_words_that_is_no_secret():
+    escaped = 'abcdefghijklmnopqrstuvwxyz\\/ABCDEFGHIJKLM'  # a placeholder, `/` escaped
+    assert _found(f'"SecretAccessKey": "{escaped}"\n') == []
+    # A slice of a base64url token.
+    escaped = PLAIN[:20] + '\\/' + PLAIN[21:]
+    assert _found(f'"SecretAccessKey": "{escaped}-x"\n') == []

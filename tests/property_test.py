@@ -158,7 +158,7 @@ def test_planted_pair_is_reported_and_no_output_holds_a_secret(workdir, capsysbi
 
 @given(st.text('ABCXYZabcxyz', min_size=1, max_size=50).map(str.encode))
 def test_camel_case_is_every_capital_starting_a_lower_case_word(token):
-    from aws_key_guard.detect import _is_camel_case
+    from aws_key_guard.randomness import _is_camel_case
 
     # The definition, letter by letter.
     expected = all(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from aws_key_guard import _base64
+from aws_key_guard.randomness import is_placeholder
+from aws_key_guard.randomness import looks_random
 
 # A clean commit costs little more than Python's start-up, so this module
 # imports nothing heavy: `re`, `math`, the decoders and the records (enum,
@@ -38,9 +40,6 @@ LOOKAHEAD: Final = 2 * SESSION_TOKEN_MAX + 64
 # Bytes kept before the first unjudged one: context in UTF-16 (two bytes a
 # character) and the start of an escaped secret (up to six bytes a character).
 KEEP_BEFORE: Final = 512
-# 30 random bytes in base64 never fall below ~4.16 bits/char over 40 chars;
-# 40 hex digits can never exceed 4.0.
-ENTROPY_FLOOR: Final = 4.1
 
 # Only these prefixes are credentials (AIDA, AROA, ... name users and roles).
 _KEY_ID_PREFIXES: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA')
@@ -50,6 +49,7 @@ _BASE64_KEY_IDS: Final = (b'QUtJQ', b'QVNJQ', b'QUJJQ', b'QUNDQ')
 _BASE64_KEY_ID: Final = rb'Q(?:UtJQ|VNJQ|UJJQ|UNDQ)'
 _CONTEXT: Final = rb'(?i)secret[-_. ]?(?:access[-_. ]?)?key'
 _SESSION_CONTEXT: Final = rb'(?i)session[-_. ]?token'
+_CONTEXT_WORDS: Final = {_CONTEXT: b'secret', _SESSION_CONTEXT: b'session'}
 # A few bytes.find calls beat importing `re` (about 6 ms with the enum it
 # pulls in) on a commit's few kilobytes, but run at a sixth of the speed of
 # its literal-prefix search; the regex takes over past this many bytes.
@@ -104,8 +104,6 @@ _KEY_ID_JOINERS: Final = frozenset(_JOINER_BYTES)
 # token; touching '.' and more base64 it is one part of a dotted token (a JWT).
 _SECRET_JOINERS: Final = frozenset(b'-_')
 _DOT: Final = ord('.')
-# Capitals become 'U', every other byte 'l': a word's shape in one translate.
-_CASE_MAP: Final = bytes(ord('U') if 65 <= b <= 90 else ord('l') for b in range(256))
 # Base64 bytes and the two escape characters become 'x', NUL '0', every other
 # byte ' ': one translate and bytes.find then locate every run that can hold a
 # secret, plain or escaped, at memchr speed, and every stretch of UTF-16 text.
@@ -140,28 +138,6 @@ _UTF16_LAYERS: Final = ('utf-16le', 'utf-16be')
 # translated view. Binary data with NULs rarely does, so one find spares it
 # the two decoded views.
 _UTF16_RUN: Final = b'0x' * (KEY_ID_LEN - 1)
-
-
-def looks_random(token: bytes) -> bool:
-    """True for a 40-char token that could be a secret rather than a word or hash."""
-    if token.lower() == token or token.upper() == token:
-        return False
-    if token.isalpha() and _is_camel_case(token):
-        return False
-    import math
-
-    n = len(token)
-    counts = (token.count(b) for b in set(token))
-    entropy = -sum(c / n * math.log2(c / n) for c in counts)
-    return entropy > ENTROPY_FLOOR
-
-
-def _is_camel_case(token: bytes) -> bool:
-    # Identifiers such as `getInternalServerErrorResponseForRequest`: every
-    # capital starts a lower-case word. Random letters almost never do this.
-    # For letters only: no capital is followed by a capital or ends the token.
-    shape = token.translate(_CASE_MAP)
-    return b'UU' not in shape and not shape.endswith(b'U')
 
 
 def _pattern(source: bytes) -> re.Pattern[bytes]:
@@ -253,7 +229,7 @@ def _judge(
         if stop < size and buf[stop] in _KEY_ID_JOINERS:
             # Packed: a record's next column, the secret, may follow with no gap.
             token = buf[stop : stop + SECRET_LEN]
-            if token.translate(_PLAIN_RUN_MAP) == _SECRET_RUN and looks_random(token):
+            if token.translate(_PLAIN_RUN_MAP) == _SECRET_RUN and not is_placeholder(token):
                 secret = token
             elif not (pos and buf[pos - 1] in _PACKED_BEFORE):
                 continue
@@ -347,10 +323,12 @@ def _judge_piece(buf: bytes, pos: int, stop: int, layer: str | None) -> _Hit | N
         if layers.touches_inner_escape(buf, pos, stop):
             return None  # a slice of an escaped run: _judge_escapes judges it whole
         token = buf[pos + lead : stop]
-        if looks_random(token) and _stands_alone(buf, pos + lead, stop, lead > 0):
-            from aws_key_guard.model import Kind
+        if _stands_alone(buf, pos + lead, stop, lead > 0):
+            context = _secret_context(buf, pos + lead, stop, token)
+            if context is not None:
+                from aws_key_guard.model import Kind
 
-            return (pos + lead, Kind.SECRET, token, _has_context(buf, pos + lead), via)
+                return (pos + lead, Kind.SECRET, token, context, via)
     elif stop - pos >= SESSION_TOKEN_MIN:
         token = buf[pos : pos + SESSION_TOKEN_MAX]
         if token.lower() != token != token.upper() and _has_context(buf, pos, _SESSION_CONTEXT):
@@ -361,7 +339,36 @@ def _judge_piece(buf: bytes, pos: int, stop: int, layer: str | None) -> _Hit | N
 
 
 def _has_context(buf: bytes, pos: int, words: bytes = _CONTEXT) -> bool:
-    return _pattern(words).search(buf, max(0, pos - CONTEXT_BEFORE), pos) is not None
+    # Every context phrase holds its first word: most tokens have none near.
+    lo = max(0, pos - CONTEXT_BEFORE)
+    if buf[lo:pos].lower().find(_CONTEXT_WORDS[words]) == -1:
+        return False
+    return _pattern(words).search(buf, lo, pos) is not None
+
+
+def _near_key_id(buf: bytes, pos: int, stop: int) -> bool:
+    """True if a key ID stands within CONTEXT_BEFORE bytes before or after buf[pos:stop]."""
+    for lo, hi in ((max(0, pos - CONTEXT_BEFORE), pos), (stop, stop + CONTEXT_BEFORE)):
+        for prefix in _KEY_ID_PREFIXES:
+            at = buf.find(prefix, lo, hi)
+            while at != -1:
+                body = buf[at + 4 : at + KEY_ID_LEN]
+                if len(body) == KEY_ID_LEN - 4 and body.isalnum() and body.upper() == body:
+                    return True
+                at = buf.find(prefix, at + 1, hi)
+    return False
+
+
+def _secret_context(buf: bytes, pos: int, stop: int, token: bytes) -> bool | None:
+    """Whether a secret-shaped token has AWS context; None if it is no secret.
+
+    With AWS words before it or a key ID near it, only a placeholder is turned
+    away; a loose token must also look random (see randomness.py for the odds).
+    """
+    context = _has_context(buf, pos)
+    if context or _near_key_id(buf, pos, stop):
+        return None if is_placeholder(token) else context
+    return context if looks_random(token) and not is_placeholder(token) else None
 
 
 def _stands_alone(buf: bytes, pos: int, stop: int, after_escape: bool) -> bool:
@@ -408,10 +415,11 @@ def _judge_escapes(buf: bytes, lo: int, hi: int, start: int, end: int, hits: lis
         pos = layers.next_inner_escape(buf, span.stop, hi)  # the rest of the run is done
         if not start <= span.start < end or len(span.text) != SECRET_LEN:
             continue
-        if looks_random(span.text) and _stands_alone(buf, span.start, span.stop, span.after_escape):
-            layer = 'url' if b'%' in buf[span.start : span.stop] else 'json-escape'
-            context = _has_context(buf, span.start)
-            hits.append((span.start, Kind.SECRET, span.text, context, layer))
+        if _stands_alone(buf, span.start, span.stop, span.after_escape):
+            context = _secret_context(buf, span.start, span.stop, span.text)
+            if context is not None:
+                layer = 'url' if b'%' in buf[span.start : span.stop] else 'json-escape'
+                hits.append((span.start, Kind.SECRET, span.text, context, layer))
 
 
 def _judge_utf16(buf: bytes, runs: bytes, base: int, start: int, end: int) -> list[_Hit]:

@@ -1,0 +1,167 @@
+"""Is a 40-character token a random secret? Two tests, each with a computed error rate.
+
+A secret access key is 30 random bytes in base64: 40 characters, each one of
+64 with equal chance, independent of the others. Both tests below are judged
+by how often they would turn such a secret away (tests/randomness_test.py
+computes both exactly):
+
+- `looks_random` (loose tokens only, which count only beside a key ID): mixed
+  case, not camel-case words, and sample entropy above ENTROPY_FLOOR.
+- `is_placeholder` (every token): the string is far more predictable than
+  240 random bits. It is decided by the length of the token under a fixed
+  mixture of simple models (the code length, in bits). For any such model,
+  at most 2**-k of random strings can be coded in 240 - k bits or fewer (at
+  most 2**(240 - k) strings are that likely, each with chance 2**-240), so
+  a placeholder verdict at PLACEHOLDER_BITS turns a real secret away with
+  chance under 2**-30, one in a billion.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
+# The sample entropy of a random secret is at or under 3.8 bits a character
+# with chance 3.0e-10 (4.1 would turn away one in 450,000).
+ENTROPY_FLOOR: Final = 3.8
+PLACEHOLDER_BITS: Final = 240 - 30
+
+_BASE64: Final = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+_INDEX: Final = {ord(c): i for i, c in enumerate(_BASE64)}
+# Capitals become 'U', every other byte 'l': a word's shape in one translate.
+_CASE_MAP: Final = bytes(ord('U') if 65 <= b <= 90 else ord('l') for b in range(256))
+# The key that follows each key on a QWERTY keyboard, row after row.
+_ROWS: Final = ('qwertyuiopasdfghjklzxcvbnm', 'QWERTYUIOPASDFGHJKLZXCVBNM', '1234567890')
+_NEXT_KEY: Final = {ord(a): ord(b) for row in _ROWS for a, b in itertools.pairwise(row)}
+# Alphabets a placeholder may keep to, each with its share of the mixture:
+# one case and digits (the two largest shares: 40 characters of 36 code in
+# 206.8 bits, under the bound only with a large share), a hex digest, one
+# case, digits.
+_ALPHABETS: Final = (
+    (b'abcdefghijklmnopqrstuvwxyz0123456789', 1 / 4),
+    (b'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 1 / 4),
+    (b'0123456789abcdef', 1 / 64),
+    (b'0123456789ABCDEF', 1 / 64),
+    (b'abcdefghijklmnopqrstuvwxyz', 1 / 64),
+    (b'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 1 / 64),
+    (b'0123456789', 1 / 64),
+)
+_WORDS_SHARE: Final = 1 / 32
+_COUNT_SHARE: Final = 1 / 16
+_RULES_SHARE: Final = 1 / 4  # split evenly among the rules
+# How often each letter occurs in English text, in hundredths of a per cent:
+# identifiers made of words (`getInternalServerErrorResponse...`) code short.
+_LETTERS: Final = dict(
+    zip(
+        b'etaoinshrdlcumwfgypbvkjxqz',
+        (1270, 906, 817, 751, 697, 675, 633, 609, 599, 425, 403, 278, 276,
+         241, 236, 223, 202, 197, 193, 129, 98, 77, 15, 15, 10, 7),
+        strict=True,
+    )
+)  # fmt: skip
+_PERIODS: Final = range(1, 17)  # a unit of up to 16 characters, repeated
+_GUESS: Final = 0.75
+
+
+def _word_bits() -> dict[int, float]:
+    # Letters as in English words, a tenth of them capitals; digits and the
+    # two symbols keep a small share, so every base64 character has a chance.
+    import math
+
+    total = sum(_LETTERS.values())
+    chance = {}
+    for letter, count in _LETTERS.items():
+        chance[letter] = 0.9 * 0.9 * count / total
+        chance[letter - 32] = 0.9 * 0.1 * count / total
+    for c in b'0123456789+/':
+        chance[c] = 0.1 / 12
+    return {c: -math.log2(p) for c, p in chance.items()}
+
+
+_WORDS: Final = _word_bits()
+
+
+def looks_random(token: bytes) -> bool:
+    """True for a 40-char token that could be a secret rather than a word or hash."""
+    if token.lower() == token or token.upper() == token:
+        return False
+    if token.isalpha() and _is_camel_case(token):
+        return False
+    import math
+
+    n = len(token)
+    counts = (token.count(b) for b in set(token))
+    entropy = -sum(c / n * math.log2(c / n) for c in counts)
+    return entropy > ENTROPY_FLOOR
+
+
+def _is_camel_case(token: bytes) -> bool:
+    # Identifiers such as `getInternalServerErrorResponseForRequest`: every
+    # capital starts a lower-case word. For letters only: no capital is
+    # followed by a capital or ends the token.
+    shape = token.translate(_CASE_MAP)
+    return b'UU' not in shape and not shape.endswith(b'U')
+
+
+def is_placeholder(token: bytes) -> bool:
+    """True for a token such as `abcd...`, `qwerty...`, a repeated unit or a hex digest."""
+    return code_length(token) <= PLACEHOLDER_BITS
+
+
+def code_length(token: bytes) -> float:
+    """Bits to code the token under a mixture of simple models, each with its share.
+
+    The models: a uniform choice from a small alphabet; letters as in English
+    words; an adaptive count of the characters seen so far (a string of one
+    or few characters); and rules that guess each character from those before
+    it (a unit repeated, the next or previous character of the base64
+    alphabet, the next key on a keyboard). The shares add up to less than 1,
+    so the mixture is a probability distribution and the bound above holds.
+    """
+    import math
+
+    n = len(token)
+    chars = set(token)
+    lengths = [
+        n * math.log2(len(alphabet)) - math.log2(share)
+        for alphabet, share in _ALPHABETS
+        if chars <= set(alphabet)
+    ]
+    lengths.append(sum(_WORDS[c] for c in token) - math.log2(_WORDS_SHARE))
+    counts: dict[int, int] = {}
+    adaptive = -math.log2(_COUNT_SHARE)
+    for i, c in enumerate(token):
+        adaptive -= math.log2((counts.get(c, 0) + 0.5) / (i + 32))
+        counts[c] = counts.get(c, 0) + 1
+    lengths.append(adaptive)
+    lengths += _rule_lengths(token)
+    best = min(lengths)
+    return best - math.log2(sum(2 ** (best - bits) for bits in lengths))
+
+
+def _rule_lengths(token: bytes) -> list[float]:
+    # A rule's model gives its guess _GUESS of the chance and shares the rest
+    # out evenly; where it makes no guess, every character has 1/64.
+    import math
+
+    alphabet = _BASE64.encode()
+    index = [_INDEX[c] for c in token]
+    guesses: list[list[int | None]] = [
+        ([None] * k + list(token))[: len(token)]
+        for k in _PERIODS  # a unit of k repeated
+    ]
+    guesses.append([None, *(alphabet[i + 1] if i < 63 else None for i in index[:-1])])
+    guesses.append([None, *(alphabet[i - 1] if i > 0 else None for i in index[:-1])])
+    guesses.append([None, *(_NEXT_KEY.get(c) for c in token[:-1])])
+    hit = -math.log2(_GUESS + (1 - _GUESS) / 64)
+    miss = -math.log2((1 - _GUESS) / 64)
+    share = -math.log2(_RULES_SHARE / len(guesses))
+    lengths = []
+    for guess in guesses:
+        hits = sum(g == c for g, c in zip(guess, token, strict=True))
+        blind = guess.count(None)
+        lengths.append(share + hits * hit + (len(token) - hits - blind) * miss + blind * 6)
+    return lengths
