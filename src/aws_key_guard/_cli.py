@@ -315,19 +315,65 @@ def record_baseline(
     return 0
 
 
-def _shield_dash_files(argv: Sequence[str]) -> tuple[list[str], dict[str, str]]:
-    # pre-commit appends staged names after the hook's args with no `--`, so a
-    # file named `-x` would be a usage error and one named `--version` would
-    # pass the commit unscanned: an argument naming an existing path is a file.
-    # It reaches argparse as a placeholder that cannot be an option (argv
-    # never holds a NUL byte) and is swapped back afterwards.
+def _files_from(
+    argv: Sequence[str], parser: argparse.ArgumentParser
+) -> tuple[int | None, set[int]]:
+    # pre-commit appends staged names after the hook's args with no `--`, and
+    # every name it passes exists. So the names are a tail of argv, all
+    # existing paths, after a run of whole options (each with its value).
+    # Of the places where such a run can end, the first whose tail all exists
+    # is taken: where a name could be a file or an option (a file named
+    # `--output`, or `--`), it is a file, since one more file scanned is safe
+    # while an option read from a name could skip files or overwrite one.
+    # Returns where the files start (None if no tail qualifies: a name that
+    # does not exist, an option after a file) and where the run's values are.
+    options = parser._option_string_actions
+    ends = [0]
+    values: set[int] = set()
+    i = 0
+    while i < len(argv):
+        option, equals, _ = argv[i].partition('=')
+        action = options.get(option) if argv[i].startswith('-') else None
+        if action is None or (equals and action.nargs == 0):
+            break
+        i += 1
+        if equals or i == len(argv) or action.nargs == 0:
+            pass
+        elif action.nargs != '?':
+            values.add(i)  # a value, whatever it looks like
+            i += 1
+        else:
+            # As argparse: taken unless it looks like an option and names no file.
+            if not argv[i].startswith('-') or os.path.lexists(argv[i]):
+                values.add(i)
+                i += 1
+        ends.append(i)
+    tail = len(argv)
+    while tail and os.path.lexists(argv[tail - 1]):
+        tail -= 1
+    return next((end for end in ends if end >= tail), None), values
+
+
+def _shield_dash_files(
+    argv: Sequence[str], parser: argparse.ArgumentParser
+) -> tuple[list[str], dict[str, str]]:
+    # A file, or an option's value, that argparse could take for an option or
+    # for `--` reaches it as a placeholder that cannot be an option (argv
+    # never holds a NUL byte), and is swapped back afterwards.
+    first, values = _files_from(argv, parser)
     shielded: list[str] = []
     names: dict[str, str] = {}
     for i, arg in enumerate(argv):
-        if arg == '--':
-            shielded.extend(argv[i:])
-            break
-        if arg[:1] == '-' and os.path.lexists(arg):
+        if first is None:
+            # Read as argparse would, but a name that exists is a file, and
+            # `--` ends the options only if no file has that name.
+            file = i not in values and os.path.lexists(arg)
+            if arg == '--' and not file:
+                shielded.extend(argv[i:])
+                break
+        else:
+            file = i >= first
+        if arg[:1] == '-' and (file or i in values):
             placeholder = f'\0{len(names)}'
             names[placeholder] = arg
             arg = placeholder
@@ -408,8 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         action='store_true',
         help='also print each allowed value and why it was allowed (text format)',
     )
-    parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
-    shielded, names = _shield_dash_files(sys.argv[1:] if argv is None else argv)
+    parser.add_argument('-V', '--version', action='version', version=f'%(prog)s {__version__}')
+    shielded, names = _shield_dash_files(sys.argv[1:] if argv is None else argv, parser)
     args = parser.parse_args(shielded)
     for key, value in vars(args).items():  # an option's value may be a placeholder too
         if isinstance(value, list):

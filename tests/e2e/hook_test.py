@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,56 @@ def test_try_repo_adopts_a_repository_with_a_baseline_and_markers(git_repo, hook
     # The hook wrote nothing: no unstaged change, no new file.
     assert git('diff', '--name-only') == ''
     assert git('ls-files', '--others') == ''
+
+
+def _pair_line_in(name: str) -> str:
+    return PAIR_LINE.replace('config/app.env', name, 1)
+
+
+def _install(
+    repo: Path,
+    hook_repo: Path,
+    pre_commit: Callable[..., subprocess.CompletedProcess[str]],
+    args: str = '',
+) -> None:
+    rev = git('rev-parse', 'HEAD', cwd=hook_repo).strip()
+    (repo / '.pre-commit-config.yaml').write_text(
+        f'repos:\n- repo: {hook_repo}\n  rev: {rev}\n  hooks:\n  - id: aws-key-guard\n{args}'
+    )
+    assert pre_commit('install').returncode == 0
+
+
+def _refused_commit() -> subprocess.CompletedProcess[str]:
+    refused = subprocess.run(
+        ['git', 'commit', '-m', 'add'], capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert SECRET not in refused.stdout + refused.stderr
+    no_head = subprocess.run(
+        ['git', 'rev-parse', '--verify', '-q', 'HEAD'], capture_output=True, check=False
+    )
+    assert no_head.returncode == 1  # no commit was made
+    return refused
+
+
+def test_installed_hook_scans_a_file_named_double_dash(git_repo, hook_repo, pre_commit):
+    _install(git_repo, hook_repo, pre_commit)
+    (git_repo / '--').write_text(f'AWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\n')
+    git('add', '--', '--', '.pre-commit-config.yaml')
+    refused = _refused_commit()
+    assert _pair_line_in('--') in refused.stderr.splitlines()
+
+
+def test_installed_hook_with_args_scans_files_named_like_its_options(
+    git_repo, hook_repo, pre_commit
+):
+    # The hook's own `--output report.txt` still works, and the staged files
+    # named `--` and `--output` that pre-commit passes after it are scanned.
+    _install(git_repo, hook_repo, pre_commit, '    args: [--output, report.txt]\n')
+    for name in ('--', '--output'):
+        (git_repo / name).write_text(f'AWS_ACCESS_KEY_ID={KEY}\nAWS_SECRET_ACCESS_KEY={SECRET}\n')
+    git('add', '--', '--', '--output', '.pre-commit-config.yaml')
+    _refused_commit()
+    assert (git_repo / 'report.txt').read_text() == (
+        f'{_pair_line_in("--")}\n{_pair_line_in("--output")}\n'
+    )

@@ -1,0 +1,111 @@
+"""The command line's reading of argv: every name pre-commit passes is a file."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from aws_key_guard._main import main
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+KEY = make_key_id(3)
+SECRET = make_secret(3)
+FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
+MASK = f'AKIA...{KEY[-4:]}'
+
+
+def _pair_line(name: str) -> str:
+    message = f'AKG001 AWS access key pair: secret [{FP}] with access key ID {MASK} at line 1'
+    return f'{name}:2:5: {message}\n'
+
+
+@pytest.fixture
+def cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'clean.txt').write_text('hello\n')
+    return tmp_path
+
+
+def _pair_in(cwd: Path, name: str) -> None:
+    (cwd / name).write_text(f'id={KEY}\nkey={SECRET}\n')
+
+
+@pytest.mark.parametrize(
+    'argv',
+    [
+        pytest.param(['--'], id='alone'),
+        pytest.param(['clean.txt', '--'], id='last'),
+        pytest.param(['--', 'clean.txt'], id='first'),
+        pytest.param(['--format', 'text', '--', 'clean.txt'], id='after-hook-args'),
+    ],
+)
+def test_main_file_named_double_dash_is_scanned(cwd, capsysbinary, argv):
+    _pair_in(cwd, '--')
+    assert main(argv) == 1
+    assert capsysbinary.readouterr() == (_pair_line('--').encode(), b'')
+
+
+@pytest.mark.parametrize(
+    'name', ['--output', '--staged', '--version', '-V', '--help', '--history', '--format']
+)
+def test_main_file_named_like_an_option_after_hook_args_is_scanned(cwd, capsysbinary, name):
+    _pair_in(cwd, name)
+    # As pre-commit calls it: the hook's args, then the names, with no `--`.
+    assert main(['--format', 'text', name, 'clean.txt']) == 1
+    assert capsysbinary.readouterr() == (_pair_line(name).encode(), b'')
+    # Nothing was written in place of a file.
+    assert (cwd / 'clean.txt').read_text() == 'hello\n'
+
+
+def test_main_hook_output_option_works_beside_a_file_named_output(cwd, capsysbinary):
+    _pair_in(cwd, '--output')
+    # The hook's args `--output report.txt` (no such file yet), then the names.
+    assert main(['--output', 'report.txt', '--output', 'clean.txt']) == 1
+    assert capsysbinary.readouterr() == (b'', b'')
+    assert (cwd / 'report.txt').read_text() == _pair_line('--output')
+    assert (cwd / 'clean.txt').read_text() == 'hello\n'
+
+
+@pytest.mark.parametrize('report', ['report.txt', '-report.txt', '--'])
+def test_main_output_value_that_exists_is_the_output(cwd, capsysbinary, report):
+    (cwd / report).write_text('an old report\n')
+    _pair_in(cwd, 'pair.env')
+    assert main(['--output', report, 'pair.env', 'clean.txt']) == 1
+    assert capsysbinary.readouterr() == (b'', b'')
+    assert (cwd / report).read_text() == _pair_line('pair.env')
+
+
+def test_main_name_that_could_be_an_option_or_a_file_is_a_file(cwd, capsysbinary):
+    # Every argument exists: the hook's args could be `--output x`, or the
+    # names could be all three. Each is scanned, and none is written.
+    _pair_in(cwd, '--output')
+    (cwd / 'x').write_text('old\n')
+    assert main(['--output', 'x', 'clean.txt']) == 1
+    assert capsysbinary.readouterr() == (_pair_line('--output').encode(), b'')
+    assert (cwd / 'x').read_text() == 'old\n'
+
+
+def test_main_options_still_work_when_a_name_is_missing(cwd, capsysbinary):
+    # No tail of existing names: argparse reads argv as usual, and `--`
+    # (no such file) still ends the options.
+    _pair_in(cwd, '-odd.env')
+    assert main(['--block-lone-key-ids', 'missing.txt', '--', '-odd.env']) == 2
+    assert capsysbinary.readouterr() == (
+        b'missing.txt:1:1: AKG900 cannot scan file: No such file or directory\n'
+        + _pair_line('-odd.env').encode(),
+        b'',
+    )
+
+
+def test_main_short_version(capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        main(['-V'])
+    assert excinfo.value.code == 0
+    version = capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(['--version'])
+    assert capsys.readouterr().out == version
+    assert version.startswith('aws-key-guard ')
