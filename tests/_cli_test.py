@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +113,79 @@ def test_main_short_version(capsys):
         main(['--version'])
     assert capsys.readouterr().out == version
     assert version.startswith('aws-key-guard ')
+
+
+def _many_pairs(cwd: Path) -> bytes:
+    # Findings enough to overflow any write buffer.
+    (cwd / 'many.env').write_text(f'id={KEY}\nkey={SECRET}\n' * 400)
+    lines = [
+        f'many.env:{2 * i}:5: AKG001 AWS access key pair: secret [{FP}] '
+        f'with access key ID {MASK} at line {2 * i - 1}\n'
+        for i in range(1, 401)
+    ]
+    return ''.join(lines).encode()
+
+
+@pytest.mark.parametrize('fmt', ['text', 'json', 'sarif', 'github'])
+def test_main_full_disk_under_output_is_one_error(cwd, capsysbinary, fmt):
+    _many_pairs(cwd)
+    assert main(['--format', fmt, '--output', '/dev/full', 'many.env', 'clean.txt']) == 2
+    assert capsysbinary.readouterr() == (
+        b'',
+        b'aws-key-guard: error: cannot write the report to /dev/full: No space left on device\n',
+    )
+
+
+def test_main_closed_stdout_is_one_error(cwd):
+    _many_pairs(cwd)
+    shell = ['sh', '-c', 'exec "$@" >&-', 'sh', sys.executable, '-m', 'aws_key_guard']
+    result = subprocess.run([*shell, 'many.env'], cwd=cwd, capture_output=True, check=False)
+    assert (result.returncode, result.stderr) == (
+        2,
+        b'aws-key-guard: error: standard output is closed\n',
+    )
+
+
+def test_main_stdout_whose_reader_is_gone_is_one_error(cwd):
+    _many_pairs(cwd)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # before the hook writes a byte
+    command = [sys.executable, '-m', 'aws_key_guard', 'many.env', 'many.env']
+    with subprocess.Popen(command, cwd=cwd, stdout=write_end, stderr=subprocess.PIPE) as hook:
+        os.close(write_end)
+        _, err = hook.communicate(timeout=60)
+    assert (hook.returncode, err) == (
+        2,
+        b'aws-key-guard: error: cannot write the report to standard output: Broken pipe\n',
+    )
+
+
+def test_main_deeply_nested_configuration_is_one_error(cwd, capsysbinary):
+    depth = 5_000
+    (cwd / 'pyproject.toml').write_text(f'[tool.aws-key-guard]\nx = {"[" * depth}1{"]" * depth}\n')
+    assert main(['clean.txt']) == 2
+    assert capsysbinary.readouterr() == (
+        b'',
+        b'aws-key-guard: error: pyproject.toml is nested too deeply to read\n',
+    )
+
+
+def test_main_in_process_stdout_whose_reader_is_gone(cwd, monkeypatch, capsys):
+    _many_pairs(cwd)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with open(write_end, 'wb') as pipe:
+        monkeypatch.setattr(sys, 'stdout', io.TextIOWrapper(pipe))
+        assert main(['many.env']) == 2
+        # What could not be written now goes nowhere, without a second error.
+        sys.stdout.buffer.flush()
+    assert capsys.readouterr().err == (
+        'aws-key-guard: error: cannot write the report to standard output: Broken pipe\n'
+    )
+
+
+def test_main_in_process_closed_stdout(cwd, monkeypatch, capsys):
+    _many_pairs(cwd)
+    monkeypatch.setattr(sys, 'stdout', None)  # as Python starts with fd 1 closed
+    assert main(['many.env']) == 2
+    assert capsys.readouterr().err == 'aws-key-guard: error: standard output is closed\n'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Generator
@@ -87,6 +88,18 @@ class Settings(NamedTuple):
     foreign_markers: bool = True
     rules: Rules = Rules()
     list_allowed: bool = False
+
+
+class OutputError(ScanError):
+    """The report could not be written (a full disk, a closed pipe): nothing more can show."""
+
+
+def _add(report: Report, filename: str, findings: list[Finding], allowed: list[Allowed]) -> None:
+    try:
+        report.add(filename, findings, allowed)
+        report.stream.flush()
+    except OSError as e:
+        raise OutputError(e.strerror) from None
 
 
 class FileScan(NamedTuple):
@@ -198,8 +211,9 @@ def check_file(
         findings = _capped(filename, findings)
         if verifier is not None:
             findings = verifier.verify_findings(findings)
-        report.add(filename, findings, _shown(scan, settings, commit))
-        report.stream.flush()
+        _add(report, filename, findings, _shown(scan, settings, commit))
+    except OutputError:
+        raise
     except Exception as e:
         _report_internal_error(e, filename)
         return 2
@@ -303,7 +317,7 @@ def record_baseline(
         if _excluded(filename, settings) or _path_excluded(filename, settings):
             continue
         scan = scan_file(filename, settings)
-        report.add(filename, scan.findings, _shown(scan, settings))
+        _add(report, filename, scan.findings, _shown(scan, settings))
         if any(f.code == 'AKG900' for f in scan.findings):
             raise ScanError(f'{baseline_file} not written: {filename} could not be scanned')
         scanned.add(normalize_path(filename))
@@ -499,6 +513,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ScanError as e:
             print(f'aws-key-guard: error: {e}', file=sys.stderr)
             return 2
+    if args.output is None and sys.stdout is None:
+        # Started with no standard output at all (`>&-`): the report has nowhere to go.
+        print('aws-key-guard: error: standard output is closed', file=sys.stderr)
+        return 2
     stream: BinaryIO = sys.stdout.buffer
     if args.output is not None:
         try:
@@ -533,6 +551,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 kept = failing(kept, clean)
             for filename in kept:
                 rc = max(rc, check_file(filename, settings, report, verifier))
+    except OutputError as e:
+        return _lost(args.output, stream, str(e))
     except ScanError as e:
         # git failed (not a repository, unknown revision) or a baseline could not be
         # written: what was found still counts.
@@ -540,9 +560,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         rc = 2
     try:
         report.finish()
+        if args.output is not None:
+            stream.close()
+    except OSError as e:
+        return _lost(args.output, stream, e.strerror)
     except Exception as e:
         _report_internal_error(e)
         rc = 2
-    if args.output is not None:
-        stream.close()
     return rc
+
+
+def _lost(output: str | None, stream: BinaryIO, reason: str | None) -> int:
+    # What could not be written stays buffered; left there, it would fail
+    # again at exit, with a second message and Python's own exit code.
+    if output is None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    else:
+        with contextlib.suppress(OSError):
+            stream.close()
+    where = 'standard output' if output is None else output
+    print(f'aws-key-guard: error: cannot write the report to {where}: {reason}', file=sys.stderr)
+    return 2

@@ -54,6 +54,15 @@ def clean(filename: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C: one line and the shell's code for SIGINT, not a traceback.
+        sys.stderr.write('aws-key-guard: error: interrupted\n')
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if _everyday(args):
         # The full CLI would print nothing for a clean file and exit 0, so

@@ -48,6 +48,8 @@ def _parse(filename: str, data: bytes) -> dict[str, object]:
         return tomllib.loads(data.decode('utf-8'))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ScanError(f'{filename} is not valid TOML: {e}') from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ScanError(f'{filename} is nested too deeply to read') from None
 
 
 def _project_table(data: bytes) -> dict[str, object] | None:
