@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +139,100 @@ def test_main_with_a_configuration_shares_the_scan_too(tree, monkeypatch, capsys
     )
     # The parent judged only its share: the rest went to forked workers.
     assert 0 < len(judged) < len(names) + 1
+
+
+def test_a_failed_fork_judges_its_share_here(tree, monkeypatch):
+    # As root, RLIMIT_NPROC never stops a fork: fork fails as it would at the limit.
+    def fork() -> int:
+        raise BlockingIOError(errno.EAGAIN, 'Resource temporarily unavailable')
+
+    monkeypatch.setattr(os, 'fork', fork)
+    judged: list[str] = []
+
+    def passes(filename: str) -> bool:
+        judged.append(filename)
+        return _good(filename)
+
+    assert _workers.failing(tree, passes) == tree[1::2]
+    assert sorted(judged) == sorted(tree)  # every share, in this one process
+
+
+def _slow_tree(tmp_path: Path) -> list[str]:
+    # Two files that take each process seconds to judge: runs of 41 base64
+    # characters (none a secret) are about the slowest clean input there is.
+    if _workers.cpus() < 2:
+        pytest.skip('one CPU: the scan never forks')
+    run = b'A' * 20 + b'a' * 21 + b' '
+    names = []
+    for i in range(2):
+        (tmp_path / f'{i}.txt').write_bytes(run * ((32 << 20) // len(run)))
+        names.append(f'{i}.txt')
+    return names
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()  # state, ppid, ...
+    except FileNotFoundError:
+        return []
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in os.listdir('/proc') if p.isdigit() and _stat(int(p))[1:2] == [str(pid)]]
+
+
+def _running(pid: int) -> bool:
+    return _stat(pid)[:1] not in ([], ['Z'])
+
+
+def _worker_of(hook: subprocess.Popen[bytes]) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and hook.poll() is None:
+        children = _children(hook.pid)
+        if children:
+            return children[0]
+        time.sleep(0.01)
+    pytest.fail('no worker was forked')
+
+
+def _gone_soon(pid: int) -> bool:
+    # A worker left alone would scan on for seconds.
+    deadline = time.monotonic() + 2
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not _running(pid)
+
+
+@pytest.mark.parametrize(
+    ('signum', 'returncode', 'stderr'),
+    [
+        pytest.param(signal.SIGTERM, -signal.SIGTERM, b'', id='SIGTERM'),
+        pytest.param(signal.SIGINT, 130, b'aws-key-guard: error: interrupted\n', id='SIGINT'),
+    ],
+)
+def test_workers_stop_with_the_hook(tmp_path, signum, returncode, stderr):
+    names = _slow_tree(tmp_path)
+    command = [sys.executable, '-m', 'aws_key_guard', *names]
+    # Files, not pipes: a pipe stays open while a worker holds it.
+    with open(tmp_path / 'out', 'wb') as out, open(tmp_path / 'err', 'wb') as err:
+        hook = subprocess.Popen(command, cwd=tmp_path, stdout=out, stderr=err)
+    worker = _worker_of(hook)
+    os.kill(hook.pid, signum)
+    assert hook.wait(timeout=60) == returncode
+    assert _gone_soon(worker)
+    assert (tmp_path / 'out').read_bytes() == b''
+    assert (tmp_path / 'err').read_bytes() == stderr
+
+
+def test_main_interrupted_is_one_line(tmp_path, monkeypatch, capsys):
+    names = _slow_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    # A real SIGINT while this process scans a file of several seconds.
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        assert main(names[:1]) == 130
+    finally:
+        timer.cancel()
+    assert capsys.readouterr() == ('', 'aws-key-guard: error: interrupted\n')

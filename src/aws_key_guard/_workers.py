@@ -54,38 +54,75 @@ def failing(filenames: Sequence[str], passes: Callable[[str], bool]) -> list[str
     if workers < 2:
         return [f for f in filenames if not passes(f)]
     mine, *theirs = shares(sizes, workers)
-    children = [_fork(share, filenames, passes) for share in theirs]
-    failed = {i for i in mine if not passes(filenames[i])}
-    for pid, pipe, share in children:
-        with os.fdopen(pipe, 'rb') as f:
-            told = f.read()
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) == 0:
-            failed.update(int(i) for i in told.split())
-        else:
-            failed.update(share)
+    # Workers watch this pipe, which only this process writes: however this
+    # process ends (SIGTERM, SIGKILL, an interrupt), the pipe reads as closed
+    # and they stop too, rather than scan on for no one.
+    watched, watch = os.pipe()
+    children = []
+    try:
+        for share in theirs:
+            try:
+                children.append(_fork(share, filenames, passes, (watched, watch)))
+            except OSError:
+                # No process to spare (EAGAIN, ENOMEM, EMFILE): judge the share
+                # here. A failed fork costs time, never a file, and is no error.
+                mine += share
+        os.close(watched)
+        failed = {i for i in mine if not passes(filenames[i])}
+        for pid, pipe, share in children:
+            with os.fdopen(pipe, 'rb') as f:
+                told = f.read()
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0:
+                failed.update(int(i) for i in told.split())
+            else:
+                failed.update(share)
+    finally:
+        os.close(watch)
     return [filenames[i] for i in sorted(failed)]
 
 
 def _fork(
-    share: list[int], filenames: Sequence[str], passes: Callable[[str], bool]
+    share: list[int],
+    filenames: Sequence[str],
+    passes: Callable[[str], bool],
+    watch: tuple[int, int],
 ) -> tuple[int, int, list[int]]:
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if not pid:  # pragma: no cover -- the child: _work's frame is the one measured
         os.close(read_end)
-        _work(share, filenames, passes, write_end)
+        os.close(watch[1])
+        _work(share, filenames, passes, write_end, watch[0])
     os.close(write_end)
     return pid, read_end, share
 
 
+def _stop_with_parent(watched: int) -> None:  # pragma: no cover -- runs once the parent is gone
+    # Nothing is ever written: the read returns when the parent is gone.
+    os.read(watched, 1)
+    os._exit(1)
+
+
 def _work(
-    share: list[int], filenames: Sequence[str], passes: Callable[[str], bool], pipe: int
+    share: list[int],
+    filenames: Sequence[str],
+    passes: Callable[[str], bool],
+    pipe: int,
+    watched: int,
 ) -> NoReturn:
     # Judge the share, tell the parent which failed, and leave at once, past
     # every exit handler and buffer that the parent also owns.
     code = 1
     try:
+        import _thread  # built in: no file to find or load
+
+        _thread.start_new_thread(_stop_with_parent, (watched,))
         failed = ' '.join(str(i) for i in share if not passes(filenames[i]))
         with os.fdopen(pipe, 'w') as f:
             f.write(failed)
