@@ -263,3 +263,5 @@ def _no_push_range(monkeypatch: pytest.MonkeyPatch) -> None:
     # one must not turn every CLI test into a push scan.
     monkeypatch.delenv('PRE_COMMIT_FROM_REF', raising=False)
     monkeypatch.delenv('PRE_COMMIT_TO_REF', raising=False)
+    monkeypatch.delenv('PRE_COMMIT_REMOTE_NAME', raising=False)
+    monkeypatch.delenv('PRE_COMMIT_LOCAL_BRANCH', raising=False)

@@ -13,6 +13,7 @@ from aws_key_guard.intake import file_tags
 from aws_key_guard.intake import history_blobs
 from aws_key_guard.intake import pushed_blobs
 from aws_key_guard.intake import read_chunks
+from aws_key_guard.intake import ref_update_blobs
 from aws_key_guard.intake import staged_blobs
 from aws_key_guard.model import ScanError
 from tests.conftest import git
@@ -208,51 +209,80 @@ NULL = '0' * 40
 
 def test_pushed_blobs_of_a_range(git_repo):
     root, second, third = _history(git_repo)
-    assert list(pushed_blobs(root, third, [])) == [Blob('a', _oid('two\n'), commit=second)]
-    assert list(pushed_blobs(root, third, ['a'])) == [Blob('a', _oid('two\n'), commit=second)]
-    assert list(pushed_blobs(second, third, [])) == []
-    assert list(pushed_blobs(root, NULL, [])) == []  # deleting a remote branch
+    assert list(pushed_blobs(root, third)) == [Blob('a', _oid('two\n'), commit=second)]
+    assert list(pushed_blobs(second, third)) == []
+    assert list(pushed_blobs(root, NULL)) == []  # deleting a remote branch
 
 
 def test_pushed_blobs_of_a_new_branch_skip_what_remotes_have(git_repo, tmp_path):
     root, second, third = _history(git_repo)
-    assert len(list(pushed_blobs(NULL, third, []))) == 3  # no remote yet: everything
+    assert len(list(pushed_blobs(NULL, third))) == 3  # no remote yet: everything
     git('init', '-q', '--bare', tmp_path / 'remote.git')
     git('remote', 'add', 'origin', tmp_path / 'remote.git')
     git('push', '-q', '--no-verify', 'origin', f'{root}:refs/heads/main')
-    assert list(pushed_blobs(NULL, third, [])) == [Blob('a', _oid('two\n'), commit=second)]
+    assert list(pushed_blobs(NULL, third)) == [Blob('a', _oid('two\n'), commit=second)]
 
 
-def test_pushed_blobs_with_files_keep_paths_pre_commit_could_not_pass(git_repo):
+def test_pushed_blobs_keep_every_path_and_type(git_repo):
     (git_repo / 'base').write_text('base\n')
     git('add', '.')
     root = _commit('root')
-    for name in ('passed', 'excluded', 'other', 'gone', 'deleted on disk'):
+    for name in ('kept', 'gone', 'linked'):
         (git_repo / name).write_text(f'{name} 1\n')
-    (git_repo / 'base').write_text('key\n')
     git('add', '.')
     first = _commit('first')
-    (git_repo / 'base').write_text('base\n')
-    git('add', '.')
     git('rm', '-q', 'gone')
-    _commit('second')
-    (git_repo / 'deleted on disk').unlink()
-    # pre-commit would pass the net changes that exist on disk and pass its
-    # filters: here 'passed' (and not 'excluded', which the user filtered out).
-    assert list(pushed_blobs(root, 'HEAD', ['passed'])) == [
-        Blob('base', _oid('key\n'), commit=first),
-        Blob('deleted on disk', _oid('deleted on disk 1\n'), commit=first),
+    (git_repo / 'linked').unlink()
+    (git_repo / 'linked').symlink_to('kept')
+    git('add', '.')
+    second = _commit('second')
+    # Deleted again, or now a symlink: each blob the push sends is listed.
+    assert list(pushed_blobs(root, 'HEAD')) == [
         Blob('gone', _oid('gone 1\n'), commit=first),
-        Blob('passed', _oid('passed 1\n'), commit=first),
+        Blob('kept', _oid('kept 1\n'), commit=first),
+        Blob('linked', _oid('linked 1\n'), commit=first),
+        Blob('linked', _oid('kept'), '120000', commit=second),
     ]
-    assert list(pushed_blobs(root, 'HEAD', ['passed', 'excluded', 'other'])) == [
-        Blob('base', _oid('key\n'), commit=first),
-        Blob('deleted on disk', _oid('deleted on disk 1\n'), commit=first),
-        Blob('excluded', _oid('excluded 1\n'), commit=first),
-        Blob('gone', _oid('gone 1\n'), commit=first),
-        Blob('other', _oid('other 1\n'), commit=first),
-        Blob('passed', _oid('passed 1\n'), commit=first),
+
+
+def _ref_line(local: str, old: str) -> bytes:
+    return f'refs/heads/x {local} refs/heads/x {old}\n'.encode()
+
+
+def test_ref_update_blobs_take_every_ref_of_the_push(git_repo, tmp_path):
+    root, second, third = _history(git_repo)
+    git('switch', '-q', '-c', 'feat', root)
+    (git_repo / 'f').write_text('feat\n')
+    git('add', 'f')
+    feat = _commit('feat')
+    unknown = 'f' * 40  # an old tip never fetched here bounds nothing
+    lines = _ref_line(third, second) + _ref_line(feat, unknown) + _ref_line(NULL, root)
+    assert list(ref_update_blobs(lines, None)) == [Blob('f', _oid('feat\n'), commit=feat)]
+    assert [b.commit for b in ref_update_blobs(_ref_line(feat, NULL), None)] == [root, root, feat]
+    git('init', '-q', '--bare', tmp_path / 'remote.git')
+    git('remote', 'add', 'origin', tmp_path / 'remote.git')
+    git('push', '-q', '--no-verify', 'origin', f'{root}:refs/heads/main')
+    assert list(ref_update_blobs(_ref_line(feat, NULL), 'origin')) == [
+        Blob('f', _oid('feat\n'), commit=feat)
     ]
+    # Another remote's refs say nothing about what this one has.
+    assert len(list(ref_update_blobs(_ref_line(feat, NULL), 'elsewhere'))) == 3
+    assert list(ref_update_blobs(b'', 'origin')) == []
+
+
+@pytest.mark.parametrize(
+    'lines',
+    [
+        b'refs/heads/x 1234 refs/heads/x ' + NULL.encode() + b'\n',
+        b'refs/heads/x ' + NULL.encode() + b' refs/heads/x\n',
+        b'refs/heads/x ' + b'g' * 40 + b' refs/heads/x ' + NULL.encode() + b'\n',
+        b'\n',
+    ],
+)
+def test_ref_update_blobs_refuse_what_git_never_writes(git_repo, lines):
+    with pytest.raises(ScanError) as e:
+        list(ref_update_blobs(lines, None))
+    assert str(e.value) == '--pre-push reads git\'s "<ref> <oid> <ref> <oid>" lines on stdin'
 
 
 @pytest.mark.parametrize(

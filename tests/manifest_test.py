@@ -23,6 +23,8 @@ def test_manifest_has_one_deliberate_hook():
         'entry': 'aws-key-guard',
         'language': 'python',
         'stages': ['pre-commit', 'pre-push', 'commit-msg', 'manual'],
+        'always_run': True,
+        'require_serial': True,
         'minimum_pre_commit_version': '3.2.0',
     }
 

@@ -31,7 +31,9 @@ from aws_key_guard.intake import file_tags
 from aws_key_guard.intake import history_blobs
 from aws_key_guard.intake import pushed_blobs
 from aws_key_guard.intake import read_chunks
+from aws_key_guard.intake import ref_update_blobs
 from aws_key_guard.intake import staged_blobs
+from aws_key_guard.intake import unpushed_blobs
 from aws_key_guard.marker import Marker
 from aws_key_guard.marker import watch_markers
 from aws_key_guard.model import Allowed
@@ -68,6 +70,7 @@ ever pushed, also purge it from the repository's history.
 
 git intake: --staged reads what the next commit will hold; --from-ref/--to-ref
 (or pre-commit's PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF) what a push sends;
+--pre-push, as a plain git pre-push hook, every ref one push sends;
 --history audits every blob already committed.
 """
 
@@ -440,6 +443,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     git.add_argument(
         '--from-ref', metavar='REV', help='with --to-ref: scan what the commits of a push add'
     )
+    git.add_argument(
+        '--pre-push',
+        nargs='*',
+        metavar='REMOTE',
+        help="as git's own pre-push hook: scan every ref pushed (git's lines on stdin); "
+        'takes the remote and URL git passes',
+    )
     parser.add_argument('--to-ref', metavar='REV', help='the commit being pushed')
     parser.add_argument(
         '--exclude-type',
@@ -484,17 +494,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f'unknown type tag: {", ".join(unknown)}')
     if (args.from_ref is None) != (args.to_ref is None):
         parser.error('--from-ref and --to-ref go together')
+    if args.pre_push is not None and (len(args.pre_push) > 2 or args.filenames):
+        parser.error('--pre-push takes the REMOTE and URL git passes, and no FILE')
     refs = (args.from_ref, args.to_ref)
-    if args.from_ref is None and args.history is None:
+    pushed = None  # the local ref of a push that pre-commit gave no range for
+    if args.from_ref is None and args.history is None and args.pre_push is None:
         # pre-commit sets these for pre-push; they outrank --staged from shared args.
         refs = (os.environ.get('PRE_COMMIT_FROM_REF'), os.environ.get('PRE_COMMIT_TO_REF'))
+        if not (refs[0] and refs[1]) and os.environ.get('PRE_COMMIT_REMOTE_NAME'):
+            # A first push: pre-commit passes the working tree's files instead.
+            pushed = os.environ.get('PRE_COMMIT_LOCAL_BRANCH', '')
     # Nothing that git could take for an option, bar the one audit-wide range.
-    revs = (*refs, None if args.history == '--all' else args.history)
+    revs = (*refs, pushed, None if args.history == '--all' else args.history)
     if any(r and r.startswith('-') for r in revs):
         parser.error('a revision cannot start with "-"')
     if args.history is not None and args.filenames:
         parser.error('--history takes no FILE')
-    if args.write_baseline and (args.staged or args.history is not None or refs[0]):
+    from_git = args.staged or args.history is not None or args.pre_push is not None
+    if args.write_baseline and (from_git or refs[0] or pushed is not None):
         parser.error('--write-baseline reads FILEs from disk, not from git')
     if args.list_allowed and args.format != 'text':
         parser.error('--list-allowed prints text; it takes no --format')
@@ -529,8 +546,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         blobs: Iterable[Blob] | None = None
         if args.history is not None:
             blobs = history_blobs(args.history)
+        elif args.pre_push is not None:
+            remote = args.pre_push[0] if args.pre_push else None
+            blobs = ref_update_blobs(sys.stdin.buffer.read(), remote)
         elif refs[0] and refs[1]:
-            blobs = pushed_blobs(refs[0], refs[1], args.filenames)
+            blobs = pushed_blobs(refs[0], refs[1])
+        elif pushed is not None:
+            # What no ref of that remote holds: on an empty remote, every commit.
+            remote = f'--remotes={os.environ["PRE_COMMIT_REMOTE_NAME"]}'
+            blobs = unpushed_blobs([pushed], [remote])
         elif args.staged:
             blobs = staged_blobs(args.filenames)
         if args.write_baseline:

@@ -25,10 +25,10 @@ def _failure(args: Sequence[str], stderr: bytes) -> ScanError:
     return ScanError(f'git {args[0]}: {reason}')
 
 
-def run(*args: str) -> bytes:
-    """Run a git command to completion and return its stdout."""
+def run(*args: str, input: bytes | None = None) -> bytes:
+    """Run a git command to completion (input on its stdin) and return its stdout."""
     try:
-        done = subprocess.run(['git', *args], capture_output=True, check=False)  # noqa: S603, S607
+        done = subprocess.run(['git', *args], input=input, capture_output=True, check=False)  # noqa: S603, S607
     except OSError as e:
         raise ScanError(f'cannot run git: {e.strerror}') from None
     if done.returncode:

@@ -32,6 +32,8 @@ def _everyday(args: Sequence[str]) -> bool:
         return False
     if os.environ.get('PRE_COMMIT_FROM_REF') or os.environ.get('PRE_COMMIT_TO_REF'):
         return False
+    if os.environ.get('PRE_COMMIT_REMOTE_NAME'):  # a push that pre-commit gave no range for
+        return False
     return defaults_apply()
 
 

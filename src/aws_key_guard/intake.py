@@ -96,30 +96,61 @@ def _is_null(ref: str) -> bool:
     return not ref.strip('0')
 
 
-def pushed_blobs(from_ref: str, to_ref: str, filenames: Sequence[str]) -> Iterator[Blob]:
+def pushed_blobs(from_ref: str, to_ref: str) -> Iterator[Blob]:
     """The blobs that the commits in from_ref..to_ref introduce, each with its commit."""
-    from aws_key_guard import _git
-
     if _is_null(to_ref):  # deleting a remote branch pushes no content
         return iter(())
     # A new branch sends what no remote-tracking ref has yet.
-    revs = [to_ref, '--not', '--remotes'] if _is_null(from_ref) else [f'{from_ref}..{to_ref}']
+    return unpushed_blobs([to_ref], ['--remotes' if _is_null(from_ref) else from_ref])
+
+
+def unpushed_blobs(tips: Sequence[str], remote_has: Sequence[str]) -> Iterator[Blob]:
+    """The blobs of the commits reachable from tips and from none of remote_has.
+
+    remote_has holds commits and `--remotes[=NAME]`. Every blob counts,
+    whatever its path or type: which files pre-commit passes plays no part.
+    """
+    from aws_key_guard import _git
+
+    if not tips:
+        return iter(())
+    revs = [*tips, '--not', *remote_has]
     # Content the remote already has (a revert, a copy) is not what the push adds.
-    new = set(_git.run('rev-list', '--objects', '--no-object-names', *revs).split())
-    blobs = [b for b in _log_blobs(*revs) if b.oid is not None and b.oid.encode() in new]
-    if filenames and not _is_null(from_ref):
-        # pre-commit passes the paths whose net change passes its filters and
-        # that exist on disk. A key added in one commit and removed in the next
-        # has no net change, so it keeps paths it could never have passed.
-        wanted = set(filenames)
-        others = sorted({b.filename for b in blobs} - wanted)
-        if others:
-            specs = [f':(top,literal){p}' for p in others]
-            net = _git.run('diff', '--name-only', '-z', f'{from_ref}...{to_ref}', '--', *specs)
-            changed = {os.fsdecode(p) for p in net.split(b'\0')}
-            wanted.update(p for p in others if p not in changed or not os.path.lexists(p))
-        blobs = [b for b in blobs if b.filename in wanted]
-    return _unique(blobs)
+    new = set(_git.run('rev-list', '--objects', '--no-object-names', *revs, '--').split())
+    return _unique(b for b in _log_blobs(*revs) if b.oid is not None and b.oid.encode() in new)
+
+
+def _is_oid(field: bytes) -> bool:
+    return len(field) in (40, 64) and not field.strip(b'0123456789abcdef')
+
+
+def ref_update_blobs(lines: bytes, remote: str | None) -> Iterator[Blob]:
+    """The blobs a push sends, from the lines git gives a pre-push hook.
+
+    Each line is `<local ref> <local oid> <remote ref> <remote oid>`; every
+    ref is pushed, and the remote has its old tips and, when remote names
+    one of ours, what its remote-tracking refs point at.
+    """
+    from aws_key_guard import _git
+
+    tips: list[str] = []
+    olds: list[str] = []
+    for line in lines.splitlines():
+        fields = line.split()
+        if len(fields) != 4 or not (_is_oid(fields[1]) and _is_oid(fields[3])):
+            raise ScanError('--pre-push reads git\'s "<ref> <oid> <ref> <oid>" lines on stdin')
+        local, old = fields[1].decode(), fields[3].decode()
+        if not _is_null(local):  # a null local oid deletes the remote ref
+            tips.append(local)
+        if not _is_null(old):
+            olds.append(old)
+    have: list[str] = []
+    if olds:
+        # An old tip we never fetched tells nothing; the others bound the push.
+        out = _git.run('cat-file', '--batch-check', input='\n'.join(olds).encode() + b'\n')
+        have = [r.split()[0].decode() for r in out.splitlines() if not r.endswith(b' missing')]
+    known = [f'--remotes={remote}'] if remote else []
+    return unpushed_blobs(tips, have + known)
 
 
 def file_tags(filename: str) -> set[str]:

@@ -1,0 +1,166 @@
+"""Pushes through the command line: pre-commit's environment and `--pre-push`'s ref lines."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from aws_key_guard._main import main
+from tests.conftest import git
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+KEY = make_key_id(12)
+SECRET = make_secret(12)
+FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
+PAIR_TEXT = f'id = {KEY}\naws_secret_access_key = {SECRET}\n'
+NULL = '0' * 40
+
+
+def _finding(commit: str) -> bytes:
+    return (
+        f'app.env:2:25: AKG001 AWS access key pair: secret [{FP}] '
+        f'with access key ID AKIA...{KEY[-4:]} at line 1 in commit {commit[:12]}\n'
+    ).encode()
+
+
+def _commit(message: str) -> str:
+    git('commit', '-q', '--no-verify', '-m', message)
+    return git('rev-parse', 'HEAD').strip()
+
+
+def _leak_and_remove(repo: Path) -> tuple[str, str]:
+    """A clean base, a commit adding a pair, and one removing it again."""
+    (repo / 'README').write_text('hello\n')
+    git('add', '.')
+    base = _commit('base')
+    (repo / 'app.env').write_text(PAIR_TEXT)
+    git('add', '.')
+    leak = _commit('add a key')
+    git('rm', '-q', 'app.env')
+    _commit('remove it')
+    return base, leak
+
+
+def test_a_push_pre_commit_gives_no_range_scans_what_the_remote_lacks(
+    git_repo, tmp_path, monkeypatch, capsysbinary
+):
+    base, leak = _leak_and_remove(git_repo)
+    git('init', '-q', '--bare', tmp_path / 'remote.git')
+    git('remote', 'add', 'origin', tmp_path / 'remote.git')
+    # What pre-commit sets for a first push: a remote, a local ref and no range;
+    # the files it passes are the working tree's, and they play no part.
+    monkeypatch.setenv('PRE_COMMIT_REMOTE_NAME', 'origin')
+    monkeypatch.setenv('PRE_COMMIT_LOCAL_BRANCH', 'refs/heads/main')
+    assert main(['README']) == 1
+    assert capsysbinary.readouterr() == (_finding(leak), b'')
+    assert main([]) == 1
+    assert capsysbinary.readouterr() == (_finding(leak), b'')
+    git('push', '-q', '--no-verify', 'origin', f'{leak}:refs/heads/main')
+    git('fetch', '-q', 'origin')
+    assert main(['README']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+    # A range from pre-commit is used as given.
+    monkeypatch.setenv('PRE_COMMIT_FROM_REF', base)
+    monkeypatch.setenv('PRE_COMMIT_TO_REF', 'HEAD')
+    assert main(['README']) == 1
+    assert capsysbinary.readouterr() == (_finding(leak), b'')
+
+
+def test_a_push_with_an_unusable_local_ref_fails_closed(git_repo, monkeypatch, capsysbinary):
+    _leak_and_remove(git_repo)
+    monkeypatch.setenv('PRE_COMMIT_REMOTE_NAME', 'origin')
+    monkeypatch.setenv('PRE_COMMIT_LOCAL_BRANCH', 'refs/heads/nothing')
+    assert main([]) == 2
+    out, err = capsysbinary.readouterr()
+    assert (out, err.startswith(b'aws-key-guard: error: git rev-list: ')) == (b'', True)
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setattr(sys, 'stdin', io.TextIOWrapper(io.BytesIO(text.encode())))
+
+
+def test_pre_push_reads_every_ref_git_sends(git_repo, monkeypatch, capsysbinary):
+    base, leak = _leak_and_remove(git_repo)
+    head = git('rev-parse', 'HEAD').strip()
+    main_line = f'refs/heads/main {head} refs/heads/main {base}\n'
+    _stdin(monkeypatch, main_line + f'refs/heads/x {NULL} refs/heads/x {base}\n')
+    assert main(['--pre-push', 'origin', '/somewhere/remote.git']) == 1
+    assert capsysbinary.readouterr() == (_finding(leak), b'')
+    _stdin(monkeypatch, f'refs/heads/main {head} refs/heads/main {leak}\n')
+    assert main(['--pre-push']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+    _stdin(monkeypatch, 'refs/heads/main\n')
+    assert main(['--pre-push', 'origin']) == 2
+    assert capsysbinary.readouterr() == (
+        b'',
+        b'aws-key-guard: error: --pre-push reads git\'s "<ref> <oid> <ref> <oid>" lines on stdin\n',
+    )
+
+
+@pytest.mark.parametrize(
+    'argv',
+    [
+        ['--pre-push', 'origin', 'url', 'more'],
+        ['a.txt', '--pre-push', 'origin'],
+    ],
+)
+def test_pre_push_takes_the_remote_and_url_only(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        'aws-key-guard: error: --pre-push takes the REMOTE and URL git passes, and no FILE'
+    )
+
+
+@pytest.mark.parametrize(
+    ('argv', 'message'),
+    [
+        (['--pre-push', '--staged'], 'argument --staged: not allowed with argument --pre-push'),
+        (
+            ['--write-baseline', 'b.json', '--pre-push'],
+            '--write-baseline reads FILEs from disk, not from git',
+        ),
+    ],
+)
+def test_pre_push_usage_errors(git_repo, argv, message, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f'aws-key-guard: error: {message}'
+
+
+def test_a_first_push_refuses_a_local_ref_git_could_read_as_an_option(
+    git_repo, monkeypatch, capsys
+):
+    monkeypatch.setenv('PRE_COMMIT_REMOTE_NAME', 'origin')
+    monkeypatch.setenv('PRE_COMMIT_LOCAL_BRANCH', '--output=x')
+    with pytest.raises(SystemExit) as e:
+        main([])
+    assert e.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        'aws-key-guard: error: a revision cannot start with "-"'
+    )
+
+
+def test_no_files_and_no_push_exits_at_once(git_repo):
+    # always_run calls the hook with no files at every stage: it passes
+    # without loading the full command line.
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, '-X', 'importtime', '-m', 'aws_key_guard'],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, '')
+    imported = {line.rsplit('|', 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert 'aws_key_guard._main' in imported
+    assert 'aws_key_guard._cli' not in imported
