@@ -64,7 +64,9 @@ def staged_blobs(filenames: Sequence[str]) -> list[Blob]:
             # Outside a repository git diff answers with its usage text; say why.
             _git.run('rev-parse', '--git-dir')
             raise
-        return list(_raw_blobs(iter(out.split(b'\0'))))
+        # Paths are the top level's; the worktree is read from where we run.
+        top = os.fsdecode(_git.run('rev-parse', '--show-cdup').strip())
+        return _with_worktree(list(_raw_blobs(iter(out.split(b'\0')))), top)
     given = {os.path.relpath(f): f for f in filenames}
     literal = [f':(literal){f}' for f in filenames]
     staged = {}
@@ -74,7 +76,48 @@ def staged_blobs(filenames: Sequence[str]) -> list[Blob]:
         name = given.get(os.fsdecode(path))
         if name is not None and stage == '0':
             staged[name] = Blob(name, oid, mode)
-    return [staged.get(f, Blob(f, None)) for f in filenames]
+    return _with_worktree([staged.get(f, Blob(f, None)) for f in filenames], '')
+
+
+def _with_worktree(blobs: list[Blob], top: str) -> list[Blob]:
+    # A clean filter (Git LFS's, say) stores something else than the file:
+    # pre-commit scans the worktree file, so it is scanned as well, after its
+    # blob, unless its bytes are the blob's. Filters apply to regular files only.
+    from aws_key_guard import _git
+
+    paths = {_under(top, b.filename): b for b in blobs if b.oid and b.mode[:3] == '100'}
+    if not paths:
+        return blobs
+    attrs = _git.run('check-attr', '-z', '--stdin', 'filter', input=_nul_list(paths))
+    fields = attrs.split(b'\0')
+    named = [
+        os.fsdecode(path)
+        for path, value in zip(fields[0::3], fields[2::3], strict=False)
+        if value not in (b'unspecified', b'unset', b'set')
+    ]
+    on_disk = [p for p in named if os.path.isfile(p) and not os.path.islink(p)]
+    if not on_disk:
+        return blobs
+    # --stdin-paths reads lines: a name holding a newline is always scanned again.
+    lines = [p for p in on_disk if '\n' not in p]
+    # hash-object reads these from the top level, whatever the directory.
+    absolute = _lines(os.path.abspath(p) for p in lines)
+    raw = _git.run('hash-object', '--no-filters', '--stdin-paths', input=absolute).split()
+    same = {p for p, oid in zip(lines, raw, strict=False) if oid.decode() == paths[p].oid}
+    extra = {paths[p]: Blob(p, None) for p in on_disk if p not in same}
+    return [b for blob in blobs for b in (blob, extra.get(blob)) if b is not None]
+
+
+def _under(top: str, path: str) -> str:
+    return os.path.relpath(os.path.join(top, path)) if top else path
+
+
+def _nul_list(paths: Iterable[str]) -> bytes:
+    return b''.join(os.fsencode(p) + b'\0' for p in paths)
+
+
+def _lines(paths: Iterable[str]) -> bytes:
+    return b''.join(os.fsencode(p) + b'\n' for p in paths)
 
 
 def _log_blobs(*revs: str) -> Iterator[Blob]:
