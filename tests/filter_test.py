@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 from aws_key_guard._main import main
 from aws_key_guard.intake import Blob
@@ -31,7 +32,7 @@ def _oid(path: str) -> str:
     return git('rev-parse', f':{path}').strip()
 
 
-def _filtered(repo):
+def _filtered(repo: Path) -> None:
     git('config', 'filter.pointer.clean', f"cat >/dev/null; printf '{POINTER}'")
     (repo / '.gitattributes').write_text('*.env filter=pointer\n*.bin filter=unset-driver\n')
     (repo / 'sub').mkdir()
