@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import errno
+import os
 import re
 import subprocess
 import sys
@@ -7,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from aws_key_guard._disk import BASELINE_MAX
+from aws_key_guard._disk import CONFIG_MAX
+from aws_key_guard.config import DEFAULT_BASELINE
 from aws_key_guard.config import Config
 from aws_key_guard.config import load_config
 from aws_key_guard.model import ScanError
@@ -176,7 +181,7 @@ def test_load_config_not_utf8(workdir):
 
 def test_load_config_unreadable(workdir):
     (workdir / 'pyproject.toml').mkdir()
-    assert _error(workdir) == 'cannot read pyproject.toml: Is a directory'
+    assert _error(workdir) == 'cannot read pyproject.toml: a directory, not a regular file'
 
 
 @pytest.mark.parametrize(
@@ -196,3 +201,90 @@ def test_tomllib_imported_only_when_the_table_is_there(workdir, pyproject, loade
         [sys.executable, '-c', code], capture_output=True, text=True, check=True
     )
     assert result.stdout == f'0 {loaded}\n'
+
+
+# Configuration and baseline files are read on every commit: anything but a
+# small regular file is refused in one line, before it is opened or read.
+_SPECIAL_FILES = ('pyproject.toml', '.aws-key-guard.toml', '.aws-key-guard-baseline.json')
+
+
+def _special_run(workdir: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    # A subprocess with a timeout: a read that waits forever fails the test.
+    return subprocess.run(
+        [sys.executable, '-m', 'aws_key_guard', *args],
+        cwd=workdir,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _special_error(name: str, what: str) -> bytes:
+    if name.endswith('.json'):
+        return f'aws-key-guard: error: cannot read baseline {name}: {what}\n'.encode()
+    return f'aws-key-guard: error: cannot read {name}: {what}\n'.encode()
+
+
+@pytest.mark.parametrize('name', _SPECIAL_FILES)
+def test_config_file_linked_to_dev_zero_is_refused(workdir, name, capsysbinary):
+    from aws_key_guard._main import main
+
+    (workdir / 'clean.txt').write_text('nothing here\n')
+    os.symlink('/dev/zero', workdir / name)
+    assert main(['clean.txt']) == 2
+    out, err = capsysbinary.readouterr()
+    assert (out, err) == (b'', _special_error(name, 'a character device, not a regular file'))
+
+
+@pytest.mark.parametrize('name', _SPECIAL_FILES)
+def test_config_file_as_fifo_is_refused_without_waiting(workdir, name):
+    (workdir / 'clean.txt').write_text('nothing here\n')
+    os.mkfifo(workdir / name)
+    for args in (['clean.txt'], ['--format', 'json', 'clean.txt']):
+        result = _special_run(workdir, *args)
+        assert (result.returncode, result.stdout) == (2, b'')
+        assert result.stderr == _special_error(name, 'a FIFO, not a regular file')
+
+
+@pytest.mark.parametrize(
+    ('name', 'cap'),
+    [
+        ('pyproject.toml', CONFIG_MAX),
+        ('.aws-key-guard.toml', CONFIG_MAX),
+        (DEFAULT_BASELINE, BASELINE_MAX),
+    ],
+)
+def test_config_file_over_the_cap_is_refused(workdir, name, cap, capsysbinary):
+    from aws_key_guard._main import main
+
+    (workdir / 'clean.txt').write_text('nothing here\n')
+    with open(workdir / name, 'wb') as f:
+        f.truncate(cap + 1)  # sparse: no disk space used
+    assert main(['clean.txt']) == 2
+    out, err = capsysbinary.readouterr()
+    limit = f'larger than {cap >> 20} MiB'
+    assert (out, err) == (b'', _special_error(name, limit))
+
+
+def test_config_file_at_the_cap_is_read(workdir, capsysbinary):
+    from aws_key_guard._main import main
+
+    (workdir / 'clean.txt').write_text('nothing here\n')
+    table = b'[tool.aws-key-guard]\npair-window = 2\n'
+    (workdir / 'pyproject.toml').write_bytes(table + b'#' * (CONFIG_MAX - len(table) - 1) + b'\n')
+    assert main(['clean.txt']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+
+
+def test_config_file_in_a_symlink_loop_is_refused(workdir, capsysbinary):
+    from aws_key_guard._main import main
+
+    (workdir / 'clean.txt').write_text('nothing here\n')
+    os.symlink('pyproject.toml', workdir / 'pyproject.toml')
+    assert main(['clean.txt']) == 2
+    out, err = capsysbinary.readouterr()
+    what = os.strerror(errno.ELOOP)
+    assert (out, err) == (
+        b'',
+        f'aws-key-guard: error: cannot read pyproject.toml: {what}\n'.encode(),
+    )

@@ -45,3 +45,35 @@ def read_chunks(filename: str, *, _chunk_size: int = CHUNK_SIZE) -> Iterator[byt
         raise ScanError(e.strerror) from None
     finally:
         os.close(fd)
+
+
+# Generous caps for the configuration and baseline, read on every commit: a
+# configuration is a few hundred bytes, a baseline entry about 100 bytes.
+CONFIG_MAX = 1 << 20
+BASELINE_MAX = 64 << 20
+
+
+def read_capped(filename: str, cap: int) -> bytes | None:
+    """A regular file's bytes, None if it does not exist; ScanError if special or over cap."""
+    try:
+        _refuse_special(os.stat(filename).st_mode)
+        fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise ScanError(e.strerror) from None
+    try:
+        _refuse_special(os.fstat(fd).st_mode)
+        parts = []
+        size = 0
+        # One byte past the cap tells a file at the cap from a larger one.
+        while size <= cap and (part := os.read(fd, cap + 1 - size)):
+            parts.append(part)
+            size += len(part)
+    except OSError as e:
+        raise ScanError(e.strerror) from None
+    finally:
+        os.close(fd)
+    if size > cap:
+        raise ScanError(f'larger than {cap >> 20} MiB')
+    return b''.join(parts)

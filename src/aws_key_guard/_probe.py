@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 
+from aws_key_guard._disk import CONFIG_MAX
+from aws_key_guard._disk import read_capped
+from aws_key_guard.error import ScanError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
@@ -31,9 +35,7 @@ def defaults_apply() -> bool:
     if os.path.lexists(OWN_FILE) or os.path.lexists(DEFAULT_BASELINE):
         return False
     try:
-        with open(PYPROJECT, 'rb') as f:
-            return not mentions_table(f.read())
-    except FileNotFoundError:
-        return True
-    except OSError:
+        data = read_capped(PYPROJECT, CONFIG_MAX)
+    except ScanError:
         return False  # the configuration reader will say why it cannot be read
+    return data is None or not mentions_table(data)

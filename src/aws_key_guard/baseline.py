@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable
 from typing import Final
@@ -52,11 +53,15 @@ def load_baseline(filename: str) -> frozenset[BaselineEntry]:
     """Read and check a baseline; anything unexpected is a ScanError, never a pass."""
     import json
 
+    from aws_key_guard._disk import BASELINE_MAX
+    from aws_key_guard._disk import read_capped
+
     try:
-        with open(filename, 'rb') as f:
-            data = f.read()
-    except OSError as e:
-        raise ScanError(f'cannot read baseline {filename}: {e.strerror}') from None
+        data = read_capped(filename, BASELINE_MAX)
+    except ScanError as e:
+        raise ScanError(f'cannot read baseline {filename}: {e}') from None
+    if data is None:
+        raise ScanError(f'cannot read baseline {filename}: {os.strerror(errno.ENOENT)}')
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError) as e:

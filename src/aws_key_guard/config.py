@@ -29,13 +29,13 @@ class Config(NamedTuple):
 
 
 def _read(filename: str) -> bytes | None:
+    from aws_key_guard._disk import CONFIG_MAX
+    from aws_key_guard._disk import read_capped
+
     try:
-        with open(filename, 'rb') as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise ScanError(f'cannot read {filename}: {e.strerror}') from None
+        return read_capped(filename, CONFIG_MAX)
+    except ScanError as e:
+        raise ScanError(f'cannot read {filename}: {e}') from None
 
 
 def _parse(filename: str, data: bytes) -> dict[str, object]:

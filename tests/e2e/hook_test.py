@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -240,4 +241,16 @@ def test_installed_hook_with_args_scans_files_named_like_its_options(
     _refused_commit()
     assert (git_repo / 'report.txt').read_text() == (
         f'{_pair_line_in("--")}\n{_pair_line_in("--output")}\n'
+    )
+
+
+def test_pre_commit_refuses_a_fifo_pyproject(git_repo, hook_repo, pre_commit):
+    (git_repo / 'clean.txt').write_text('nothing here\n')
+    git('add', 'clean.txt')
+    os.mkfifo(git_repo / 'pyproject.toml')
+    result = pre_commit('try-repo', str(hook_repo), 'aws-key-guard', '--files', 'clean.txt')
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        'aws-key-guard: error: cannot read pyproject.toml: a FIFO, not a regular file'
+        in result.stdout.splitlines()
     )
