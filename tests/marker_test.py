@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import random
+import tracemalloc
 
 import pytest
 
+from aws_key_guard._main import main
 from aws_key_guard.marker import Marker
 from aws_key_guard.marker import is_fingerprint
 from aws_key_guard.marker import watch_markers
@@ -164,3 +166,43 @@ def test_watch_markers_random_splits_agree():
         found: list[Marker] = []
         assert b''.join(watch_markers(chunks, found)) == data
         assert found == expected
+
+
+# One line of nothing but next-line markers: none of them can be settled until
+# a newline comes, so they count toward the cap while they wait, and the scan
+# stops there. The memory bound is what the cap and two reads need, whatever
+# the file's size; the 16 MB file would need hundreds of MB if they piled up.
+@pytest.mark.parametrize(
+    'size', [pytest.param(2 << 20, id='2MB'), pytest.param(16 << 20, id='16MB')]
+)
+def test_next_line_markers_on_one_line_stop_at_the_cap(tmp_path, monkeypatch, capsysbinary, size):
+    monkeypatch.chdir(tmp_path)
+    unit = f'# {NEXT} '.encode()
+    # A key ID at the end, so the file is no clean commit and is scanned in full.
+    (tmp_path / 'markers.txt').write_bytes(unit * (size // len(unit)) + KEY.encode())
+    tracemalloc.start()
+    try:
+        rc = main(['markers.txt'])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    out, err = capsysbinary.readouterr()
+    assert (rc, err) == (2, b'')
+    assert out == (
+        b'markers.txt:1:1: AKG900 cannot scan file: more than 10000 allow markers, '
+        b'not scanned past byte 0\n'
+    )
+    assert peak < 16 << 20
+
+
+def test_watch_markers_settles_waiting_markers_in_one_pass():
+    # Markers waiting on the same newline are settled together; a later one
+    # with a newline of its own is settled at that one.
+    data = f'# {NEXT} a {"x" * 300}# {NEXT} b {"y" * 300}\nfirst\n# {NEXT} c {"z" * 300}\nsecond\n'
+    first = data.index('first')
+    second = data.index('second')
+    assert _markers(data, 64) == [
+        _m(first, NEXT, 'a [masked]'),
+        _m(first, NEXT, 'b [masked]'),
+        _m(second, NEXT, 'c [masked]'),
+    ]

@@ -123,7 +123,8 @@ def scan_file(filename: str, settings: Settings, chunks: Iterable[bytes] | None 
     candidates = candidates[:MAX_CANDIDATES]
     kept, builtins = split_builtins(candidates)
     findings = pair_candidates(kept, window=settings.pair_window)
-    covered = cover_values(candidates, markers)
+    # Markers still waiting for their line when the scan stopped cover nothing.
+    covered = cover_values(candidates, [m for m in markers if not m.pending])
     findings, allowed = sort_findings(filename, findings, covered, settings.rules)
     for stop in overflow:
         reason = f'more than {MAX_CANDIDATES} key-shaped tokens, not scanned past here'

@@ -40,6 +40,9 @@ class Marker(NamedTuple):
     next_line: bool
     fingerprints: frozenset[str]  # if any, it covers only the values with these
     reason: str  # key-like runs masked, so printing it never shows a credential
+    # A next-line marker whose line has not ended yet: it covers nothing, but
+    # it is kept in the list, so that it counts toward any cap on markers.
+    pending: bool = False
 
 
 def is_fingerprint(word: str) -> bool:
@@ -95,7 +98,11 @@ class _Watcher:
         self.head = 0  # absolute offset of the line the current read starts in
         self.tail = b''  # the last _TAIL bytes before the current read
         self.open: list[_Hit] = []  # hits still reading the bytes after them
-        self.waiting: list[tuple[Marker, int]] = []  # next-line markers, newline search start
+        # Pending next-line markers, by index in `found`: those of earlier reads
+        # all wait for the next newline; those of this read, from where each
+        # one's text was read to.
+        self.waiting: list[int] = []
+        self.fresh: list[tuple[int, int]] = []
 
     def feed(self, chunk: bytes) -> None:
         still_open: list[_Hit] = []
@@ -126,18 +133,32 @@ class _Watcher:
                 self._found(self.base + pos, line_start, chunk)
                 searched = pos
             pos = chunk.find(_TRIGGER, pos + 1)
-        still_waiting = []
-        for marker, search_from in self.waiting:
-            nl = chunk.find(b'\n', max(0, search_from - self.base))
-            if nl == -1:
-                still_waiting.append((marker, search_from))
-            else:
-                self.found.append(marker._replace(line_start=self.base + nl + 1))
-        self.waiting = still_waiting
+        self._settle(chunk)
         if (nl := chunk.rfind(b'\n')) != -1:
             self.head = self.base + nl + 1
         self.tail = (self.tail + chunk[-_TAIL:])[-_TAIL:]
         self.base += len(chunk)
+
+    def _settle(self, chunk: bytes) -> None:
+        # Each newline is searched for once, whatever the number of markers
+        # waiting for it: a line of nothing but markers costs linear time.
+        if self.waiting and (nl := chunk.find(b'\n')) != -1:
+            self._cover(self.waiting, self.base + nl + 1)
+            self.waiting = []
+        start, nl = -1, -1  # where the last search began, and the newline it found
+        for index, search_from in self.fresh:
+            if start == -1 or (nl != -1 and search_from > nl):
+                start = max(0, search_from - self.base)
+                nl = chunk.find(b'\n', start)
+            if nl == -1:
+                self.waiting.append(index)
+            else:
+                self._cover([index], self.base + nl + 1)
+        self.fresh = []
+
+    def _cover(self, indexes: list[int], line_start: int) -> None:
+        for i in indexes:
+            self.found[i] = self.found[i]._replace(line_start=line_start, pending=False)
 
     def _found(self, offset: int, line_start: int, chunk: bytes) -> None:
         i = offset - self.base  # negative for a trigger that began in the tail
@@ -157,6 +178,7 @@ class _Watcher:
         # waiting have no line to cover.
         for hit in self.open:
             self._judge(hit)
+        self.found[:] = [m for m in self.found if not m.pending]
         # In file order: a next-line marker sits above the line it covers.
         self.found.sort(key=lambda m: (m.line_start, not m.next_line, m.name, m.reason))
 
@@ -178,7 +200,8 @@ class _Watcher:
         if (nl := ctx.find(b'\n', text_at)) != -1:
             self.found.append(marker._replace(line_start=ctx_start + nl + 1))
         else:
-            self.waiting.append((marker, ctx_start + len(ctx)))
+            self.fresh.append((len(self.found), ctx_start + len(ctx)))
+            self.found.append(marker._replace(pending=True))
 
 
 def watch_markers(
