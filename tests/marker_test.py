@@ -206,3 +206,11 @@ def test_watch_markers_settles_waiting_markers_in_one_pass():
         _m(first, NEXT, 'b [masked]'),
         _m(second, NEXT, 'c [masked]'),
     ]
+
+
+@pytest.mark.parametrize('start', [150, 180, 181, 199])
+def test_watch_markers_masks_a_key_before_cutting_the_reason(start):
+    # The secret starts before the 200-byte cut: masked whole, however little of it is left.
+    reason = 'r' * 10 + ' ' * (start - 11) + SECRET
+    (marker,) = _markers(f'x  # {ALLOW} {reason}\n')
+    assert marker.reason == 'r' * 10 + ' [masked]'

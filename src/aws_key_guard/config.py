@@ -12,6 +12,7 @@ from aws_key_guard._probe import OWN_FILE as OWN_FILE
 from aws_key_guard._probe import PYPROJECT as PYPROJECT
 from aws_key_guard._probe import mentions_table
 from aws_key_guard.marker import is_fingerprint
+from aws_key_guard.marker import mask_runs
 from aws_key_guard.model import ScanError
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def _build(source: str, table: dict[str, object]) -> Config:
                 raise _wrong(source, key, 'a list of fingerprints such as "sha256:1f2e3d4c5b6a"')
             config = config._replace(allow_fingerprints=frozenset(value))
         else:
-            raise ScanError(f'{source}: unknown key {key!r}')
+            raise ScanError(f'{source}: unknown key {mask_runs(key)!r}')
     return config
 
 

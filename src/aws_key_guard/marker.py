@@ -24,7 +24,11 @@ _FORMS: Final[tuple[_Form, ...]] = (
 _BEHIND: Final = 32  # room for the longest prefix plus spaces before the trigger
 _EDGE: Final = len(_TRIGGER) - 1  # bytes of a trigger that can lie on either side of a seam
 _TAIL: Final = _BEHIND + _EDGE
-_AHEAD: Final = len(_TRIGGER) + max(len(f[1]) for f in _FORMS) + 1 + REASON_MAX
+# Runs of this many key characters are masked in a reason (see mask_runs).
+_RUN: Final = 20
+# A reason is read _RUN bytes past its cap: a run that starts before the cap is
+# then seen long enough to be masked before the reason is cut.
+_AHEAD: Final = len(_TRIGGER) + max(len(f[1]) for f in _FORMS) + 1 + REASON_MAX + _RUN
 _BEFORE: Final = frozenset(b': \t')  # what every marker has just before the trigger
 # A marker word must end here: `aws-key-guard: allowed` is prose, not a marker.
 _WORD: Final = frozenset(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
@@ -50,24 +54,44 @@ def is_fingerprint(word: str) -> bool:
     return len(word) == _FINGERPRINT_LEN and word.startswith('sha256:') and set(word[7:]) <= _HEX
 
 
-def _mask(text: str) -> str:
+def _runs(text: str) -> Iterator[tuple[int, int]]:
     import re
 
     # 20+ characters that could be part of a key, escaped or URL-encoded included.
-    return re.sub(r'[A-Za-z0-9+/%\\]{20,}', '[masked]', text)
+    for m in re.finditer(rf'[A-Za-z0-9+/%\\]{{{_RUN},}}', text):
+        yield m.span()
+
+
+def mask_runs(text: str, limit: int | None = None) -> str:
+    """The text (cut at `limit` characters) with key-like runs shown as `[masked]`."""
+    # Masked before it is cut: a cut could leave too short a piece of a key to mask.
+    end = len(text) if limit is None else limit
+    parts = []
+    pos = 0
+    for start, stop in _runs(text):
+        if start >= end:
+            break
+        parts += [text[pos:start], '[masked]']
+        pos = stop
+    parts.append(text[pos:end])
+    return ''.join(parts)
 
 
 def _parse_text(raw: bytes) -> tuple[frozenset[str], str]:
-    # Cut at REASON_MAX bytes, the last character may be a fragment: drop it.
-    text = raw.split(b'\n', 1)[0].decode('utf-8', 'ignore')
+    # A character cut in two at the end of the read is dropped.
+    line = raw.split(b'\n', 1)[0]
+    text = line.decode('utf-8', 'ignore')
     for closer in _CLOSERS:
         text = text.split(closer, 1)[0]
+    # The reason holds REASON_MAX bytes; the _RUN bytes read past them show
+    # whether a run that starts before the cut is long enough to be masked.
+    text = mask_runs(text, len(line[:REASON_MAX].decode('utf-8', 'ignore')))
     words = text.split()
     count = 0
     while count < len(words) and is_fingerprint(words[count]):
         count += 1
     reason = ' '.join(words[count:]).lstrip(':-').strip()
-    return frozenset(words[:count]), _mask(reason)
+    return frozenset(words[:count]), reason
 
 
 def _match(ctx: bytes, pos: int, forms: tuple[_Form, ...]) -> _Form | None:
@@ -191,7 +215,7 @@ class _Watcher:
             return
         _, suffix, name, next_line, _ = form
         text_at = pos + len(_TRIGGER) + len(suffix)
-        fingerprints, reason = _parse_text(ctx[text_at : text_at + REASON_MAX])
+        fingerprints, reason = _parse_text(ctx[text_at : text_at + REASON_MAX + _RUN])
         marker = Marker(line_start, name, next_line, fingerprints, reason)
         if not next_line:
             self.found.append(marker)
