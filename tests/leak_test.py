@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def _leaks(where: str, data: bytes) -> list[str]:
     return [f'{where} at {i}' for i in sorted({text.index(p) for p in PIECES if p in text})]
 
 
-def _check(cwd: Path, args: list[str], written: list[str] = ()) -> int:
+def _check(cwd: Path, args: list[str], written: Sequence[str] = ()) -> int:
     result = _run(cwd, *args)
     leaks = _leaks('stdout', result.stdout) + _leaks('stderr', result.stderr)
     for name in written:
