@@ -1,7 +1,16 @@
 from __future__ import annotations
 
+import errno
+import functools
 import hashlib
 import json
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +154,76 @@ def test_load_baseline_rejects(tmp_path, content, message):
         assert error.startswith(prefix + ' ' + message)
     else:
         assert error == f'{prefix}{"" if message.startswith(":") else " "}{message}'
+
+
+def _aws_key_guard(cwd: Path, *args: str, **kwargs: object) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, '-m', 'aws_key_guard', *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, 'PYTHONDONTWRITEBYTECODE': '1'},
+        **kwargs,  # type: ignore[call-overload]  # -- preexec_fn only, for the disk test
+    )
+
+
+def _pair_file(directory: Path, seed: int) -> str:
+    name = f'f{seed:02}.env'
+    (directory / name).write_text(f'{make_key_id(seed)}\n{make_secret(seed)}\n')
+    return name
+
+
+def test_write_baseline_never_follows_a_link_beside_it(tmp_path):
+    # A repository can commit `<baseline>.tmp` as a link to a file of the user's.
+    victim = tmp_path / 'bashrc'
+    victim.write_text('export PATH\n')
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    name = _pair_file(repo, 1)
+    os.symlink(victim, repo / '.aws-key-guard-baseline.json.tmp')
+    proc = _aws_key_guard(repo, '--write-baseline', '.aws-key-guard-baseline.json', name)
+    _, err = proc.communicate(timeout=60)
+    assert victim.read_text() == 'export PATH\n'
+    assert (proc.returncode, err) == (
+        0,
+        b'aws-key-guard: wrote 1 entry to .aws-key-guard-baseline.json\n',
+    )
+    assert os.readlink(repo / '.aws-key-guard-baseline.json.tmp') == str(victim)
+    written = load_baseline(str(repo / '.aws-key-guard-baseline.json'))
+    assert [e.path for e in written] == [name]
+
+
+def test_write_baseline_from_parallel_batches_keeps_every_entry(tmp_path):
+    # As `xargs -P 8 aws-key-guard --write-baseline`: 8 writers at once, 5 files each.
+    names = [_pair_file(tmp_path, seed) for seed in range(40)]
+    procs = [
+        _aws_key_guard(tmp_path, '--write-baseline', 'b.json', *names[i : i + 5])
+        for i in range(0, 40, 5)
+    ]
+    results = [(proc.communicate(timeout=120)[1], proc.returncode) for proc in procs]
+    wrote = re.compile(rb'aws-key-guard: wrote \d+ entries to b\.json\n')
+    assert [(bool(wrote.fullmatch(err)), rc) for err, rc in results] == [(True, 0)] * 8
+    entries = load_baseline(str(tmp_path / 'b.json'))
+    assert sorted(e.path for e in entries) == names
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*names, 'b.json'])
+
+
+def _file_size_limit(limit: int) -> None:
+    # A full disk, as far as this process can tell: writes past `limit` fail.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def test_write_baseline_on_a_full_disk_leaves_the_old_one(tmp_path):
+    first = _pair_file(tmp_path, 1)
+    proc = _aws_key_guard(tmp_path, '--write-baseline', 'b.json', first)
+    proc.communicate(timeout=60)
+    old = (tmp_path / 'b.json').read_bytes()
+    second = _pair_file(tmp_path, 2)
+    limit = functools.partial(_file_size_limit, len(old) + 10)
+    proc = _aws_key_guard(tmp_path, '--write-baseline', 'b.json', second, preexec_fn=limit)
+    _, err = proc.communicate(timeout=60)
+    message = f'aws-key-guard: error: cannot write baseline b.json: {os.strerror(errno.EFBIG)}\n'
+    assert (proc.returncode, err) == (2, message.encode())
+    assert (tmp_path / 'b.json').read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['b.json', first, second]

@@ -809,7 +809,11 @@ def test_main_baseline_adopts_a_repository_with_findings(legacy, capsysbinary):
     assert files == list(LEGACY_FILES)
     assert _run(capsysbinary, '--block-lone-key-ids', *files) == (1, LEGACY_FINDINGS, '')
 
-    assert _run(capsysbinary, '--write-baseline', BASELINE, *files) == (0, LEGACY_FINDINGS, '')
+    assert _run(capsysbinary, '--write-baseline', BASELINE, *files) == (
+        0,
+        LEGACY_FINDINGS,
+        f'aws-key-guard: wrote 3 entries to {BASELINE}\n',
+    )
     written = (legacy / BASELINE).read_text()
     assert written == (
         '{\n  "version": 1,\n  "entries": [\n'
@@ -879,11 +883,15 @@ def test_main_write_baseline_keeps_entries_of_files_not_scanned(legacy, capsysbi
     (legacy / 'legacy.py').write_text('clean\n')
     (legacy / 'new.env').write_text(f'ID={KEY3}\n')
     # In batches, as xargs would run it; the entry of a deleted file goes.
-    assert _run(capsysbinary, '--write-baseline', BASELINE, 'legacy.py') == (0, [], '')
+    assert _run(capsysbinary, '--write-baseline', BASELINE, 'legacy.py') == (
+        0,
+        [],
+        f'aws-key-guard: wrote 1 entry to {BASELINE}\n',
+    )
     assert _run(capsysbinary, '--write-baseline', BASELINE, 'new.env') == (
         0,
         [_lone('new.env', 1, 4, KEY3)],
-        '',
+        f'aws-key-guard: wrote 2 entries to {BASELINE}\n',
     )
     assert (legacy / BASELINE).read_text().splitlines()[3:5] == [
         f'    {{"path": "config/app.env", "code": "AKG001", "fingerprint": "{_fp(SECRET)}"}},',
@@ -908,7 +916,7 @@ def test_main_write_baseline_ignores_the_old_baseline_but_not_markers(legacy, ca
     ) == (
         0,
         [_lone('notes.txt', 1, 11, KEY2)],
-        '',
+        'aws-key-guard: wrote 2 entries to b.json\n',
     )
     assert [line.split('"')[3] for line in (legacy / 'b.json').read_text().splitlines()[3:-2]] == [
         'config/app.env',
@@ -1062,7 +1070,7 @@ def test_main_write_baseline_skips_excluded_files(legacy, capsysbinary):
     assert _run(capsysbinary, '--write-baseline', BASELINE, *LEGACY_FILES) == (
         0,
         LEGACY_FINDINGS[:2],
-        '',
+        f'aws-key-guard: wrote 2 entries to {BASELINE}\n',
     )
     assert '"notes.txt"' not in (legacy / BASELINE).read_text()
 

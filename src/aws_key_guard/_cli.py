@@ -311,10 +311,12 @@ def record_baseline(
     """Write the current findings of these files, keeping other files' entries."""
     from aws_key_guard.baseline import entry_for
     from aws_key_guard.baseline import load_baseline
+    from aws_key_guard.baseline import locked
     from aws_key_guard.baseline import normalize_path
     from aws_key_guard.baseline import write_baseline
 
-    old = load_baseline(baseline_file) if os.path.lexists(baseline_file) else frozenset()
+    if os.path.lexists(baseline_file):
+        load_baseline(baseline_file)  # one that cannot be read is refused before any scan
     entries: set[BaselineEntry] = set()
     scanned: set[str] = set()
     for filename in filenames:
@@ -327,9 +329,15 @@ def record_baseline(
         scanned.add(normalize_path(filename))
         entries.update(entry_for(filename, f) for f in scan.findings)
     # Entries of files not scanned now stay while the file exists, so a
-    # baseline can be written in batches (xargs) or for a few files.
-    entries.update(e for e in old if e.path not in scanned and os.path.lexists(e.path))
-    write_baseline(baseline_file, entries)
+    # baseline can be written in batches (xargs), at once, or for a few files.
+    with locked(baseline_file):
+        old = load_baseline(baseline_file) if os.path.lexists(baseline_file) else frozenset()
+        entries.update(e for e in old if e.path not in scanned and os.path.lexists(e.path))
+        write_baseline(baseline_file, entries)
+    count = len(entries)
+    message = f'aws-key-guard: wrote {count} {"entry" if count == 1 else "entries"} to '
+    sys.stderr.buffer.write(message.encode() + os.fsencode(baseline_file) + b'\n')
+    sys.stderr.buffer.flush()
     return 0
 
 

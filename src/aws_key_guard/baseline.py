@@ -5,6 +5,9 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextlib import suppress
 from typing import Final
 from typing import NamedTuple
 
@@ -101,12 +104,45 @@ def _entry(filename: str, number: int, item: object) -> BaselineEntry:
     return BaselineEntry(path, code, fp)
 
 
+@contextmanager
+def locked(filename: str) -> Iterator[None]:
+    """Hold the baseline's directory locked: one writer reads, merges and writes at a time."""
+    import fcntl
+
+    # The directory, not a lock file: a repository could commit that file as a
+    # link, and a lock on a directory needs nothing written.
+    try:
+        fd = os.open(os.path.dirname(filename) or '.', os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise ScanError(f'cannot write baseline {filename}: {e.strerror}') from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # the lock goes with it
+
+
 def write_baseline(filename: str, entries: Iterable[BaselineEntry]) -> None:
     """Replace the file at once, so an interrupted write leaves the old baseline."""
-    temporary = f'{filename}.tmp'
+    import tempfile
+
+    # A new file of our own beside it, never a fixed name: a fixed name could
+    # be a link to anywhere, committed by whoever wrote the repository.
+    directory, name = os.path.split(filename)
     try:
-        with open(temporary, 'w', encoding='ascii', newline='\n') as f:
+        fd, temporary = tempfile.mkstemp(prefix=f'.{name}.', suffix='.tmp', dir=directory or '.')
+    except OSError as e:
+        raise ScanError(f'cannot write baseline {filename}: {e.strerror}') from None
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # as any new file, not mkstemp's owner-only mode
+        with open(fd, 'w', encoding='ascii', newline='\n') as f:
             f.write(render_baseline(entries))
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(temporary, filename)
     except OSError as e:
+        with suppress(OSError):
+            os.unlink(temporary)
         raise ScanError(f'cannot write baseline {filename}: {e.strerror}') from None
