@@ -10,6 +10,7 @@ import resource
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -156,14 +157,16 @@ def test_load_baseline_rejects(tmp_path, content, message):
         assert error == f'{prefix}{"" if message.startswith(":") else " "}{message}'
 
 
-def _aws_key_guard(cwd: Path, *args: str, **kwargs: object) -> subprocess.Popen[bytes]:
+def _aws_key_guard(
+    cwd: Path, *args: str, preexec_fn: Callable[[], object] | None = None
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, '-m', 'aws_key_guard', *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, 'PYTHONDONTWRITEBYTECODE': '1'},
-        **kwargs,  # type: ignore[call-overload]  # -- preexec_fn only, for the disk test
+        preexec_fn=preexec_fn,
     )
 
 
