@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -15,6 +17,8 @@ from aws_key_guard.config import DEFAULT_BASELINE
 from aws_key_guard.config import Config
 from aws_key_guard.config import load_config
 from aws_key_guard.model import ScanError
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
 
 FULL = """\
 exclude = '^tests/fixtures/'
@@ -34,6 +38,12 @@ FULL_CONFIG = Config(
     foreign_markers=False,
 )
 PROJECT = 'pyproject.toml [tool.aws-key-guard]'
+KEY = make_key_id(5)
+SECRET = make_secret(5)
+
+
+def _fp(value: str) -> str:
+    return 'sha256:' + hashlib.sha256(value.encode()).hexdigest()[:12]
 
 
 @pytest.fixture
@@ -130,7 +140,7 @@ def _error(workdir: Path, pyproject: str | None = None, own: str | None = None) 
             'allow-fingerprints = [1]',
             'allow-fingerprints must be a list of fingerprints such as "sha256:1f2e3d4c5b6a"',
         ),
-        ('pair_window = 3', "unknown key 'pair_window'"),
+        ('pair_window = 3', "unknown key 'pair_window'; did you mean 'pair-window'?"),
         ('[tool.aws-key-guard.extra]', "unknown key 'extra'"),
     ],
 )
@@ -288,3 +298,88 @@ def test_config_file_in_a_symlink_loop_is_refused(workdir, capsysbinary):
         b'',
         f'aws-key-guard: error: cannot read pyproject.toml: {what}\n'.encode(),
     )
+
+
+def _cli(capsysbinary: pytest.CaptureFixture[bytes], *argv: str) -> tuple[int, str, str]:
+    from aws_key_guard._main import main
+
+    rc = main(list(argv))
+    out, err = capsysbinary.readouterr()
+    return rc, out.decode(), err.decode()
+
+
+@pytest.mark.parametrize(
+    ('key', 'shown'),
+    [
+        ('exlude', "'exlude'; did you mean 'exclude'?"),
+        ('pair_window', "'pair_window'; did you mean 'pair-window'?"),
+        ('block-lone-keys', "'block-lone-keys'; did you mean 'block-lone-key-ids'?"),
+        ('colour', "'colour'"),
+    ],
+)
+def test_unknown_key_suggests_the_closest_known_one(workdir, capsysbinary, key, shown):
+    (workdir / '.aws-key-guard.toml').write_text(f'{key} = 1\n')
+    (workdir / 'clean.txt').write_text('nothing here\n')
+    error = f'aws-key-guard: error: .aws-key-guard.toml: unknown key {shown}\n'
+    assert _cli(capsysbinary, 'clean.txt') == (2, '', error)
+
+
+def test_unknown_key_like_a_credential_is_masked(workdir, capsysbinary):
+    key = 'exclude' + make_secret(3).replace('/', 'x').replace('+', 'y')
+    (workdir / '.aws-key-guard.toml').write_text(f'{key} = 1\n')
+    (workdir / 'clean.txt').write_text('nothing here\n')
+    error = "aws-key-guard: error: .aws-key-guard.toml: unknown key '[masked]'\n"
+    assert _cli(capsysbinary, 'clean.txt') == (2, '', error)
+
+
+@pytest.fixture
+def subdir(git_repo, monkeypatch):
+    """A repository configured at its top level, and its subdirectory `sub` as the cwd."""
+    (git_repo / 'sub' / 'fixtures').mkdir(parents=True)
+    (git_repo / 'pyproject.toml').write_text(
+        "[tool.aws-key-guard]\nexclude = '^sub/fixtures/'\nblock-lone-key-ids = true\n"
+    )
+    (git_repo / 'sub' / 'app.env').write_text(f'{KEY}\n{SECRET}\n')
+    (git_repo / 'sub' / 'fixtures' / 'k.env').write_text(f'{KEY}\n{SECRET}\n')
+    (git_repo / 'sub' / 'lone.txt').write_text(f'id = {KEY}\n')
+    monkeypatch.chdir(git_repo / 'sub')
+    return git_repo
+
+
+def test_configuration_and_baseline_at_the_top_level_apply_in_a_subdirectory(subdir, capsysbinary):
+    # Excluded as the top level names it; a lone key ID blocks, as configured.
+    lone = f'lone.txt:1:6: AKG003 AWS access key ID AKIA...{KEY[-4:]} with no secret\n'
+    assert _cli(capsysbinary, 'fixtures/k.env', 'lone.txt') == (1, lone, '')
+    # The baseline is written at the top level, with paths from there, ...
+    baseline = '../.aws-key-guard-baseline.json'
+    rc, _, err = _cli(capsysbinary, '--write-baseline', baseline, 'app.env', 'lone.txt')
+    assert (rc, err) == (0, f'aws-key-guard: wrote 2 entries to {baseline}\n')
+    written = json.loads((subdir / '.aws-key-guard-baseline.json').read_text())
+    assert [e['path'] for e in written['entries']] == ['sub/app.env', 'sub/lone.txt']
+    # ... and found there as the default, on the everyday path too.
+    assert _cli(capsysbinary, 'app.env', 'lone.txt', 'fixtures/k.env') == (0, '', '')
+    # At the top level, the same files by their own names.
+    os.chdir(subdir)
+    assert _cli(capsysbinary, 'sub/app.env', 'sub/lone.txt', 'sub/fixtures/k.env') == (0, '', '')
+
+
+def test_config_option_reads_the_named_file(subdir, capsysbinary):
+    (subdir / 'ci').mkdir()
+    (subdir / 'ci' / 'guard.toml').write_text("exclude = '^sub/lone'\n")
+    pair = f'app.env:2:1: AKG001 AWS access key pair: secret [{_fp(SECRET)}] '
+    pair += f'with access key ID AKIA...{KEY[-4:]} at line 1\n'
+    # Only the named file counts: the top level's exclude and lone-key setting do not.
+    assert _cli(capsysbinary, '--config', '../ci/guard.toml', 'app.env', 'lone.txt') == (
+        1,
+        pair,
+        '',
+    )
+    (subdir / 'ci' / 'pyproject.toml').write_text("[tool.aws-key-guard]\nexclude = '^sub/app'\n")
+    lone = f'lone.txt:1:6: AKG003 AWS access key ID AKIA...{KEY[-4:]} with no secret\n'
+    assert _cli(capsysbinary, '--config', '../ci/pyproject.toml', 'app.env', 'lone.txt') == (
+        0,
+        lone,
+        '',
+    )
+    missing = 'aws-key-guard: error: cannot read ../ci/none.toml: No such file or directory\n'
+    assert _cli(capsysbinary, '--config', '../ci/none.toml', 'app.env') == (2, '', missing)

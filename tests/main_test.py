@@ -1008,7 +1008,10 @@ def test_main_config_pair_window(tmp_path, monkeypatch, capsysbinary):
 @pytest.mark.parametrize(
     ('pyproject', 'error'),
     [
-        ('[tool.aws-key-guard]\npair-windw = 3\n', "unknown key 'pair-windw'"),
+        (
+            '[tool.aws-key-guard]\npair-windw = 3\n',
+            "unknown key 'pair-windw'; did you mean 'pair-window'?",
+        ),
         (
             '[tool.aws-key-guard]\npair-window = "3"\n',
             'pair-window must be a whole number of lines, 0 or more',

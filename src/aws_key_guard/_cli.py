@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from aws_key_guard import __version__
 from aws_key_guard._main import clean
+from aws_key_guard._probe import top_level
 from aws_key_guard._workers import failing
 from aws_key_guard.allowlist import Rules
 from aws_key_guard.allowlist import cover_values
@@ -24,6 +25,7 @@ from aws_key_guard.allowlist import sort_findings
 from aws_key_guard.allowlist import split_builtins
 from aws_key_guard.config import DEFAULT_BASELINE
 from aws_key_guard.config import load_config
+from aws_key_guard.config import load_config_file
 from aws_key_guard.detect import scan_chunks
 from aws_key_guard.intake import Blob
 from aws_key_guard.intake import blob_tags
@@ -91,6 +93,10 @@ class Settings(NamedTuple):
     foreign_markers: bool = True
     rules: Rules = Rules()
     list_allowed: bool = False
+    # The repository's top level from the current directory, and the way back:
+    # paths in the baseline and those `exclude` is matched against start there.
+    top: str = ''
+    prefix: str = ''
 
 
 class OutputError(ScanError):
@@ -125,7 +131,9 @@ def scan_file(filename: str, settings: Settings, chunks: Iterable[bytes] | None 
     findings = pair_candidates(kept, window=settings.pair_window)
     # Markers still waiting for their line when the scan stopped cover nothing.
     covered = cover_values(candidates, [m for m in markers if not m.pending])
-    findings, allowed = sort_findings(filename, findings, covered, settings.rules)
+    # A file read from disk is named from the current directory; git names blobs.
+    path = repo_path(filename, settings) if chunks is None else filename
+    findings, allowed = sort_findings(path, findings, covered, settings.rules)
     for stop in overflow:
         reason = f'more than {MAX_CANDIDATES} key-shaped tokens, not scanned past here'
         findings.append(Finding('AKG900', stop.line, stop.col, reason=reason))
@@ -160,8 +168,18 @@ def _excluded(filename: str, settings: Settings) -> bool:
     return bool(settings.exclude_types and file_tags(filename) & settings.exclude_types)
 
 
-def _path_excluded(filename: str, settings: Settings) -> bool:
-    return settings.exclude is not None and settings.exclude.search(filename) is not None
+def repo_path(filename: str, settings: Settings) -> str:
+    """A file named from the current directory, as named from the repository's top level."""
+    if not settings.prefix:
+        return filename
+    return os.path.normpath(os.path.join(settings.prefix, filename)).replace(os.sep, '/')
+
+
+def _path_excluded(filename: str, settings: Settings, *, on_disk: bool = True) -> bool:
+    if settings.exclude is None:
+        return False
+    path = repo_path(filename, settings) if on_disk else filename
+    return settings.exclude.search(path) is not None
 
 
 def _shown(scan: FileScan, settings: Settings, commit: str | None = None) -> list[Allowed]:
@@ -265,7 +283,7 @@ def scan_blobs(
             if blob.mode == GITLINK:
                 submodules[blob.filename] = None
                 continue
-            if _path_excluded(blob.filename, settings):
+            if _path_excluded(blob.filename, settings, on_disk=False):
                 continue
             chunks: Iterable[bytes] | None = None
             if blob.oid is None:  # read from disk
@@ -284,10 +302,11 @@ def scan_blobs(
 
 def load_settings(args: argparse.Namespace) -> Settings:
     """Options from the command line over the configuration file over defaults."""
-    config = load_config()
+    top = top_level()
+    config = load_config_file(args.config) if args.config else load_config(top)
     baseline_file = args.baseline or config.baseline
-    if baseline_file is None and os.path.lexists(DEFAULT_BASELINE):
-        baseline_file = DEFAULT_BASELINE
+    if baseline_file is None and os.path.lexists(os.path.join(top, DEFAULT_BASELINE)):
+        baseline_file = os.path.join(top, DEFAULT_BASELINE)
     # Writing a baseline records every current finding, so it starts from none.
     baseline: frozenset[BaselineEntry] = frozenset()
     if baseline_file is not None and not args.write_baseline:
@@ -302,6 +321,8 @@ def load_settings(args: argparse.Namespace) -> Settings:
         foreign_markers=config.foreign_markers and not args.no_foreign_markers,
         rules=Rules(config.allow_fingerprints, config.source, baseline, baseline_file),
         list_allowed=args.list_allowed,
+        top=top,
+        prefix=os.path.relpath('.', top) if top else '',
     )
 
 
@@ -326,13 +347,18 @@ def record_baseline(
         _add(report, filename, scan.findings, _shown(scan, settings))
         if any(f.code == 'AKG900' for f in scan.findings):
             raise ScanError(f'{baseline_file} not written: {filename} could not be scanned')
-        scanned.add(normalize_path(filename))
-        entries.update(entry_for(filename, f) for f in scan.findings)
+        path = repo_path(filename, settings)
+        scanned.add(normalize_path(path))
+        entries.update(entry_for(path, f) for f in scan.findings)
     # Entries of files not scanned now stay while the file exists, so a
     # baseline can be written in batches (xargs), at once, or for a few files.
     with locked(baseline_file):
         old = load_baseline(baseline_file) if os.path.lexists(baseline_file) else frozenset()
-        entries.update(e for e in old if e.path not in scanned and os.path.lexists(e.path))
+        entries.update(
+            e
+            for e in old
+            if e.path not in scanned and os.path.lexists(os.path.join(settings.top, e.path))
+        )
         write_baseline(baseline_file, entries)
     count = len(entries)
     message = f'aws-key-guard: wrote {count} {"entry" if count == 1 else "entries"} to '
@@ -466,6 +492,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         metavar='TAG',
         help='skip files with this identify tag (binary, symlink, json, ...), as exclude_types',
+    )
+    parser.add_argument(
+        '--config',
+        metavar='FILE',
+        help='read the configuration from FILE (a pyproject.toml, or as .aws-key-guard.toml), '
+        "not from the repository's top level",
     )
     parser.add_argument(
         '--baseline',

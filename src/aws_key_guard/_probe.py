@@ -30,12 +30,32 @@ def mentions_table(data: bytes) -> bool:
     return False
 
 
+def top_level() -> str:
+    """The repository's top level (nearest directory up holding `.git`) from here, else ''."""
+    # Walked up by hand: `git rev-parse` would cost a process on every commit,
+    # and pre-commit runs the hook at the top level, where one look finds it.
+    if os.path.lexists('.git'):
+        return ''
+    try:
+        path = os.getcwd()
+    except OSError:
+        return ''
+    while (parent := os.path.dirname(path)) != path:
+        path = parent
+        if os.path.lexists(os.path.join(path, '.git')):
+            return os.path.relpath(path)
+    return ''  # not in a repository: the current directory
+
+
 def defaults_apply() -> bool:
-    """True when no configuration or baseline file is here: every setting is its default."""
-    if os.path.lexists(OWN_FILE) or os.path.lexists(DEFAULT_BASELINE):
+    """True when no configuration or baseline file applies here: every setting is its default."""
+    top = top_level()
+    if os.path.lexists(os.path.join(top, OWN_FILE)) or os.path.lexists(
+        os.path.join(top, DEFAULT_BASELINE)
+    ):
         return False
     try:
-        data = read_capped(PYPROJECT, CONFIG_MAX)
+        data = read_capped(os.path.join(top, PYPROJECT), CONFIG_MAX)
     except ScanError:
         return False  # the configuration reader will say why it cannot be read
     return data is None or not mentions_table(data)

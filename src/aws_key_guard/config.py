@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from typing import TYPE_CHECKING
 from typing import NamedTuple
@@ -53,29 +55,57 @@ def _parse(filename: str, data: bytes) -> dict[str, object]:
         raise ScanError(f'{filename} is nested too deeply to read') from None
 
 
-def _project_table(data: bytes) -> dict[str, object] | None:
-    tool = _parse(PYPROJECT, data).get('tool')
+def _project_table(filename: str, data: bytes) -> dict[str, object] | None:
+    tool = _parse(filename, data).get('tool')
     table = tool.get('aws-key-guard') if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):
-        raise ScanError(f'{PYPROJECT}: tool.aws-key-guard must be a table')
+        raise ScanError(f'{filename}: tool.aws-key-guard must be a table')
     return table
 
 
-def load_config() -> Config:
-    """The current directory's configuration; the defaults when there is none."""
-    own = _read(OWN_FILE)
-    project = _read(PYPROJECT)
-    table = _project_table(project) if project and mentions_table(project) else None
+def load_config(directory: str = '') -> Config:
+    """The configuration in `directory` (the repository's top level); defaults when none."""
+    own_file = os.path.join(directory, OWN_FILE)
+    pyproject = os.path.join(directory, PYPROJECT)
+    own = _read(own_file)
+    project = _read(pyproject)
+    table = _project_table(pyproject, project) if project and mentions_table(project) else None
     if own is not None:
         if table is not None:
-            raise ScanError(f'configuration in both {OWN_FILE} and {PYPROJECT}: keep one')
-        return _build(OWN_FILE, _parse(OWN_FILE, own))
+            raise ScanError(f'configuration in both {own_file} and {pyproject}: keep one')
+        return _build(own_file, _parse(own_file, own), directory)
     if table is not None:
-        return _build(f'{PYPROJECT} [tool.aws-key-guard]', table)
+        return _build(f'{pyproject} [tool.aws-key-guard]', table, directory)
     return Config()
 
 
-def _build(source: str, table: dict[str, object]) -> Config:
+def load_config_file(filename: str) -> Config:
+    """The configuration in a file named on the command line; it must be there."""
+    data = _read(filename)
+    if data is None:
+        raise ScanError(f'cannot read {filename}: {os.strerror(errno.ENOENT)}')
+    directory = os.path.dirname(filename)
+    if os.path.basename(filename) != PYPROJECT:
+        return _build(filename, _parse(filename, data), directory)
+    table = _project_table(filename, data)
+    if table is None:
+        raise ScanError(f'{filename} has no [tool.aws-key-guard] table')
+    return _build(f'{filename} [tool.aws-key-guard]', table, directory)
+
+
+# Every key a configuration may hold, for a suggestion when one is mistyped.
+_KEYS = (
+    'exclude',
+    'pair-window',
+    'block-lone-key-ids',
+    'foreign-markers',
+    'baseline',
+    'allow-fingerprints',
+)
+
+
+def _build(source: str, table: dict[str, object], directory: str = '') -> Config:
+    # File names in it are relative to the directory it is in.
     config = Config(source=source)
     for key, value in table.items():
         if key == 'exclude':
@@ -91,7 +121,7 @@ def _build(source: str, table: dict[str, object]) -> Config:
         elif key == 'baseline':
             if not isinstance(value, str) or not value:
                 raise _wrong(source, key, 'a file name')
-            config = config._replace(baseline=value)
+            config = config._replace(baseline=os.path.join(directory, value))
         elif key == 'allow-fingerprints':
             if not isinstance(value, list) or not all(
                 isinstance(v, str) and is_fingerprint(v) for v in value
@@ -99,7 +129,11 @@ def _build(source: str, table: dict[str, object]) -> Config:
                 raise _wrong(source, key, 'a list of fingerprints such as "sha256:1f2e3d4c5b6a"')
             config = config._replace(allow_fingerprints=frozenset(value))
         else:
-            raise ScanError(f'{source}: unknown key {mask_runs(key)!r}')
+            import difflib
+
+            close = difflib.get_close_matches(key, _KEYS, n=1)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            raise ScanError(f'{source}: unknown key {mask_runs(key)!r}{hint}')
     return config
 
 
