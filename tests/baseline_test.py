@@ -230,3 +230,23 @@ def test_write_baseline_on_a_full_disk_leaves_the_old_one(tmp_path):
     assert (proc.returncode, err) == (2, message.encode())
     assert (tmp_path / 'b.json').read_bytes() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ['b.json', first, second]
+
+
+def test_write_baseline_that_fails_midway_leaves_the_old_one(tmp_path):
+    # In this process, so the path is measured: writes past a small size fail
+    # as on a full disk, then the limit and the signal are put back.
+    target = tmp_path / 'b.json'
+    write_baseline(str(target), [A])
+    old = target.read_bytes()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(old) + 10, hard))
+    try:
+        with pytest.raises(ScanError) as excinfo:
+            write_baseline(str(target), [A, B])
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+    assert str(excinfo.value) == f'cannot write baseline {target}: {os.strerror(errno.EFBIG)}'
+    assert target.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ['b.json']

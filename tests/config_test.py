@@ -383,3 +383,30 @@ def test_config_option_reads_the_named_file(subdir, capsysbinary):
     )
     missing = 'aws-key-guard: error: cannot read ../ci/none.toml: No such file or directory\n'
     assert _cli(capsysbinary, '--config', '../ci/none.toml', 'app.env') == (2, '', missing)
+    (subdir / 'ci' / 'pyproject.toml').write_text('[tool.ruff]\n')
+    none = 'aws-key-guard: error: ../ci/pyproject.toml has no [tool.aws-key-guard] table\n'
+    assert _cli(capsysbinary, '--config', '../ci/pyproject.toml', 'app.env') == (2, '', none)
+
+
+def test_config_file_that_fails_to_read_is_refused(workdir, capsysbinary):
+    # A regular file by its type whose read fails (EIO): an error, not a pass.
+    (workdir / 'clean.txt').write_text('nothing here\n')
+    os.symlink('/proc/self/mem', workdir / 'pyproject.toml')
+    what = os.strerror(errno.EIO)
+    error = f'aws-key-guard: error: cannot read pyproject.toml: {what}\n'
+    assert _cli(capsysbinary, 'clean.txt') == (2, '', error)
+
+
+def test_run_in_a_removed_directory_uses_the_defaults(tmp_path, monkeypatch, capsysbinary):
+    (tmp_path / 'clean.txt').write_text('nothing here\n')
+    (tmp_path / 'gone').mkdir()
+    monkeypatch.chdir(tmp_path / 'gone')
+    (tmp_path / 'gone').rmdir()
+    assert _cli(capsysbinary, str(tmp_path / 'clean.txt')) == (0, '', '')
+
+
+def test_write_baseline_into_a_missing_directory_is_refused(workdir, capsysbinary):
+    (workdir / 'lone.txt').write_text(f'id = {KEY}\n')
+    error = 'aws-key-guard: error: cannot write baseline none/b.json: No such file or directory\n'
+    lone = f'lone.txt:1:6: AKG003 AWS access key ID AKIA...{KEY[-4:]} with no secret\n'
+    assert _cli(capsysbinary, '--write-baseline', 'none/b.json', 'lone.txt') == (2, lone, error)

@@ -208,9 +208,19 @@ def test_watch_markers_settles_waiting_markers_in_one_pass():
     ]
 
 
-@pytest.mark.parametrize('start', [150, 180, 181, 199])
-def test_watch_markers_masks_a_key_before_cutting_the_reason(start):
-    # The secret starts before the 200-byte cut: masked whole, however little of it is left.
+@pytest.mark.parametrize(
+    ('start', 'expected'),
+    [
+        (150, 'r' * 10 + ' [masked]'),
+        (180, 'r' * 10 + ' [masked]'),
+        (181, 'r' * 10 + ' [masked]'),
+        (199, 'r' * 10 + ' [masked]'),
+        (200, 'r' * 10),  # past the cut: not in the reason at all
+        (205, 'r' * 10),
+    ],
+)
+def test_watch_markers_masks_a_key_before_cutting_the_reason(start, expected):
+    # A secret starting before the 200-byte cut is masked whole, however little of it is left.
     reason = 'r' * 10 + ' ' * (start - 11) + SECRET
     (marker,) = _markers(f'x  # {ALLOW} {reason}\n')
-    assert marker.reason == 'r' * 10 + ' [masked]'
+    assert marker.reason == expected
