@@ -391,6 +391,11 @@ def _files_from(
         i += 1
         if equals or i == len(argv) or action.nargs == 0:
             pass
+        elif action.nargs == '*':
+            # As argparse: every value up to the next thing that looks like an option.
+            while i < len(argv) and not argv[i].startswith('-'):
+                values.add(i)
+                i += 1
         elif action.nargs != '?':
             values.add(i)  # a value, whatever it looks like
             i += 1
