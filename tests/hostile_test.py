@@ -113,16 +113,26 @@ ODD_NAMES = [
     'café-ü-日本.env'.encode(),
     b'\xff\xfe.env',
 ]
+# As git prints them (core.quotePath): one line each, whatever the bytes.
+QUOTED_NAMES = [
+    b'with space.env',
+    b'"new\\nline.env"',
+    b'-leading-dash.env',
+    b'--version',
+    b'"caf\\351-latin1.env"',
+    b'"caf\\303\\251-\\303\\274-\\346\\227\\245\\346\\234\\254.env"',
+    b'"\\377\\376.env"',
+]
 
 
 @pytest.mark.parametrize('locale', ['C', 'C.UTF-8'])
-def test_odd_filenames_are_read_and_reported_as_given(tmp_path, locale):
+def test_odd_filenames_are_read_and_reported_quoted_as_git_does(tmp_path, locale):
     for name in ODD_NAMES:
         with open(os.path.join(os.fsencode(tmp_path), name), 'wb') as f:
             f.write(KEY.encode() + b'\n')
     result = _run(*ODD_NAMES, cwd=tmp_path, LC_ALL=locale)
     assert result.returncode == 0
-    assert result.stdout == b''.join(name + b':1:1: ' + LONE + b'\n' for name in ODD_NAMES)
+    assert result.stdout == b''.join(name + b':1:1: ' + LONE + b'\n' for name in QUOTED_NAMES)
     assert result.stderr == b''
 
 

@@ -92,7 +92,7 @@ def test_main_odd_filenames(files, capsysbinary):
     out, _ = capsysbinary.readouterr()
     assert (
         out
-        == b'-caf\xe9 \n.env:1:24: AKG002 AWS secret access key ['
+        == b'"-caf\\351 \\n.env":1:24: AKG002 AWS secret access key ['
         + FP.encode()
         + b'] with no access key ID\n'
     )
@@ -249,7 +249,7 @@ def test_main_odd_paths_in_every_format(files, capsysbinary, sarif_validator):
         outputs[fmt] = capsysbinary.readouterr().out
     message = f'AKG002 AWS secret access key [{FP}] with no access key ID\n'.encode()
     assert outputs['text'] == (
-        f'{ODD}:1:24: '.encode() + message + b'caf\xe9 x.env:1:24: ' + message
+        b'"dir/a b,c:\\303\\251.env":1:24: ' + message + b'"caf\\351 x.env":1:24: ' + message
     )
     paths = [f['path'] for f in json.loads(outputs['json'])['findings']]
     assert paths == [ODD, 'caf\\xe9 x.env']

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 
 import pytest
 
@@ -15,6 +16,7 @@ from aws_key_guard.report import fingerprint
 from aws_key_guard.report import format_allowed
 from aws_key_guard.report import format_finding
 from aws_key_guard.report import mask_key_id
+from aws_key_guard.report import printable
 from aws_key_guard.report import write_findings
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
@@ -73,12 +75,12 @@ def test_format_finding(finding, line):
     assert format_finding('x', finding).find(SECRET) == -1
 
 
-def test_format_finding_keeps_undecodable_names():
+def test_format_finding_quotes_undecodable_names_as_git_does():
     name = b'caf\xe9.env'.decode('utf-8', 'surrogateescape')
     line = format_finding(name, Finding('AKG002', 1, 1, secret=SECRET))
     assert (
         line
-        == b'caf\xe9.env:1:1: AKG002 AWS secret access key ['
+        == b'"caf\\351.env":1:1: AKG002 AWS secret access key ['
         + FP.encode()
         + b'] with no access key ID\n'
     )
@@ -169,3 +171,17 @@ def test_format_finding_ends_with_the_verdict():
 )
 def test_format_allowed(allowed, line):
     assert format_allowed('f.env', allowed) == f'{line}\n'.encode()
+
+
+@pytest.mark.parametrize(
+    ('text', 'ascii_only', 'expected'),
+    [
+        pytest.param('plain é', False, 'plain é', id='printable-kept'),
+        pytest.param('plain é', True, 'plain \\xe9', id='ascii-only'),
+        pytest.param('a\x1b[2J\r\n', False, 'a\\x1b[2J\\x0d\\x0a', id='controls'),
+        pytest.param('rtl\u202eflag\U000e0001', False, 'rtl\\u202eflag\\U000e0001', id='format'),
+        pytest.param(os.fsdecode(b'\xff'), False, '\\udcff', id='undecodable-byte'),
+    ],
+)
+def test_printable_escapes_what_is_not(text, ascii_only, expected):
+    assert printable(text, ascii_only=ascii_only) == expected

@@ -44,6 +44,8 @@ from aws_key_guard.model import ScanError
 from aws_key_guard.pairing import pair_candidates
 from aws_key_guard.report import FORMATS
 from aws_key_guard.report import Report
+from aws_key_guard.report import printable
+from aws_key_guard.report import quote_name
 
 if TYPE_CHECKING:
     import re
@@ -198,9 +200,14 @@ def _report_internal_error(error: Exception, filename: str | None = None) -> Non
     where = traceback.extract_tb(error.__traceback__)[-1]
     what = f'internal error {type(error).__name__} at {os.path.basename(where.filename)}'
     line = f'{what}:{where.lineno}\n'.encode()
-    name = b'' if filename is None else os.fsencode(filename) + b': '
+    name = b'' if filename is None else quote_name(filename) + b': '
     sys.stderr.buffer.write(b'aws-key-guard: error: ' + name + line)
     sys.stderr.buffer.flush()
+
+
+def _print_error(message: str) -> None:
+    # Messages may quote names from arguments, configuration or git: kept on one line.
+    print(f'aws-key-guard: error: {printable(message)}', file=sys.stderr)
 
 
 def _capped(filename: str, findings: list[Finding]) -> list[Finding]:
@@ -209,7 +216,7 @@ def _capped(filename: str, findings: list[Finding]) -> list[Finding]:
     if len(findings) > len(shown):
         message = f': {len(findings) - len(shown)} more findings not shown'
         message += f' (at most {MAX_SHOWN} per file)\n'
-        sys.stderr.buffer.write(b'aws-key-guard: ' + os.fsencode(filename) + message.encode())
+        sys.stderr.buffer.write(b'aws-key-guard: ' + quote_name(filename) + message.encode())
         sys.stderr.buffer.flush()
     return shown
 
@@ -295,8 +302,10 @@ def scan_blobs(
             rc = max(rc, check_file(blob.filename, settings, report, verifier, chunks, blob.commit))
     progress.close()
     if submodules:
-        names = ', '.join(submodules)
-        print(f'aws-key-guard: note: submodules are not scanned here: {names}', file=sys.stderr)
+        names = b', '.join(map(quote_name, submodules))
+        sys.stderr.buffer.write(b'aws-key-guard: note: submodules are not scanned here: ' + names)
+        sys.stderr.buffer.write(b'\n')
+        sys.stderr.buffer.flush()
     return rc
 
 
@@ -564,7 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args)
     except ScanError as e:
-        print(f'aws-key-guard: error: {e}', file=sys.stderr)
+        _print_error(str(e))
         return 2
     verifier = None
     if args.verify:
@@ -574,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             verifier = Verifier()
         except ScanError as e:
-            print(f'aws-key-guard: error: {e}', file=sys.stderr)
+            _print_error(str(e))
             return 2
     if args.output is None and sys.stdout is None:
         # Started with no standard output at all (`>&-`): the report has nowhere to go.
@@ -585,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             stream = open(args.output, 'wb')  # noqa: SIM115 -- closed once the report is done
         except OSError as e:
-            print(f'aws-key-guard: error: {args.output}: {e.strerror}', file=sys.stderr)
+            _print_error(f'{args.output}: {e.strerror}')
             return 2
     report = Report(stream, args.format, block_lone_key_ids=settings.block_lone_key_ids)
     try:
@@ -626,7 +635,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScanError as e:
         # git failed (not a repository, unknown revision) or a baseline could not be
         # written: what was found still counts.
-        print(f'aws-key-guard: error: {e}', file=sys.stderr)
+        _print_error(str(e))
         rc = 2
     try:
         report.finish()

@@ -16,6 +16,7 @@ from aws_key_guard.model import Finding
 from aws_key_guard.report import describe
 from aws_key_guard.report import fingerprint
 from aws_key_guard.report import mask_key_id
+from aws_key_guard.report import printable
 
 FileFindings = tuple[str, Sequence[Finding]]
 
@@ -208,16 +209,21 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(':', '%3A').replace(',', '%2C')
 
 
+_BREAKS: Final = '\r\n'  # escaped by GitHub's own rules
+
+
 def format_github(
     filename: str, findings: Iterable[Finding], *, block_lone_key_ids: bool = False
 ) -> bytes:
     """One `::error` (or `::warning`) workflow command per finding."""
-    name = _escape_property(display_name(filename))
+    # GitHub's escapes cover CR, LF and its separators; other control
+    # characters (ESC would drive the log viewer) are shown escaped.
+    name = _escape_property(printable(display_name(filename), keep=_BREAKS))
     return _utf8(
         ''.join(
             f'::{severity(f, block_lone_key_ids=block_lone_key_ids)} '
             f'file={name},line={f.line},col={f.col},title={_escape_property(f.code)}'
-            f'::{_escape_data(describe(f))}\n'
+            f'::{_escape_data(printable(describe(f), keep=_BREAKS))}\n'
             for f in findings
         )
     )

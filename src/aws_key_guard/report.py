@@ -12,6 +12,47 @@ from aws_key_guard.model import Allowed
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
 
+# git's quoting of names (core.quotePath, its default): a name with a control
+# byte, '"', '\\' or a byte of 0x80 or more is shown in double quotes, with C
+# escapes and three octal digits for the other bytes, so it stays on one line
+# and cannot drive a terminal.
+_QUOTED: Final = {7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 34: '"', 92: '\\'}
+_NAME_BYTES: Final = [
+    f'\\{_QUOTED[b]}'.encode()
+    if b in _QUOTED
+    else bytes([b])
+    if 0x20 <= b < 0x7F
+    else f'\\{b:03o}'.encode()
+    for b in range(256)
+]
+_PLAIN_NAME_BYTES: Final = bytes(b for b in range(0x20, 0x7F) if b not in _QUOTED)
+
+
+def quote_name(filename: str) -> bytes:
+    """The name as git prints it with core.quotePath: as is, or quoted and escaped."""
+    raw = os.fsencode(filename)
+    if not raw.translate(None, _PLAIN_NAME_BYTES):
+        return raw
+    return b'"' + b''.join(_NAME_BYTES[b] for b in raw) + b'"'
+
+
+def printable(text: str, *, ascii_only: bool = False, keep: str = '') -> str:
+    """Text safe on one line: each character that is not printable as `\\xNN`, `\\uNNNN`.
+
+    With ascii_only, each character beyond printable ASCII is escaped too.
+    """
+    if text.isprintable() and (text.isascii() or not ascii_only):
+        return text
+    return ''.join(
+        c if c in keep or (c.isprintable() and (c.isascii() or not ascii_only)) else _escape(c)
+        for c in text
+    )
+
+
+def _escape(char: str) -> str:
+    n = ord(char)
+    return f'\\x{n:02x}' if n < 0x100 else f'\\u{n:04x}' if n < 0x10000 else f'\\U{n:08x}'
+
 
 def fingerprint(token: bytes) -> str:
     """`sha256:` and the first 12 hex digits of the token's SHA-256."""
@@ -55,9 +96,10 @@ def _describe(finding: Finding) -> str:
 
 
 def format_finding(filename: str, finding: Finding) -> bytes:
-    """`path:line:col: CODE message` as bytes; the name as the OS gave it."""
-    location = f':{finding.line}:{finding.col}: {finding.code} {describe(finding)}\n'
-    return os.fsencode(filename) + location.encode()
+    """`path:line:col: CODE message` as bytes; the name quoted as git quotes it."""
+    message = printable(describe(finding))
+    location = f':{finding.line}:{finding.col}: {finding.code} {message}\n'
+    return quote_name(filename) + location.encode()
 
 
 def format_allowed(filename: str, allowed: Allowed) -> bytes:
@@ -72,8 +114,10 @@ def format_allowed(filename: str, allowed: Allowed) -> bytes:
             what = f'AWS access key ID {mask_key_id(token, account=False)}'
         else:
             what = f'AWS secret access key [{fingerprint(token)}]'
-    location = f':{allowed.line}:{allowed.col}: allowed {what} ({allowed.why})\n'
-    return os.fsencode(filename) + location.encode()
+    location = (
+        f':{allowed.line}:{allowed.col}: allowed {printable(what)} ({printable(allowed.why)})\n'
+    )
+    return quote_name(filename) + location.encode()
 
 
 def write_findings(

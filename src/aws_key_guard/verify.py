@@ -12,6 +12,7 @@ from aws_key_guard import __version__
 from aws_key_guard.account import decode_account
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
+from aws_key_guard.report import printable
 
 if TYPE_CHECKING:  # botocore is an optional extra: imported for real only in Verifier
     from botocore.config import Config
@@ -109,7 +110,8 @@ class Verifier:
         """`live: ARN`, `rejected`, `unverified: reason` or `canary: service, ...`."""
         pair = (key_id, secret)
         if pair not in self._verdicts:
-            self._verdicts[pair] = self._decide(key_id, secret)
+            # The server's words (an ARN, an error code) are shown as printable ASCII.
+            self._verdicts[pair] = printable(self._decide(key_id, secret), ascii_only=True)
         return self._verdicts[pair]
 
     def _decide(self, key_id: bytes, secret: bytes) -> str:
