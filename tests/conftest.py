@@ -257,6 +257,50 @@ def canned_endpoint(
     server.server_close()
 
 
+@pytest.fixture
+def slow_drip_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """An STS endpoint that answers a valid-looking response one byte a second.
+
+    Each byte comes well within any read timeout, so only a bound on the whole
+    call ends it. Yields the times (monotonic) at which requests arrived.
+    """
+    answer = (
+        b'HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 4096\r\n\r\n'
+        b'<GetCallerIdentityResponse>' + b' ' * 4096
+    )
+    arrived: list[float] = []
+    stop = threading.Event()
+
+    def serve(listener: socket.socket) -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            arrived.append(time.monotonic())
+            with conn:
+                conn.settimeout(5)
+                conn.recv(65536)
+                for i in range(len(answer)):
+                    if stop.wait(0 if i == 0 else 1.0):
+                        return
+                    try:
+                        conn.sendall(answer[i : i + 1])
+                    except OSError:
+                        break  # the client gave up: wait for the next one
+
+    with socket.socket() as listener:
+        listener.bind(('127.0.0.1', 0))
+        listener.listen()
+        listener.settimeout(0.05)  # so the thread sees the stop
+        thread = threading.Thread(target=serve, args=(listener,), daemon=True)
+        thread.start()
+        monkeypatch.setenv('AWS_ENDPOINT_URL_STS', f'http://127.0.0.1:{listener.getsockname()[1]}')
+        yield arrived
+        stop.set()
+        thread.join(timeout=5)
+
+
 @pytest.fixture(autouse=True)
 def _no_push_range(monkeypatch: pytest.MonkeyPatch) -> None:
     # pre-commit sets these while it runs a pre-push hook; a test run inside

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 
 import pytest
 
 from aws_key_guard import __version__
+from aws_key_guard import verify
+from aws_key_guard._main import main
 from aws_key_guard.account import decode_account
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
@@ -167,3 +170,107 @@ def test_without_botocore_says_what_to_install(monkeypatch):
     assert str(excinfo.value) == (
         "--verify needs botocore (botocore.session is missing): pip install 'aws-key-guard[verify]'"
     )
+
+
+# The whole verification has a time budget, and no failure loses a finding.
+
+TIME_IS_UP = 'unverified: time for verification is up'
+
+
+def _pair_finding(seed: int) -> Finding:
+    key_id, secret = make_key_id(seed).encode(), make_secret(seed).encode()
+    return Finding('AKG001', 2, 23, Secret(key_id), Secret(secret), 1)
+
+
+def _pair_line(seed: int, verdict: str) -> bytes:
+    key_id, secret = make_key_id(seed), make_secret(seed)
+    fp = 'sha256:' + hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return (
+        f'pair.env:2:23: AKG001 AWS access key pair: secret [{fp}] '
+        f'with access key ID AKIA...{key_id[-4:]} at line 1 [{verdict}]\n'
+    ).encode()
+
+
+@pytest.fixture
+def pair_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'pair.env').write_text(
+        f'AWS_ACCESS_KEY_ID={make_key_id(4)}\nAWS_SECRET_ACCESS_KEY={make_secret(4)}\n'
+    )
+    return tmp_path / 'pair.env'
+
+
+def test_slow_drip_endpoint_is_given_up_when_the_budget_ends(slow_drip_endpoint):
+    verifier = Verifier(_budget=1.5)
+    start = time.monotonic()
+    verified = verifier.verify_findings([_pair_finding(4), _pair_finding(5)])
+    elapsed = time.monotonic() - start
+    assert [f.verdict for f in verified] == [TIME_IS_UP, TIME_IS_UP]
+    # A bound, not a speed: the budget and room for a busy machine, where
+    # the endpoint alone would take over an hour to finish its answer.
+    assert elapsed < 1.5 + 3
+    assert len(slow_drip_endpoint) == 1  # the second pair was never sent
+
+
+def test_main_verify_slow_drip_endpoint_ends_within_the_budget(
+    slow_drip_endpoint, pair_file, monkeypatch, capsysbinary
+):
+    monkeypatch.setattr(verify, 'RUN_BUDGET', 1.5)
+    start = time.monotonic()
+    assert main(['--verify', 'pair.env']) == 1
+    assert time.monotonic() - start < 1.5 + 3
+    out, _ = capsysbinary.readouterr()
+    assert out == _pair_line(4, TIME_IS_UP)
+
+
+def test_budget_starts_at_the_first_request(sts):
+    verifier = Verifier(_budget=2)
+    time.sleep(2.2)  # scanning before any pair is found takes none of it
+    assert verifier.verdict(sts.key_id.encode(), sts.secret.encode()) == f'live: {sts.arn}'
+
+
+NO_ARN_XML = (
+    b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+    b'<GetCallerIdentityResult><Account>123456789012</Account></GetCallerIdentityResult>'
+    b'</GetCallerIdentityResponse>'
+)
+
+
+@pytest.mark.parametrize(
+    ('canned_endpoint', 'verdict'),
+    [
+        pytest.param(
+            (200, b'<html><body>Sign in to the proxy</body></html>'),
+            'unverified: the answer is not from STS',
+            id='html-page',
+        ),
+        pytest.param((200, NO_ARN_XML), 'unverified: the answer is not from STS', id='no-arn'),
+    ],
+    indirect=['canned_endpoint'],
+)
+def test_main_verify_odd_answer_keeps_the_finding(
+    canned_endpoint, pair_file, capsysbinary, verdict
+):
+    assert main(['--verify', 'pair.env']) == 1
+    out, _ = capsysbinary.readouterr()
+    assert out == _pair_line(4, verdict)
+    assert canned_endpoint.requests == ['/']
+
+
+def test_main_verify_missing_profile_keeps_the_finding(sts, pair_file, monkeypatch, capsysbinary):
+    monkeypatch.setenv('AWS_PROFILE', 'no-such-profile')
+    assert main(['--verify', 'pair.env']) == 1
+    out, _ = capsysbinary.readouterr()
+    assert out == _pair_line(4, 'unverified: AWS configuration error (ProfileNotFound)')
+    assert sts.actions() == []
+
+
+def test_unexpected_error_in_a_call_is_unverified_with_its_type_only(sts, monkeypatch):
+    def create_client(*args, **kwargs):
+        raise RuntimeError('would quote the request')
+
+    verifier = Verifier()
+    monkeypatch.setattr(verifier._session, 'create_client', create_client)
+    verdict = verifier.verdict(sts.key_id.encode(), sts.secret.encode())
+    assert verdict == 'unverified: unexpected error (RuntimeError)'
+    assert sts.actions() == []

@@ -61,9 +61,12 @@ CANARY_ACCOUNTS: Final[dict[str, str]] = {
 
 CONNECT_TIMEOUT: Final = 2.0
 READ_TIMEOUT: Final = 3.0
-# No call starts once this many seconds of a run went to verification, so a
-# --history audit with many pairs and a slow endpoint still ends soon.
+# Verification ends this many seconds after its first request, whatever the
+# endpoint does (an answer dripped a byte a second defeats per-read timeouts):
+# the call under way is given up and every pair not yet asked about is
+# unverified, so a --history audit with many pairs still ends soon.
 RUN_BUDGET: Final = 10.0
+TIME_IS_UP: Final = 'unverified: time for verification is up'
 # What AWS answers for an unknown key ID or a secret that does not match it.
 _REJECTED_CODES: Final = frozenset({'InvalidClientTokenId', 'SignatureDoesNotMatch'})
 
@@ -76,7 +79,7 @@ class Verifier:
         *,
         _connect_timeout: float = CONNECT_TIMEOUT,
         _read_timeout: float = READ_TIMEOUT,
-        _budget: float = RUN_BUDGET,
+        _budget: float | None = None,
     ) -> None:
         try:
             import botocore.session
@@ -93,7 +96,8 @@ class Verifier:
             retries={'total_max_attempts': 1},
             user_agent_extra=f'aws-key-guard/{__version__}',
         )
-        self._deadline = time.monotonic() + _budget
+        self._budget = RUN_BUDGET if _budget is None else _budget
+        self._deadline: float | None = None  # set when the first request starts
         self._verdicts: dict[tuple[bytes, bytes], str] = {}
         self._failure: str | None = None  # after one failed call, make no more
 
@@ -125,12 +129,34 @@ class Verifier:
             return f'unverified: {key_id[:4].decode()} keys are not sent to STS'
         if self._failure is not None:
             return f'unverified: {self._failure}'
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self._budget
         if time.monotonic() > self._deadline:
-            return 'unverified: time for verification is up'
-        verdict = self._call_sts(key_id.decode(), secret.decode())
+            return TIME_IS_UP
+        verdict = self._ask(key_id.decode(), secret.decode(), self._deadline)
         if verdict.startswith('unverified: '):
             self._failure = verdict.removeprefix('unverified: ')
         return verdict
+
+    def _ask(self, key_id: str, secret: str, deadline: float) -> str:
+        # The call runs in a daemon thread that is waited for until the
+        # deadline at most, then left behind: no socket timeout bounds a whole
+        # call. Whatever goes wrong in it, the finding keeps its line.
+        import threading
+
+        answer: list[str] = []
+
+        def call() -> None:
+            try:
+                answer.append(self._call_sts(key_id, secret))
+            except Exception as e:  # a failed check never loses its finding
+                # The type only: a message may quote the request or the answer.
+                answer.append(f'unverified: unexpected error ({type(e).__name__})')
+
+        thread = threading.Thread(target=call, name='aws-key-guard-verify', daemon=True)
+        thread.start()
+        thread.join(max(deadline - time.monotonic(), 0.0))
+        return answer[0] if answer else TIME_IS_UP
 
     def _call_sts(self, key_id: str, secret: str) -> str:
         from botocore.exceptions import BotoCoreError
@@ -140,8 +166,8 @@ class Verifier:
         from botocore.exceptions import ReadTimeoutError
         from botocore.parsers import ResponseParserError
 
-        region = self._session.get_config_variable('region') or 'us-east-1'
         try:
+            region = self._session.get_config_variable('region') or 'us-east-1'
             client = cast(
                 'STSClient',
                 self._session.create_client(
@@ -154,6 +180,8 @@ class Verifier:
             )
         except ValueError as e:  # a malformed AWS_ENDPOINT_URL(_STS)
             return f'unverified: {e}'
+        except BotoCoreError as e:  # AWS_PROFILE names no profile, a broken config file
+            return f'unverified: AWS configuration error ({type(e).__name__})'
         try:
             identity = client.get_caller_identity()
         except ClientError as e:
@@ -163,8 +191,9 @@ class Verifier:
             return 'unverified: timeout'
         except ConnectionError:
             return f'unverified: cannot connect to {client.meta.endpoint_url}'
-        except ResponseParserError:
+        except (ResponseParserError, KeyError):  # KeyError: XML without STS's result element
             return 'unverified: the answer is not from STS'
         except BotoCoreError as e:
             return f'unverified: network error ({type(e).__name__})'
-        return f'live: {identity["Arn"]}'
+        arn = identity.get('Arn', '')
+        return f'live: {arn}' if arn else 'unverified: the answer is not from STS'
