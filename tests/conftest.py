@@ -60,6 +60,19 @@ def make_secret(seed: int = 0) -> str:
             return secret
 
 
+def next_steps(findings: str) -> bytes:
+    """What a blocking text report ends with on stderr, after `aws-key-guard: <findings>`."""
+    return (
+        f'aws-key-guard: {findings}\n'
+        '  a real key: deactivate and rotate it in IAM first, see '
+        'https://github.com/aws-key-guard/aws-key-guard#if-it-finds-a-real-key\n'
+        '  a test value: add the comment `aws-key-guard: allow <reason>` '
+        'to the line the finding names,\n'
+        '  or record it in the baseline: '
+        'aws-key-guard --write-baseline .aws-key-guard-baseline.json FILE\n'
+    ).encode()
+
+
 def git(*args: str | Path, cwd: Path | None = None) -> str:
     return subprocess.run(
         ['git', *map(str, args)], cwd=cwd, check=True, capture_output=True, text=True

@@ -15,6 +15,7 @@ from aws_key_guard._main import main
 from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 KEY = make_key_id(5)
 SECRET = make_secret(5)
@@ -105,8 +106,10 @@ def _write(raw: bytes, text: str) -> str:
 def test_text_quotes_names_as_git_does(git_repo, capsysbinary, raw, github, json_path, uri):
     name = _write(raw, f'aws_secret_access_key: {SECRET}\n')
     assert main([name]) == 1
-    out, _ = capsysbinary.readouterr()
-    assert out == _git_quoted(name) + f':1:24: {MESSAGE}\n'.encode()
+    assert capsysbinary.readouterr() == (
+        _git_quoted(name) + f':1:24: {MESSAGE}\n'.encode(),
+        next_steps('1 blocking finding in 1 file'),
+    )
 
 
 @pytest.mark.parametrize(('raw', 'github', 'json_path', 'uri'), NAMES)
@@ -157,8 +160,11 @@ def test_stderr_line_for_findings_not_shown_quotes_the_name(git_repo, monkeypatc
     out, err = capsysbinary.readouterr()
     quoted = _git_quoted(name)
     assert out == quoted + f':1:24: {MESSAGE}\n'.encode()
-    assert err.splitlines()[0] == (
-        b'aws-key-guard: ' + quoted + b': 1 more findings not shown (at most 1 per file)'
+    assert err == (
+        b'aws-key-guard: '
+        + quoted
+        + b': 1 more findings not shown (at most 1 per file)\n'
+        + next_steps('2 blocking findings in 1 file')
     )
 
 
@@ -250,11 +256,14 @@ def test_verify_shows_the_server_words_as_printable_ascii(
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'pair.env').write_text(f'{KEY}\naws_secret_access_key: {SECRET}\n')
     assert main(['--verify', 'pair.env']) == 1
-    out, _ = capsysbinary.readouterr()
-    assert out == f'pair.env:2:24: {PAIR_MESSAGE} at line 1 [{verdict}]\n'.encode()
+    assert capsysbinary.readouterr() == (
+        f'pair.env:2:24: {PAIR_MESSAGE} at line 1 [{verdict}]\n'.encode(),
+        next_steps('1 blocking finding in 1 file'),
+    )
     assert canned_endpoint.requests == ['/']
     assert main(['--verify', '--format', 'github', 'pair.env']) == 1
-    out, _ = capsysbinary.readouterr()
+    out, err = capsysbinary.readouterr()
+    assert err == b''
     assert (
         out
         == (

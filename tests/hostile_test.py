@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 KEY = make_key_id(1)
 SECRET = make_secret(1)
@@ -63,7 +64,7 @@ def test_special_files_are_refused_without_reading_them(tmp_path, options):
         b'dir:1:1: AKG900 cannot scan file: a directory, not a regular file\n'
         b'pair.env' + _pair(2, 1, 1)
     )
-    assert result.stderr == b''
+    assert result.stderr == next_steps('1 blocking finding in 1 file')
 
 
 @pytest.mark.parametrize('options', [(), ('--exclude-type', 'binary')])
@@ -101,7 +102,7 @@ def test_file_that_lost_its_permissions_is_an_error(tmp_path, options):
     assert result.stdout == (
         b'locked.env:1:1: AKG900 cannot scan file: Permission denied\npair.env' + _pair(2, 1, 1)
     )
-    assert result.stderr == b''
+    assert result.stderr == next_steps('1 blocking finding in 1 file')
 
 
 ODD_NAMES = [

@@ -23,6 +23,7 @@ from tests.conftest import free_port
 from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 SRC = Path(__file__).parent.parent / 'src'
 
@@ -30,6 +31,8 @@ KEY = make_key_id(1)
 SECRET = make_secret(1)
 FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
 MASK = f'AKIA...{KEY[-4:]}'
+# What a blocking text report ends with on stderr (tests/summary_test.py).
+ONE_BLOCKING = next_steps('1 blocking finding in 1 file')
 
 
 @pytest.fixture
@@ -61,7 +64,7 @@ def test_main_pair_blocks(files, capsysbinary):
             f'with access key ID {MASK} at line 2\n'
         ).encode()
     )
-    assert err == b''
+    assert err == ONE_BLOCKING
 
 
 def test_main_lone_key_id_warns_unless_asked_to_block(files, capsysbinary):
@@ -125,7 +128,7 @@ def test_python_dash_m(files):
         check=False,
     )
     assert result.returncode == 1
-    assert result.stderr == b''
+    assert result.stderr == ONE_BLOCKING
     assert (
         result.stdout
         == (
@@ -278,7 +281,7 @@ def test_main_output_writes_the_report_to_a_file(files, capsysbinary, fmt):
     assert main(['--format', fmt, 'pair.env', 'lone.txt']) == 1
     expected = capsysbinary.readouterr().out
     assert main(['--format', fmt, '--output', 'report.out', 'pair.env', 'lone.txt']) == 1
-    assert capsysbinary.readouterr() == (b'', b'')
+    assert capsysbinary.readouterr() == (b'', ONE_BLOCKING if fmt == 'text' else b'')
     assert (files / 'report.out').read_bytes() == expected
 
 
@@ -323,7 +326,7 @@ def test_main_verify_reports_live_and_rejected_pairs(leaked, capsysbinary):
         _pair_line('leak.env', 5, KEY, SECRET, 4, 'rejected'),
     ]
     assert out == ''.join(lines * 2).encode()
-    assert err == b''
+    assert err == next_steps('4 blocking findings in 1 file')
     # Each distinct pair once per run, however often it turns up.
     assert leaked.actions() == ['GetCallerIdentity', 'GetCallerIdentity']
     assert leaked.secret.encode() not in out
@@ -435,7 +438,7 @@ def test_staged_pair_removed_from_the_working_tree_blocks(git_repo, capsysbinary
     capsysbinary.readouterr()
     for argv in (['--staged'], ['--staged', 'app.env']):
         assert main(argv) == 1  # ...but the commit would
-        assert capsysbinary.readouterr() == (b'app.env' + PAIR_FINDING + b'\n', b'')
+        assert capsysbinary.readouterr() == (b'app.env' + PAIR_FINDING + b'\n', ONE_BLOCKING)
 
 
 def test_pair_only_in_an_unstaged_edit_passes_staged(git_repo, capsysbinary):
@@ -540,9 +543,9 @@ def test_push_range_blocks_a_no_verify_commit(git_repo, capsysbinary):
     base, leak = _no_verify_commit(git_repo)
     expected = b'app.env' + PAIR_FINDING + f' in commit {leak[:12]}\n'.encode()
     assert main(['--from-ref', base, '--to-ref', 'HEAD']) == 1
-    assert capsysbinary.readouterr() == (expected, b'')
+    assert capsysbinary.readouterr() == (expected, ONE_BLOCKING)
     assert main(['--from-ref', '0' * 40, '--to-ref', 'HEAD']) == 1
-    assert capsysbinary.readouterr() == (expected, b'')
+    assert capsysbinary.readouterr() == (expected, ONE_BLOCKING)
     assert main(['--from-ref', leak, '--to-ref', 'HEAD']) == 0
     assert capsysbinary.readouterr() == (b'', b'')
 
@@ -555,7 +558,7 @@ def test_push_range_from_pre_commit_environment(git_repo, monkeypatch, capsysbin
     assert main(['--staged', 'README']) == 1
     assert capsysbinary.readouterr() == (
         b'app.env' + PAIR_FINDING + f' in commit {leak[:12]}\n'.encode(),
-        b'',
+        ONE_BLOCKING,
     )
 
 
@@ -564,7 +567,7 @@ def test_history_names_the_commit_that_added_a_deleted_key(git_repo, capsysbinar
     assert main(['--history']) == 1
     out, err = capsysbinary.readouterr()
     assert out == b'app.env' + PAIR_FINDING + f' in commit {leak[:12]}\n'.encode()
-    assert err == b''  # stderr is not a terminal: no progress
+    assert err == ONE_BLOCKING  # stderr is not a terminal: no progress
     assert main(['--history=--all']) == 1
     assert main([f'--history={leak}..HEAD']) == 0
 
@@ -607,7 +610,9 @@ def test_history_shows_progress_on_a_terminal(git_repo, monkeypatch, capsysbinar
     shown = os.read(main_fd, 1 << 16)
     os.close(main_fd)
     # README and app.env: two blobs of 6 and 80 bytes.
-    assert re.fullmatch(rb'\raws-key-guard: 2 files, 0.0 MB, [0-9.]+ MB/s\r\n', shown)
+    steps = ONE_BLOCKING.replace(b'\n', b'\r\n')  # the terminal's line endings
+    progress = rb'\raws-key-guard: 2 files, 0.0 MB, [0-9.]+ MB/s\r\n'
+    assert re.fullmatch(progress + re.escape(steps), shown)
 
 
 def test_exclude_type_with_staged_blobs(git_repo, capsysbinary):
@@ -678,9 +683,19 @@ def _lone(name: str, line: int, col: int, key: str) -> str:
 
 
 def _run(capsysbinary: pytest.CaptureFixture[bytes], *argv: str) -> tuple[int, list[str], str]:
+    """Exit code, stdout lines, and stderr without a blocking report's closing next steps."""
+    import re
+
     rc = main(list(argv))
     out, err = capsysbinary.readouterr()
-    return rc, out.decode().splitlines(), err.decode()
+    first, rest = next_steps('{count}').decode().split('{count}')
+    text = err.decode()
+    if text.endswith(rest):
+        start = text.rindex(first, 0, len(text) - len(rest))
+        count = text[start + len(first) : len(text) - len(rest)]
+        assert re.fullmatch(r'\d+ blocking findings? in \d+ files?', count)
+        text = text[:start]
+    return rc, out.decode().splitlines(), text
 
 
 FIXTURE = f"""\
@@ -1230,7 +1245,10 @@ def test_main_caps_findings_shown_and_says_how_many_were_not(tmp_path, monkeypat
         _numbered_pair_line('many.env', i, 22, k, s, i)
         for i, (k, s) in enumerate(pairs[:MAX_SHOWN], 1)
     )
-    assert err == b'aws-key-guard: many.env: 500 more findings not shown (at most 1000 per file)\n'
+    assert err == (
+        b'aws-key-guard: many.env: 500 more findings not shown (at most 1000 per file)\n'
+        + next_steps('1500 blocking findings in 1 file')
+    )
 
 
 def test_main_stops_past_the_candidate_cap_and_fails_closed(tmp_path, monkeypatch, capsysbinary):
@@ -1279,6 +1297,7 @@ def test_main_internal_error_fails_closed_with_one_line(files, monkeypatch, caps
     assert (
         err
         == f'aws-key-guard: error: lone.txt: internal error ZeroDivisionError at {where}\n'.encode()
+        + ONE_BLOCKING
     )
 
 

@@ -18,6 +18,7 @@ from aws_key_guard.verify import Verifier
 from tests.conftest import free_port
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 MADE_UP_KEY = make_key_id(7, account=210987654321).encode()
 MADE_UP_SECRET = make_secret(7).encode()
@@ -175,6 +176,7 @@ def test_without_botocore_says_what_to_install(monkeypatch):
 # The whole verification has a time budget, and no failure loses a finding.
 
 TIME_IS_UP = 'unverified: time for verification is up'
+ONE_BLOCKING = next_steps('1 blocking finding in 1 file')
 
 
 def _pair_finding(seed: int) -> Finding:
@@ -219,8 +221,7 @@ def test_main_verify_slow_drip_endpoint_ends_within_the_budget(
     start = time.monotonic()
     assert main(['--verify', 'pair.env']) == 1
     assert time.monotonic() - start < 1.5 + 3
-    out, _ = capsysbinary.readouterr()
-    assert out == _pair_line(4, TIME_IS_UP)
+    assert capsysbinary.readouterr() == (_pair_line(4, TIME_IS_UP), ONE_BLOCKING)
 
 
 def test_budget_starts_at_the_first_request(sts):
@@ -252,16 +253,15 @@ def test_main_verify_odd_answer_keeps_the_finding(
     canned_endpoint, pair_file, capsysbinary, verdict
 ):
     assert main(['--verify', 'pair.env']) == 1
-    out, _ = capsysbinary.readouterr()
-    assert out == _pair_line(4, verdict)
+    assert capsysbinary.readouterr() == (_pair_line(4, verdict), ONE_BLOCKING)
     assert canned_endpoint.requests == ['/']
 
 
 def test_main_verify_missing_profile_keeps_the_finding(sts, pair_file, monkeypatch, capsysbinary):
     monkeypatch.setenv('AWS_PROFILE', 'no-such-profile')
     assert main(['--verify', 'pair.env']) == 1
-    out, _ = capsysbinary.readouterr()
-    assert out == _pair_line(4, 'unverified: AWS configuration error (ProfileNotFound)')
+    verdict = 'unverified: AWS configuration error (ProfileNotFound)'
+    assert capsysbinary.readouterr() == (_pair_line(4, verdict), ONE_BLOCKING)
     assert sts.actions() == []
 
 

@@ -18,6 +18,7 @@ from aws_key_guard import _workers
 from aws_key_guard._main import main
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 
 def test_shares_give_the_largest_first_to_the_least_loaded():
@@ -105,7 +106,7 @@ def test_main_finds_a_pair_in_a_forked_worker(tree, monkeypatch, capsysbinary, t
             f'with access key ID AKIA...{key[-4:]} at line 131073\n'
             'gone.txt:1:1: AKG900 cannot scan file: No such file or directory\n'
         ).encode(),
-        b'',
+        next_steps('1 blocking finding in 1 file'),
     )
 
 
@@ -135,7 +136,7 @@ def test_main_with_a_configuration_shares_the_scan_too(tree, monkeypatch, capsys
             f'7.txt:1048577:22: AKG001 AWS access key pair: secret [sha256:{fingerprint}] '
             f'with access key ID AKIA...{key[-4:]} at line 1048577\n'
         ).encode(),
-        b'',
+        next_steps('1 blocking finding in 1 file'),
     )
     # The parent judged only its share: the rest went to forked workers.
     assert 0 < len(judged) < len(names) + 1

@@ -44,6 +44,7 @@ from aws_key_guard.model import ScanError
 from aws_key_guard.pairing import pair_candidates
 from aws_key_guard.report import FORMATS
 from aws_key_guard.report import Report
+from aws_key_guard.report import format_summary
 from aws_key_guard.report import printable
 from aws_key_guard.report import quote_name
 
@@ -237,6 +238,7 @@ def check_file(
         scan = scan_file(filename, settings, chunks)
         findings = [f._replace(commit=commit) for f in scan.findings]
         rc = exit_code(findings, settings)
+        report.tally(filename, findings)
         findings = _capped(filename, findings)
         if verifier is not None:
             findings = verifier.verify_findings(findings)
@@ -646,6 +648,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:
         _report_internal_error(e)
         rc = 2
+    if report.fmt == 'text' and report.blocking:
+        # What to do next, once per run, after the lines (stdout is flushed).
+        summary = format_summary(report.blocking, len(report.blocking_files))
+        sys.stderr.buffer.write(summary)
+        sys.stderr.buffer.flush()
     return rc
 
 

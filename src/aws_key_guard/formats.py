@@ -13,6 +13,8 @@ from urllib.parse import quote
 from aws_key_guard import __version__
 from aws_key_guard.account import decode_account
 from aws_key_guard.model import Finding
+from aws_key_guard.report import HOME
+from aws_key_guard.report import REAL_KEY_HELP
 from aws_key_guard.report import describe
 from aws_key_guard.report import fingerprint
 from aws_key_guard.report import mask_key_id
@@ -23,7 +25,6 @@ FileFindings = tuple[str, Sequence[Finding]]
 SARIF_SCHEMA: Final = (
     'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json'
 )
-HOME: Final = 'https://github.com/aws-key-guard/aws-key-guard'
 # The key under which our own fingerprint is kept for SARIF consumers other than GitHub.
 FINGERPRINT_KEY: Final = 'awsKeyGuard/v1'
 
@@ -237,7 +238,7 @@ def _sarif_rule(rule: Rule) -> dict[str, object]:
         'fullDescription': {'text': rule.full},
         'defaultConfiguration': {'level': rule.level},
         'help': {'text': rule.help, 'markdown': rule.help},
-        'helpUri': f'{HOME}#if-it-finds-a-real-key',
+        'helpUri': REAL_KEY_HELP,
         'properties': {
             'tags': ['security', 'secret', 'aws'],
             'precision': rule.precision,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import BinaryIO
 from typing import Final
 
+from aws_key_guard._probe import DEFAULT_BASELINE
 from aws_key_guard.account import decode_account
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Finding
@@ -130,6 +131,22 @@ def write_findings(
 
 
 FORMATS: Final = ('text', 'json', 'sarif', 'github')
+HOME: Final = 'https://github.com/aws-key-guard/aws-key-guard'
+REAL_KEY_HELP: Final = f'{HOME}#if-it-finds-a-real-key'
+
+
+def format_summary(findings: int, files: int) -> bytes:
+    """The count of blocking findings and what to do next, a few lines for stderr."""
+    plural = 's' if findings != 1 else ''
+    where = f'{files} file' + ('s' if files != 1 else '')
+    return (
+        f'aws-key-guard: {findings} blocking finding{plural} in {where}\n'
+        f'  a real key: deactivate and rotate it in IAM first, see {REAL_KEY_HELP}\n'
+        '  a test value: add the comment `aws-key-guard: allow <reason>` '
+        'to the line the finding names,\n'
+        '  or record it in the baseline: '
+        f'aws-key-guard --write-baseline {DEFAULT_BASELINE} FILE\n'
+    ).encode()
 
 
 class Report:
@@ -142,6 +159,17 @@ class Report:
         self.fmt = fmt
         self.block_lone_key_ids = block_lone_key_ids
         self.files: list[tuple[str, list[Finding]]] = []
+        self.blocking = 0  # findings that block, shown or not (AKG900 is an error, not one)
+        self.blocking_files: set[str] = set()
+
+    def tally(self, filename: str, findings: Iterable[Finding]) -> None:
+        """Count a file's blocking findings for the summary."""
+        count = sum(
+            f.code != 'AKG900' and (f.code != 'AKG003' or self.block_lone_key_ids) for f in findings
+        )
+        if count:
+            self.blocking += count
+            self.blocking_files.add(filename)
 
     def add(
         self, filename: str, findings: Iterable[Finding], allowed: Iterable[Allowed] = ()
