@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,12 @@ SECRET = make_secret(9)
 LONE_LINE = f'notes.txt:1:11: AKG003 AWS access key ID AKIA...{KEY[-4:]} with no secret'
 
 
-def _install(repo: Path, hook_repo: Path, pre_commit, extra: str = '') -> None:
+def _install(
+    repo: Path,
+    hook_repo: Path,
+    pre_commit: Callable[..., subprocess.CompletedProcess[str]],
+    extra: str = '',
+) -> None:
     rev = git('rev-parse', 'HEAD', cwd=hook_repo).strip()
     (repo / '.pre-commit-config.yaml').write_text(
         f'repos:\n- repo: {hook_repo}\n  rev: {rev}\n  hooks:\n  - id: aws-key-guard\n{extra}'
