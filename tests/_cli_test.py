@@ -14,11 +14,14 @@ import pytest
 from aws_key_guard._main import main
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 KEY = make_key_id(3)
 SECRET = make_secret(3)
 FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
 MASK = f'AKIA...{KEY[-4:]}'
+
+ONE_BLOCKING = next_steps('1 blocking finding in 1 file')
 
 
 def _pair_line(name: str) -> str:
@@ -49,7 +52,7 @@ def _pair_in(cwd: Path, name: str) -> None:
 def test_main_file_named_double_dash_is_scanned(cwd, capsysbinary, argv):
     _pair_in(cwd, '--')
     assert main(argv) == 1
-    assert capsysbinary.readouterr() == (_pair_line('--').encode(), b'')
+    assert capsysbinary.readouterr() == (_pair_line('--').encode(), ONE_BLOCKING)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +62,7 @@ def test_main_file_named_like_an_option_after_hook_args_is_scanned(cwd, capsysbi
     _pair_in(cwd, name)
     # As pre-commit calls it: the hook's args, then the names, with no `--`.
     assert main(['--format', 'text', name, 'clean.txt']) == 1
-    assert capsysbinary.readouterr() == (_pair_line(name).encode(), b'')
+    assert capsysbinary.readouterr() == (_pair_line(name).encode(), ONE_BLOCKING)
     # Nothing was written in place of a file.
     assert (cwd / 'clean.txt').read_text() == 'hello\n'
 
@@ -68,7 +71,7 @@ def test_main_hook_output_option_works_beside_a_file_named_output(cwd, capsysbin
     _pair_in(cwd, '--output')
     # The hook's args `--output report.txt` (no such file yet), then the names.
     assert main(['--output', 'report.txt', '--output', 'clean.txt']) == 1
-    assert capsysbinary.readouterr() == (b'', b'')
+    assert capsysbinary.readouterr() == (b'', ONE_BLOCKING)
     assert (cwd / 'report.txt').read_text() == _pair_line('--output')
     assert (cwd / 'clean.txt').read_text() == 'hello\n'
 
@@ -78,7 +81,7 @@ def test_main_output_value_that_exists_is_the_output(cwd, capsysbinary, report):
     (cwd / report).write_text('an old report\n')
     _pair_in(cwd, 'pair.env')
     assert main(['--output', report, 'pair.env', 'clean.txt']) == 1
-    assert capsysbinary.readouterr() == (b'', b'')
+    assert capsysbinary.readouterr() == (b'', ONE_BLOCKING)
     assert (cwd / report).read_text() == _pair_line('pair.env')
 
 
@@ -88,7 +91,7 @@ def test_main_name_that_could_be_an_option_or_a_file_is_a_file(cwd, capsysbinary
     _pair_in(cwd, '--output')
     (cwd / 'x').write_text('old\n')
     assert main(['--output', 'x', 'clean.txt']) == 1
-    assert capsysbinary.readouterr() == (_pair_line('--output').encode(), b'')
+    assert capsysbinary.readouterr() == (_pair_line('--output').encode(), ONE_BLOCKING)
     assert (cwd / 'x').read_text() == 'old\n'
 
 
@@ -100,7 +103,7 @@ def test_main_options_still_work_when_a_name_is_missing(cwd, capsysbinary):
     assert capsysbinary.readouterr() == (
         b'missing.txt:1:1: AKG900 cannot scan file: No such file or directory\n'
         + _pair_line('-odd.env').encode(),
-        b'',
+        ONE_BLOCKING,
     )
 
 

@@ -19,6 +19,7 @@ from aws_key_guard.config import load_config
 from aws_key_guard.model import ScanError
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 FULL = """\
 exclude = '^tests/fixtures/'
@@ -40,6 +41,9 @@ FULL_CONFIG = Config(
 PROJECT = 'pyproject.toml [tool.aws-key-guard]'
 KEY = make_key_id(5)
 SECRET = make_secret(5)
+
+
+ONE_BLOCKING = next_steps('1 blocking finding in 1 file').decode()
 
 
 def _fp(value: str) -> str:
@@ -349,7 +353,7 @@ def subdir(git_repo, monkeypatch):
 def test_configuration_and_baseline_at_the_top_level_apply_in_a_subdirectory(subdir, capsysbinary):
     # Excluded as the top level names it; a lone key ID blocks, as configured.
     lone = f'lone.txt:1:6: AKG003 AWS access key ID AKIA...{KEY[-4:]} with no secret\n'
-    assert _cli(capsysbinary, 'fixtures/k.env', 'lone.txt') == (1, lone, '')
+    assert _cli(capsysbinary, 'fixtures/k.env', 'lone.txt') == (1, lone, ONE_BLOCKING)
     # The baseline is written at the top level, with paths from there, ...
     baseline = '../.aws-key-guard-baseline.json'
     rc, _, err = _cli(capsysbinary, '--write-baseline', baseline, 'app.env', 'lone.txt')
@@ -372,7 +376,7 @@ def test_config_option_reads_the_named_file(subdir, capsysbinary):
     assert _cli(capsysbinary, '--config', '../ci/guard.toml', 'app.env', 'lone.txt') == (
         1,
         pair,
-        '',
+        ONE_BLOCKING,
     )
     (subdir / 'ci' / 'pyproject.toml').write_text("[tool.aws-key-guard]\nexclude = '^sub/app'\n")
     lone = f'lone.txt:1:6: AKG003 AWS access key ID AKIA...{KEY[-4:]} with no secret\n'

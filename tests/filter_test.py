@@ -12,6 +12,7 @@ from aws_key_guard.intake import staged_blobs
 from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 KEY = make_key_id(13)
 SECRET = make_secret(13)
@@ -19,6 +20,8 @@ FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
 PAIR_TEXT = f'id = {KEY}\naws_secret_access_key = {SECRET}\n'
 # A real clean filter, as Git LFS's: what git stores is a pointer, not the file.
 POINTER = 'version https://git-lfs.github.com/spec/v1\n'
+
+ONE_BLOCKING = next_steps('1 blocking finding in 1 file')
 
 
 def _finding(path: str) -> bytes:
@@ -44,16 +47,16 @@ def _filtered(repo: Path) -> None:
 def test_staged_scans_the_worktree_file_a_clean_filter_hides(git_repo, capsysbinary):
     _filtered(git_repo)
     assert main(['--staged']) == 1
-    assert capsysbinary.readouterr() == (_finding('sub/app.env'), b'')
+    assert capsysbinary.readouterr() == (_finding('sub/app.env'), ONE_BLOCKING)
     assert main(['--staged', 'sub/app.env']) == 1
-    assert capsysbinary.readouterr() == (_finding('sub/app.env'), b'')
+    assert capsysbinary.readouterr() == (_finding('sub/app.env'), ONE_BLOCKING)
 
 
 def test_staged_worktree_paths_are_relative_to_where_it_runs(git_repo, monkeypatch, capsysbinary):
     _filtered(git_repo)
     monkeypatch.chdir(git_repo / 'sub')
     assert main(['--staged']) == 1
-    assert capsysbinary.readouterr() == (_finding('app.env'), b'')
+    assert capsysbinary.readouterr() == (_finding('app.env'), ONE_BLOCKING)
 
 
 def test_staged_blobs_add_the_worktree_file_only_where_it_differs(git_repo):

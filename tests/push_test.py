@@ -13,12 +13,15 @@ from aws_key_guard._main import main
 from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 KEY = make_key_id(12)
 SECRET = make_secret(12)
 FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
 PAIR_TEXT = f'id = {KEY}\naws_secret_access_key = {SECRET}\n'
 NULL = '0' * 40
+
+ONE_BLOCKING = next_steps('1 blocking finding in 1 file')
 
 
 def _finding(commit: str) -> bytes:
@@ -57,9 +60,9 @@ def test_a_push_pre_commit_gives_no_range_scans_what_the_remote_lacks(
     monkeypatch.setenv('PRE_COMMIT_REMOTE_NAME', 'origin')
     monkeypatch.setenv('PRE_COMMIT_LOCAL_BRANCH', 'refs/heads/main')
     assert main(['README']) == 1
-    assert capsysbinary.readouterr() == (_finding(leak), b'')
+    assert capsysbinary.readouterr() == (_finding(leak), ONE_BLOCKING)
     assert main([]) == 1
-    assert capsysbinary.readouterr() == (_finding(leak), b'')
+    assert capsysbinary.readouterr() == (_finding(leak), ONE_BLOCKING)
     git('push', '-q', '--no-verify', 'origin', f'{leak}:refs/heads/main')
     git('fetch', '-q', 'origin')
     assert main(['README']) == 0
@@ -68,7 +71,7 @@ def test_a_push_pre_commit_gives_no_range_scans_what_the_remote_lacks(
     monkeypatch.setenv('PRE_COMMIT_FROM_REF', base)
     monkeypatch.setenv('PRE_COMMIT_TO_REF', 'HEAD')
     assert main(['README']) == 1
-    assert capsysbinary.readouterr() == (_finding(leak), b'')
+    assert capsysbinary.readouterr() == (_finding(leak), ONE_BLOCKING)
 
 
 def test_a_push_with_an_unusable_local_ref_fails_closed(git_repo, monkeypatch, capsysbinary):
@@ -90,7 +93,7 @@ def test_pre_push_reads_every_ref_git_sends(git_repo, monkeypatch, capsysbinary)
     main_line = f'refs/heads/main {head} refs/heads/main {base}\n'
     _stdin(monkeypatch, main_line + f'refs/heads/x {NULL} refs/heads/x {base}\n')
     assert main(['--pre-push', 'origin', '/somewhere/remote.git']) == 1
-    assert capsysbinary.readouterr() == (_finding(leak), b'')
+    assert capsysbinary.readouterr() == (_finding(leak), ONE_BLOCKING)
     _stdin(monkeypatch, f'refs/heads/main {head} refs/heads/main {leak}\n')
     assert main(['--pre-push']) == 0
     assert capsysbinary.readouterr() == (b'', b'')

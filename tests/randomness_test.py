@@ -23,6 +23,7 @@ from aws_key_guard.randomness import is_placeholder
 from aws_key_guard.randomness import looks_random
 from tests.conftest import BASE64
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 LENGTH, SYMBOLS = 40, 64
 
@@ -139,7 +140,7 @@ def test_credentials_file_with_low_entropy_secrets(tmp_path, monkeypatch, capsys
     )
     assert main(['credentials']) == 1
     out, err = capsysbinary.readouterr()
-    assert err == b''
+    assert err == next_steps('2 blocking findings in 1 file')
     fps = ['sha256:' + hashlib.sha256(s.encode()).hexdigest()[:12] for s in secrets]
     assert out.decode().splitlines() == [
         f'credentials:3:25: AKG001 AWS access key pair: secret [{fps[0]}] '

@@ -217,7 +217,15 @@ def test_workers_stop_with_the_hook(tmp_path, signum, returncode, stderr):
     command = [sys.executable, '-m', 'aws_key_guard', *names]
     # Files, not pipes: a pipe stays open while a worker holds it.
     with open(tmp_path / 'out', 'wb') as out, open(tmp_path / 'err', 'wb') as err:
-        hook = subprocess.Popen(command, cwd=tmp_path, stdout=out, stderr=err)
+        # SIGINT as a terminal delivers it, even where this run ignores it
+        # (a shell's background job): Python then installs its own handler.
+        hook = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=err,
+            preexec_fn=_default_sigint,
+        )
     worker = _worker_of(hook)
     os.kill(hook.pid, signum)
     assert hook.wait(timeout=60) == returncode
@@ -226,9 +234,15 @@ def test_workers_stop_with_the_hook(tmp_path, signum, returncode, stderr):
     assert (tmp_path / 'err').read_bytes() == stderr
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_main_interrupted_is_one_line(tmp_path, monkeypatch, capsys):
     names = _slow_tree(tmp_path)
     monkeypatch.chdir(tmp_path)
+    # Python's own handler, even where this run ignores SIGINT (a background job).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     # A real SIGINT while this process scans a file of several seconds.
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
@@ -236,4 +250,5 @@ def test_main_interrupted_is_one_line(tmp_path, monkeypatch, capsys):
         assert main(names[:1]) == 130
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert capsys.readouterr() == ('', 'aws-key-guard: error: interrupted\n')
