@@ -323,6 +323,14 @@ def test_format_sarif_lone_key_id_level_follows_blocking():
         assert result['level'] == level
 
 
+def test_sarif_validator_uses_the_oasis_schema(sarif_validator):
+    # From a package the test extra installs, never from a folder beside the clone.
+    assert sarif_validator.schema['id'] == (
+        'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json'
+    )
+    assert sarif_validator.schema['properties']['version']['enum'] == ['2.1.0']
+
+
 def test_sarif_validator_rejects_what_github_would(sarif_validator):
     document = json.loads(format_sarif([('f', [PAIR])]))
     document['runs'][0]['results'][0]['locations'][0]['physicalLocation']['artifactLocation'][
