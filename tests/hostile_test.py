@@ -49,19 +49,17 @@ def _run(
 @pytest.mark.parametrize('options', [(), ('--exclude-type', 'binary')])
 def test_special_files_are_refused_without_reading_them(tmp_path, options):
     os.mkfifo(tmp_path / 'fifo')  # opening it for reading would wait for a writer
-    (tmp_path / 'dir').mkdir()
     (tmp_path / 'pair.env').write_text(f'{KEY}\n{SECRET}\n')
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(tmp_path / 'sock'))
         sock.listen()
         # /dev/zero never ends: reading it would never return.
-        result = _run(*options, 'fifo', 'sock', '/dev/zero', 'dir', 'pair.env', cwd=tmp_path)
+        result = _run(*options, 'fifo', 'sock', '/dev/zero', 'pair.env', cwd=tmp_path)
     assert result.returncode == 2
     assert result.stdout == (
         b'fifo:1:1: AKG900 cannot scan file: a FIFO, not a regular file\n'
         b'sock:1:1: AKG900 cannot scan file: a socket, not a regular file\n'
         b'/dev/zero:1:1: AKG900 cannot scan file: a character device, not a regular file\n'
-        b'dir:1:1: AKG900 cannot scan file: a directory, not a regular file\n'
         b'pair.env' + _pair(2, 1, 1)
     )
     assert result.stderr == next_steps('1 blocking finding in 1 file')
@@ -74,10 +72,8 @@ def test_vanished_files_are_errors_not_tracebacks(tmp_path, options):
     (tmp_path / 'gone.env').unlink()  # listed by git, removed before the hook read it
     result = _run(*options, 'gone.env', 'link.env', cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stdout == (
-        b'gone.env:1:1: AKG900 cannot scan file: No such file or directory\n'
-        b'link.env:1:1: AKG900 cannot scan file: No such file or directory\n'
-    )
+    # The dangling link is still there: git stores its target's name, which is clean.
+    assert result.stdout == b'gone.env:1:1: AKG900 cannot scan file: No such file or directory\n'
     assert result.stderr == b''
 
 

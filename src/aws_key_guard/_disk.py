@@ -21,6 +21,10 @@ _KINDS = (
 )
 
 
+# O_NOFOLLOW: a name that became a symlink since it was looked at is not followed.
+_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, 'O_NOFOLLOW', 0)
+
+
 def _refuse_special(mode: int) -> None:
     if not stat.S_ISREG(mode):
         what = next((name for test, name in _KINDS if test(mode)), 'not a regular file')
@@ -28,14 +32,24 @@ def _refuse_special(mode: int) -> None:
 
 
 def read_chunks(filename: str, *, _chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """Yield a regular file's bytes; raise ScanError for anything else."""
+    """Yield a regular file's bytes, or a symlink's target name; ScanError for anything else."""
     try:
         # Look before opening: opening a FIFO can wait for a writer, and opening
         # a device can act on it (a tape rewinds, a watchdog arms).
-        _refuse_special(os.stat(filename).st_mode)
-        fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        mode = os.lstat(filename).st_mode
+        if stat.S_ISLNK(mode):
+            # Git stores a symlink as its target's name, and so it is judged:
+            # never followed, whether the target is missing, a directory or
+            # a file outside the repository.
+            target = os.readlink(os.fsencode(filename))
+        else:
+            _refuse_special(mode)
+            fd = os.open(filename, _FLAGS)
     except OSError as e:
         raise ScanError(e.strerror) from None
+    if stat.S_ISLNK(mode):
+        yield target
+        return
     try:
         # The name may have been replaced since it was looked at.
         _refuse_special(os.fstat(fd).st_mode)
@@ -77,3 +91,12 @@ def read_capped(filename: str, cap: int) -> bytes | None:
     if size > cap:
         raise ScanError(f'larger than {cap >> 20} MiB')
     return b''.join(parts)
+
+
+def read_stdin(*, _chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """Yield standard input's bytes as they arrive."""
+    try:
+        while chunk := os.read(0, _chunk_size):
+            yield chunk
+    except OSError as e:
+        raise ScanError(e.strerror) from None

@@ -36,7 +36,7 @@ def shares(sizes: Sequence[int], workers: int) -> list[list[int]]:
 
 def _size(filename: str) -> int:
     try:
-        return os.stat(filename).st_size
+        return os.lstat(filename).st_size  # a symlink's target is never read
     except OSError:
         return 0  # the scan will say why
 
