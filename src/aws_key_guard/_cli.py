@@ -16,8 +16,12 @@ from typing import Final
 from typing import NamedTuple
 
 from aws_key_guard import __version__
+from aws_key_guard._disk import read_stdin
 from aws_key_guard._main import clean
 from aws_key_guard._probe import top_level
+from aws_key_guard._tree import STDIN_NAME
+from aws_key_guard._tree import expand_directories
+from aws_key_guard._tree import is_stdin
 from aws_key_guard._workers import failing
 from aws_key_guard.allowlist import Rules
 from aws_key_guard.allowlist import cover_values
@@ -378,6 +382,14 @@ def record_baseline(
     return 0
 
 
+def _note_submodules(names: Sequence[str]) -> None:
+    if names:
+        print(
+            f'aws-key-guard: note: submodules are not scanned here: {", ".join(names)}',
+            file=sys.stderr,
+        )
+
+
 def _files_from(
     argv: Sequence[str], parser: argparse.ArgumentParser
 ) -> tuple[int | None, set[int]]:
@@ -572,6 +584,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error('--write-baseline reads FILEs from disk, not from git')
     if args.list_allowed and args.format != 'text':
         parser.error('--list-allowed prints text; it takes no --format')
+    if args.write_baseline and any(is_stdin(f) for f in args.filenames):
+        parser.error('--write-baseline reads FILEs from disk, not standard input')
     try:
         settings = load_settings(args)
     except ScanError as e:
@@ -614,24 +628,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             blobs = unpushed_blobs([pushed], [remote])
         elif args.staged:
             blobs = staged_blobs(args.filenames)
+        filenames = args.filenames
+        if blobs is None:
+            # Directories become the files under them; submodules are set aside.
+            expanded = expand_directories(filenames)
+            filenames = expanded.filenames
+            _note_submodules(expanded.submodules)
         if args.write_baseline:
-            rc = record_baseline(args.write_baseline, args.filenames, settings, report)
+            rc = record_baseline(args.write_baseline, filenames, settings, report)
         elif blobs is not None:
             history = args.history is not None
             rc = scan_blobs(blobs, settings, report, verifier, history=history)
         else:
             rc = 0
             kept = [
-                f
-                for f in args.filenames
-                if not (_excluded(f, settings) or _path_excluded(f, settings))
+                f for f in filenames if not (_excluded(f, settings) or _path_excluded(f, settings))
             ]
             if not settings.list_allowed:
                 # As on the everyday path: files with nothing that could be a
                 # finding are judged first, a large scan on every CPU.
                 kept = failing(kept, clean)
             for filename in kept:
-                rc = max(rc, check_file(filename, settings, report, verifier))
+                if is_stdin(filename):
+                    rc = max(rc, check_file(STDIN_NAME, settings, report, verifier, read_stdin()))
+                else:
+                    rc = max(rc, check_file(filename, settings, report, verifier))
     except OutputError as e:
         return _lost(args.output, stream, str(e))
     except ScanError as e:
