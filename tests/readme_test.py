@@ -26,6 +26,31 @@ def workflow_steps() -> list[Any]:
     return steps
 
 
+def test_readme_first_command_exit_code_is_the_tables(git_repo):
+    match = re.search(
+        r'```sh\npip install \. && (.*?)   # scan this repository\n', README.read_text()
+    )
+    assert match is not None
+    command = match[1]
+    key, secret = make_key_id(5), make_secret(5)
+    (git_repo / 'app.env').write_text(f'id = {key}\nsecret = {secret}\n')
+    (git_repo / 'dangling').symlink_to('nowhere')
+    git('add', '.')
+    env = {**os.environ, 'PATH': f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}'}
+    done = subprocess.run(['bash', '-c', command], env=env, capture_output=True, check=False)
+    fp = 'sha256:' + hashlib.sha256(secret.encode()).hexdigest()[:12]
+    assert (done.stdout, done.stderr) == (
+        (
+            f'app.env:2:10: AKG001 AWS access key pair: secret [{fp}] '
+            f'with access key ID AKIA...{key[-4:]} at line 1\nexit code: 1\n'
+        ).encode(),
+        b'',
+    )
+    (git_repo / 'app.env').unlink()
+    done = subprocess.run(['bash', '-c', command], env=env, capture_output=True, check=False)
+    assert (done.stdout, done.stderr) == (b'exit code: 0\n', b'')
+
+
 def test_readme_workflow_uploads_the_sarif_it_writes():
     steps = workflow_steps()
     (upload,) = [s for s in steps if s.get('uses', '').startswith('github/codeql-action/upload-')]
@@ -49,7 +74,7 @@ def test_readme_workflow_steps_run(git_repo, sarif_validator):
         for s in scans
     ]
     annotate, sarif_step = results
-    assert annotate.returncode == 123  # xargs: a run exited 1
+    assert annotate.returncode == 1
     fp = 'sha256:' + hashlib.sha256(secret.encode()).hexdigest()[:12]
     assert (
         annotate.stdout

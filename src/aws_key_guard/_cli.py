@@ -469,7 +469,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # `--block` must not pass for `--block-lone-key-ids`
     )
-    parser.add_argument('filenames', nargs='*', metavar='FILE', help='files to scan')
+    parser.add_argument(
+        'filenames',
+        nargs='*',
+        metavar='FILE',
+        help='files to scan; a directory stands for the files git would consider under it, '
+        '- for standard input',
+    )
     parser.add_argument(
         '--block-lone-key-ids',
         action='store_true',
