@@ -5,9 +5,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import tomllib
 import yaml
 from identify.identify import tags_from_path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # tomllib came in 3.11; tomli is the same parser, a dependency before it
+    import tomli as tomllib
 
 ROOT = Path(__file__).parent.parent
 HOOKS = yaml.safe_load((ROOT / '.pre-commit-hooks.yaml').read_text())
@@ -72,3 +76,16 @@ def test_pre_commit_accepts_the_manifest():
         check=False,
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, '', '')
+
+
+def test_every_claimed_python_is_tested():
+    # The classifiers, requires-python and the noxfile's sessions name the same versions.
+    project = PYPROJECT['project']
+    prefix = 'Programming Language :: Python :: 3.'
+    claimed = [c.removeprefix('Programming Language :: Python :: ') for c in project['classifiers']]
+    claimed = [v for v in claimed if v.startswith('3.')]
+    assert len(claimed) == sum(c.startswith(prefix) for c in project['classifiers'])
+    assert project['requires-python'] == f'>={claimed[0]}'
+    noxfile = (ROOT / 'noxfile.py').read_text()
+    assert f'PYTHONS = {claimed!r}\n' in noxfile
+    assert f'{sys.version_info[0]}.{sys.version_info[1]}' in claimed
