@@ -17,7 +17,7 @@ import atheris
 with atheris.instrument_imports():
     from aws_key_guard.detect import scan_chunks
     from aws_key_guard.pairing import pair_candidates
-    from aws_key_guard.report import format_finding
+    from aws_key_guard.text import format_finding
 
 
 def test_one_input(data: bytes) -> None:

@@ -16,6 +16,7 @@ from aws_key_guard.marker import Marker
 from aws_key_guard.marker import watch_markers
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Candidate
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.pairing import pair_candidates
 from tests.conftest import make_key_id
@@ -185,7 +186,7 @@ def test_sort_findings_fingerprints_and_baseline(text, expected):
 
 
 def test_sort_findings_never_allows_akg900():
-    failed = Finding('AKG900', 1, 1, reason='gone')
+    failed = Finding(Code.UNSCANNABLE, 1, 1, reason='gone')
     assert sort_findings('f', [failed], {}, Rules()) == ([failed], [])
 
 

@@ -17,11 +17,11 @@ import pytest
 
 from aws_key_guard.baseline import BaselineEntry
 from aws_key_guard.baseline import entry_for
-from aws_key_guard.baseline import finding_fingerprint
 from aws_key_guard.baseline import load_baseline
 from aws_key_guard.baseline import normalize_path
 from aws_key_guard.baseline import render_baseline
 from aws_key_guard.baseline import write_baseline
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
 from aws_key_guard.model import Secret
@@ -39,9 +39,10 @@ def _fp(value: bytes) -> str:
 
 
 def test_finding_fingerprint_is_the_secret_else_the_key_id():
-    assert finding_fingerprint(Finding('AKG001', 2, 1, KEY, SECRET, 1)) == _fp(SECRET)
-    assert finding_fingerprint(Finding('AKG002', 2, 1, secret=SECRET)) == _fp(SECRET)
-    assert finding_fingerprint(Finding('AKG003', 2, 1, key_id=KEY)) == _fp(KEY)
+    assert Finding(Code.PAIR, 2, 1, KEY, SECRET, 1).fingerprint == _fp(SECRET)
+    assert Finding(Code.SECRET, 2, 1, secret=SECRET).fingerprint == _fp(SECRET)
+    assert Finding(Code.KEY_ID, 2, 1, key_id=KEY).fingerprint == _fp(KEY)
+    assert Finding(Code.UNSCANNABLE, 1, 1, reason='gone').fingerprint is None
 
 
 @pytest.mark.parametrize(
@@ -49,7 +50,7 @@ def test_finding_fingerprint_is_the_secret_else_the_key_id():
 )
 def test_normalize_path(filename, path):
     assert normalize_path(filename) == path
-    assert entry_for(filename, Finding('AKG003', 1, 1, key_id=KEY)) == (path, 'AKG003', _fp(KEY))
+    assert entry_for(filename, Finding(Code.KEY_ID, 1, 1, key_id=KEY)) == (path, 'AKG003', _fp(KEY))
 
 
 def test_render_baseline_sorted_one_entry_per_line():

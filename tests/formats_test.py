@@ -15,9 +15,10 @@ from aws_key_guard.formats import display_name
 from aws_key_guard.formats import format_github
 from aws_key_guard.formats import format_json
 from aws_key_guard.formats import format_sarif
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Secret
-from aws_key_guard.report import describe
+from aws_key_guard.text import describe
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -37,13 +38,13 @@ def tail(key_id: bytes) -> str:
     return key_id[-4:].decode()
 
 
-PAIR = Finding('AKG001', 14, 23, NEW, SECRET, 3)
-LONE = Finding('AKG003', 2, 5, key_id=OLD)
-CONTEXT = Finding('AKG002', 7, 24, secret=OTHER)
-DECODED = Finding('AKG002', 9, 7, secret=SECRET, layer='base64')
-HISTORY = Finding('AKG001', 4, 1, OLD, OTHER, 3, commit=COMMIT, verdict='rejected')
-SESSION = Finding('AKG004', 5, 19, secret=TOKEN)
-UNREADABLE = Finding('AKG900', 1, 1, reason='Permission denied')
+PAIR = Finding(Code.PAIR, 14, 23, NEW, SECRET, 3)
+LONE = Finding(Code.KEY_ID, 2, 5, key_id=OLD)
+CONTEXT = Finding(Code.SECRET, 7, 24, secret=OTHER)
+DECODED = Finding(Code.SECRET, 9, 7, secret=SECRET, layer='base64')
+HISTORY = Finding(Code.PAIR, 4, 1, OLD, OTHER, 3, commit=COMMIT, verdict='rejected')
+SESSION = Finding(Code.SESSION_TOKEN, 5, 19, secret=TOKEN)
+UNREADABLE = Finding(Code.UNSCANNABLE, 1, 1, reason='Permission denied')
 EVERY_KIND = (PAIR, LONE, CONTEXT, DECODED, HISTORY, SESSION, UNREADABLE)
 ODD_NAME = os.fsdecode('deploy/a b,c:\u00e9\u00df \u4e2d.env'.encode() + b'\xff')
 
@@ -165,7 +166,7 @@ def test_format_github_lines():
 
 
 def test_format_github_escapes_properties_and_data():
-    odd = Finding('AKG900', 1, 1, reason='50% done,\r\nthen: stopped')
+    odd = Finding(Code.UNSCANNABLE, 1, 1, reason='50% done,\r\nthen: stopped')
     name = os.fsdecode('a%b,c:d\r\n\u00e9'.encode() + b'\xff')
     assert (
         format_github(name, [odd])
@@ -360,7 +361,7 @@ def test_no_format_shows_a_secret_or_a_whole_key_id(render):
 
 
 def test_odd_text_in_a_reason_never_crashes_a_format():
-    odd = Finding('AKG900', 1, 1, reason=os.fsdecode(b'cannot open caf\xe9'))
+    odd = Finding(Code.UNSCANNABLE, 1, 1, reason=os.fsdecode(b'cannot open caf\xe9'))
     assert format_github('f', [odd]).endswith(b'::cannot scan file: cannot open caf\\udce9\n')
     assert b'"message": "cannot scan file: cannot open caf\\udce9"' in format_json([('f', [odd])])
     assert b'"text": "cannot scan file: cannot open caf\\udce9"' in format_sarif([('f', [odd])])

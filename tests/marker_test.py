@@ -6,8 +6,8 @@ import tracemalloc
 import pytest
 
 from aws_key_guard._main import main
+from aws_key_guard.fingerprint import is_fingerprint
 from aws_key_guard.marker import Marker
-from aws_key_guard.marker import is_fingerprint
 from aws_key_guard.marker import watch_markers
 from tests.conftest import make_key_id
 from tests.conftest import make_secret

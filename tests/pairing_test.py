@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from aws_key_guard.model import Candidate
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
 from aws_key_guard.model import Secret
@@ -26,36 +27,36 @@ def secret(token: Secret, line: int, offset: int, *, context: bool = False) -> C
 
 
 CASES = [
-    pytest.param([key(K1, 1, 0)], [Finding('AKG003', 1, 1, key_id=K1)], id='lone-key-id'),
+    pytest.param([key(K1, 1, 0)], [Finding(Code.KEY_ID, 1, 1, key_id=K1)], id='lone-key-id'),
     pytest.param([secret(S1, 1, 0)], [], id='secret-without-context-or-key'),
     pytest.param(
         [secret(S1, 4, 90, context=True)],
-        [Finding('AKG002', 4, 91, secret=S1)],
+        [Finding(Code.SECRET, 4, 91, secret=S1)],
         id='context-secret',
     ),
     pytest.param(
         [key(K1, 1, 0), secret(S1, 2, 30)],
-        [Finding('AKG001', 2, 31, K1, S1, 1)],
+        [Finding(Code.PAIR, 2, 31, K1, S1, 1)],
         id='pair',
     ),
     pytest.param(
         [secret(S1, 1, 0), key(K1, 5000, 99999)],
-        [Finding('AKG001', 1, 1, K1, S1, 5000)],
+        [Finding(Code.PAIR, 1, 1, K1, S1, 5000)],
         id='secret-first-far-apart',
     ),
     pytest.param(
         [key(K1, 1, 0), secret(S1, 2, 30), key(K2, 10, 300), secret(S2, 11, 330)],
-        [Finding('AKG001', 2, 31, K1, S1, 1), Finding('AKG001', 11, 331, K2, S2, 10)],
+        [Finding(Code.PAIR, 2, 31, K1, S1, 1), Finding(Code.PAIR, 11, 331, K2, S2, 10)],
         id='two-profiles-pair-nearest',
     ),
     pytest.param(
         [key(K1, 1, 0), secret(S1, 2, 30), key(K1, 8, 200)],
-        [Finding('AKG001', 2, 31, K1, S1, 1)],
+        [Finding(Code.PAIR, 2, 31, K1, S1, 1)],
         id='repeated-key-id-paired-once',
     ),
     pytest.param(
         [key(K1, 3, 40), key(K2, 3, 70), secret(S1, 3, 100)],
-        [Finding('AKG003', 3, 41, key_id=K1), Finding('AKG001', 3, 101, K2, S1, 3)],
+        [Finding(Code.KEY_ID, 3, 41, key_id=K1), Finding(Code.PAIR, 3, 101, K2, S1, 3)],
         id='same-line-tie-broken-by-bytes',
     ),
     pytest.param(
@@ -64,7 +65,7 @@ CASES = [
             secret(S1, 2, 30),
             Candidate(Kind.SESSION_TOKEN, 3, 21, 90, S2, True),
         ],
-        [Finding('AKG001', 2, 31, K1, S1, 1), Finding('AKG004', 3, 21, secret=S2)],
+        [Finding(Code.PAIR, 2, 31, K1, S1, 1), Finding(Code.SESSION_TOKEN, 3, 21, secret=S2)],
         id='session-token-is-reported-on-its-own',
     ),
 ]
@@ -78,10 +79,10 @@ def test_pair_candidates(candidates, expected):
 def test_pair_candidates_window_limits_distance():
     candidates = [key(K1, 1, 0), secret(S1, 50, 900, context=True)]
     assert pair_candidates(candidates, window=10) == [
-        Finding('AKG003', 1, 1, key_id=K1),
-        Finding('AKG002', 50, 901, secret=S1),
+        Finding(Code.KEY_ID, 1, 1, key_id=K1),
+        Finding(Code.SECRET, 50, 901, secret=S1),
     ]
-    assert pair_candidates(candidates, window=49) == [Finding('AKG001', 50, 901, K1, S1, 1)]
+    assert pair_candidates(candidates, window=49) == [Finding(Code.PAIR, 50, 901, K1, S1, 1)]
 
 
 def test_pair_candidates_keeps_the_decoding_layer():
@@ -100,7 +101,7 @@ WORDY = Secret(b'ASIAPACIFICSINGAPORE')
 def test_pair_candidates_word_shaped_key_id_pairs_but_is_never_lone():
     assert pair_candidates([key(WORDY, 1, 0)]) == []
     assert pair_candidates([key(WORDY, 1, 0), secret(S1, 2, 30)]) == [
-        Finding('AKG001', 2, 31, WORDY, S1, 1)
+        Finding(Code.PAIR, 2, 31, WORDY, S1, 1)
     ]
 
 

@@ -6,18 +6,19 @@ import os
 
 import pytest
 
+from aws_key_guard.fingerprint import fingerprint
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Candidate
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
 from aws_key_guard.model import Secret
 from aws_key_guard.report import Report
-from aws_key_guard.report import fingerprint
-from aws_key_guard.report import format_allowed
-from aws_key_guard.report import format_finding
-from aws_key_guard.report import mask_key_id
-from aws_key_guard.report import printable
-from aws_key_guard.report import write_findings
+from aws_key_guard.text import format_allowed
+from aws_key_guard.text import format_finding
+from aws_key_guard.text import mask_key_id
+from aws_key_guard.text import printable
+from aws_key_guard.text import write_findings
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -47,24 +48,24 @@ def test_mask_key_id(key_id, expected):
     ('finding', 'line'),
     [
         (
-            Finding('AKG001', 14, 23, NEW, SECRET, 3),
+            Finding(Code.PAIR, 14, 23, NEW, SECRET, 3),
             f'AKG001 AWS access key pair: secret [{FP}] with access key ID '
             f'ASIA...{NEW[-4:].decode()} (account 609629065308) at line 3',
         ),
         (
-            Finding('AKG002', 2, 5, secret=SECRET),
+            Finding(Code.SECRET, 2, 5, secret=SECRET),
             f'AKG002 AWS secret access key [{FP}] with no access key ID',
         ),
         (
-            Finding('AKG003', 1, 1, key_id=OLD),
+            Finding(Code.KEY_ID, 1, 1, key_id=OLD),
             f'AKG003 AWS access key ID AKIA...{OLD[-4:].decode()} with no secret',
         ),
         (
-            Finding('AKG004', 4, 21, secret=SECRET),
+            Finding(Code.SESSION_TOKEN, 4, 21, secret=SECRET),
             f'AKG004 AWS session token [{FP}]',
         ),
         (
-            Finding('AKG900', 1, 1, reason='No such file or directory'),
+            Finding(Code.UNSCANNABLE, 1, 1, reason='No such file or directory'),
             'AKG900 cannot scan file: No such file or directory',
         ),
     ],
@@ -77,7 +78,7 @@ def test_format_finding(finding, line):
 
 def test_format_finding_quotes_undecodable_names_as_git_does():
     name = b'caf\xe9.env'.decode('utf-8', 'surrogateescape')
-    line = format_finding(name, Finding('AKG002', 1, 1, secret=SECRET))
+    line = format_finding(name, Finding(Code.SECRET, 1, 1, secret=SECRET))
     assert (
         line
         == b'"caf\\351.env":1:1: AKG002 AWS secret access key ['
@@ -89,7 +90,9 @@ def test_format_finding_quotes_undecodable_names_as_git_does():
 def test_write_findings_one_line_each():
     stream = io.BytesIO()
     write_findings(
-        stream, 'f', [Finding('AKG003', 1, 1, key_id=OLD), Finding('AKG003', 2, 1, key_id=OLD)]
+        stream,
+        'f',
+        [Finding(Code.KEY_ID, 1, 1, key_id=OLD), Finding(Code.KEY_ID, 2, 1, key_id=OLD)],
     )
     assert stream.getvalue().count(b'\n') == 2
 
@@ -99,7 +102,7 @@ def test_secret_repr_never_shows_the_value():
 
 
 def test_format_finding_names_the_commit():
-    finding = Finding('AKG003', 1, 1, key_id=OLD, commit='0123456789abcdef0123')
+    finding = Finding(Code.KEY_ID, 1, 1, key_id=OLD, commit='0123456789abcdef0123')
     assert (
         format_finding('f', finding)
         == (
@@ -121,9 +124,9 @@ def test_format_finding_names_the_commit():
 def test_report_streams_lines_and_writes_documents_at_the_end(fmt, streams):
     stream = io.BytesIO()
     report = Report(stream, fmt)
-    report.add('f', [Finding('AKG003', 1, 1, key_id=OLD)])
+    report.add('f', [Finding(Code.KEY_ID, 1, 1, key_id=OLD)])
     assert (stream.getvalue() != b'') is streams
-    report.add('g', iter([Finding('AKG002', 2, 5, secret=SECRET)]))
+    report.add('g', iter([Finding(Code.SECRET, 2, 5, secret=SECRET)]))
     report.finish()
     output = stream.getvalue()
     assert output.count(FP.encode()) == (1 if streams else 2)  # documents repeat it in a field
@@ -136,7 +139,9 @@ def test_report_refuses_an_unknown_format():
 
 
 def test_format_finding_ends_with_the_verdict():
-    finding = Finding('AKG001', 2, 9, NEW, SECRET, 1, commit='0123456789abcdef', verdict='rejected')
+    finding = Finding(
+        Code.PAIR, 2, 9, NEW, SECRET, 1, commit='0123456789abcdef', verdict='rejected'
+    )
     assert (
         format_finding('f', finding)
         == (
@@ -151,7 +156,7 @@ def test_format_finding_ends_with_the_verdict():
     ('allowed', 'line'),
     [
         pytest.param(
-            Allowed(3, 5, 'baseline b.json', finding=Finding('AKG002', 3, 5, secret=SECRET)),
+            Allowed(3, 5, 'baseline b.json', finding=Finding(Code.SECRET, 3, 5, secret=SECRET)),
             f'f.env:3:5: allowed AKG002 AWS secret access key [{FP}] with no access key ID'
             ' (baseline b.json)',
             id='finding',

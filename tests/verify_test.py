@@ -10,6 +10,7 @@ from aws_key_guard import __version__
 from aws_key_guard import verify
 from aws_key_guard._main import main
 from aws_key_guard.account import decode_account
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
 from aws_key_guard.model import Secret
@@ -60,8 +61,8 @@ def test_verdict_follows_the_general_endpoint_setting(sts, monkeypatch):
 
 
 def test_each_distinct_pair_is_asked_about_once(sts):
-    live = Finding('AKG001', 3, 1, Secret(sts.key_id.encode()), Secret(sts.secret.encode()), 2)
-    made_up = Finding('AKG001', 9, 1, Secret(MADE_UP_KEY), Secret(MADE_UP_SECRET), 8)
+    live = Finding(Code.PAIR, 3, 1, Secret(sts.key_id.encode()), Secret(sts.secret.encode()), 2)
+    made_up = Finding(Code.PAIR, 9, 1, Secret(MADE_UP_KEY), Secret(MADE_UP_SECRET), 8)
     verifier = Verifier()
     first = verifier.verify_findings([live, made_up, live])
     again = verifier.verify_findings([made_up])
@@ -77,9 +78,9 @@ def test_each_distinct_pair_is_asked_about_once(sts):
 
 def test_findings_without_a_pair_are_left_alone(sts):
     findings = [
-        Finding('AKG002', 1, 1, secret=Secret(MADE_UP_SECRET)),
-        Finding('AKG003', 2, 1, key_id=Secret(MADE_UP_KEY)),
-        Finding('AKG900', 1, 1, reason='No such file or directory'),
+        Finding(Code.SECRET, 1, 1, secret=Secret(MADE_UP_SECRET)),
+        Finding(Code.KEY_ID, 2, 1, key_id=Secret(MADE_UP_KEY)),
+        Finding(Code.UNSCANNABLE, 1, 1, reason='No such file or directory'),
     ]
     assert Verifier().verify_findings(findings) == findings
     assert sts.actions() == []
@@ -181,7 +182,7 @@ ONE_BLOCKING = next_steps('1 blocking finding in 1 file')
 
 def _pair_finding(seed: int) -> Finding:
     key_id, secret = make_key_id(seed).encode(), make_secret(seed).encode()
-    return Finding('AKG001', 2, 23, Secret(key_id), Secret(secret), 1)
+    return Finding(Code.PAIR, 2, 23, Secret(key_id), Secret(secret), 1)
 
 
 def _pair_line(seed: int, verdict: str) -> bytes:

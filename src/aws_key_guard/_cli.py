@@ -43,14 +43,16 @@ from aws_key_guard.intake import unpushed_blobs
 from aws_key_guard.marker import Marker
 from aws_key_guard.marker import watch_markers
 from aws_key_guard.model import Allowed
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
+from aws_key_guard.model import blocks
 from aws_key_guard.pairing import pair_candidates
 from aws_key_guard.report import FORMATS
 from aws_key_guard.report import Report
-from aws_key_guard.report import format_summary
-from aws_key_guard.report import printable
-from aws_key_guard.report import quote_name
+from aws_key_guard.text import format_summary
+from aws_key_guard.text import printable
+from aws_key_guard.text import quote_name
 
 if TYPE_CHECKING:
     import re
@@ -131,7 +133,7 @@ def scan_file(filename: str, settings: Settings, chunks: Iterable[bytes] | None 
         watched = watch_markers(raw, markers, foreign=settings.foreign_markers)
         candidates = scan_chunks(_until_too_many(watched, markers), limit=MAX_CANDIDATES)
     except ScanError as e:
-        return FileScan([Finding('AKG900', 1, 1, reason=str(e))], [])
+        return FileScan([Finding(Code.UNSCANNABLE, 1, 1, reason=str(e))], [])
     overflow = candidates[MAX_CANDIDATES:]
     candidates = candidates[:MAX_CANDIDATES]
     kept, builtins = split_builtins(candidates)
@@ -143,12 +145,12 @@ def scan_file(filename: str, settings: Settings, chunks: Iterable[bytes] | None 
     findings, allowed = sort_findings(path, findings, covered, settings.rules)
     for stop in overflow:
         reason = f'more than {MAX_CANDIDATES} key-shaped tokens, not scanned past here'
-        findings.append(Finding('AKG900', stop.line, stop.col, reason=reason))
+        findings.append(Finding(Code.UNSCANNABLE, stop.line, stop.col, reason=reason))
     if len(markers) > MAX_CANDIDATES:
         # Markers know their byte offset, not their line.
         offset = markers[MAX_CANDIDATES].line_start
         reason = f'more than {MAX_CANDIDATES} allow markers, not scanned past byte {offset}'
-        findings.insert(0, Finding('AKG900', 1, 1, reason=reason))
+        findings.insert(0, Finding(Code.UNSCANNABLE, 1, 1, reason=reason))
     return FileScan(findings, builtins + allowed)
 
 
@@ -164,11 +166,9 @@ def _until_too_many(chunks: Iterable[bytes], markers: list[Marker]) -> Iterator[
 def exit_code(findings: Sequence[Finding], settings: Settings) -> int:
     """0 nothing blocking, 1 blocking findings, 2 a file that could not be scanned."""
     codes = {f.code for f in findings}
-    if 'AKG900' in codes:
+    if Code.UNSCANNABLE in codes:
         return 2
-    if codes - {'AKG003'} or (codes and settings.block_lone_key_ids):
-        return 1
-    return 0
+    return int(any(blocks(c, block_lone_key_ids=settings.block_lone_key_ids) for c in codes))
 
 
 def _excluded(filename: str, settings: Settings) -> bool:
@@ -217,7 +217,7 @@ def _print_error(message: str) -> None:
 
 def _capped(filename: str, findings: list[Finding]) -> list[Finding]:
     # Where scanning stopped must show even past the cap.
-    shown = findings[:MAX_SHOWN] + [f for f in findings[MAX_SHOWN:] if f.code == 'AKG900']
+    shown = findings[:MAX_SHOWN] + [f for f in findings[MAX_SHOWN:] if f.code is Code.UNSCANNABLE]
     if len(findings) > len(shown):
         message = f': {len(findings) - len(shown)} more findings not shown'
         message += f' (at most {MAX_SHOWN} per file)\n'
@@ -360,7 +360,7 @@ def record_baseline(
             continue
         scan = scan_file(filename, settings)
         _add(report, filename, scan.findings, _shown(scan, settings))
-        if any(f.code == 'AKG900' for f in scan.findings):
+        if any(f.code is Code.UNSCANNABLE for f in scan.findings):
             raise ScanError(f'{baseline_file} not written: {filename} could not be scanned')
         path = repo_path(filename, settings)
         scanned.add(normalize_path(path))

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from typing import Final
 from typing import NamedTuple
 
+from aws_key_guard.fingerprint import fingerprint
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
-from aws_key_guard.report import fingerprint
 
 if TYPE_CHECKING:
     from aws_key_guard.baseline import BaselineEntry
@@ -123,7 +123,6 @@ def sort_findings(
         return [], []
     # Imported here: a clean commit has no findings to match.
     from aws_key_guard.baseline import BaselineEntry
-    from aws_key_guard.baseline import finding_fingerprint
     from aws_key_guard.baseline import normalize_path
 
     kept: list[Finding] = []
@@ -131,15 +130,15 @@ def sort_findings(
     path = normalize_path(filename)
     for f in findings:
         why = None
-        if f.code != 'AKG900':
+        fp = f.fingerprint  # None for AKG900, which nothing allows
+        if fp is not None:
             values = _values(f)
-            fp = finding_fingerprint(f)
             if values[0] in covered:
                 notes = (note for v in values if v in covered for note in covered[v])
                 why = '; '.join(dict.fromkeys(notes))
             elif fp in rules.fingerprints:
                 why = f'allow-fingerprints in {rules.config_file}'
-            elif BaselineEntry(path, f.code, fp) in rules.baseline:
+            elif BaselineEntry(path, f.code.value, fp) in rules.baseline:
                 why = f'baseline {rules.baseline_file}'
         if why is None:
             kept.append(f)

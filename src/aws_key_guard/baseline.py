@@ -11,13 +11,13 @@ from contextlib import suppress
 from typing import Final
 from typing import NamedTuple
 
-from aws_key_guard.marker import is_fingerprint
+from aws_key_guard.fingerprint import is_fingerprint
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
-from aws_key_guard.report import fingerprint
 
 VERSION: Final = 1
-_CODES: Final = frozenset(('AKG001', 'AKG002', 'AKG003', 'AKG004'))
+_CODES: Final = frozenset(code.value for code in Code if code is not Code.UNSCANNABLE)
 _FIELDS: Final = ('path', 'code', 'fingerprint')
 
 
@@ -32,15 +32,9 @@ def normalize_path(filename: str) -> str:
     return os.path.normpath(filename).replace(os.sep, '/')
 
 
-def finding_fingerprint(finding: Finding) -> str:
-    """The fingerprint a finding is known by: its secret's, else its key ID's."""
-    value = finding.secret if finding.secret is not None else finding.key_id
-    assert value is not None  # noqa: S101 -- every finding but AKG900 carries a value
-    return fingerprint(value)
-
-
 def entry_for(filename: str, finding: Finding) -> BaselineEntry:
-    return BaselineEntry(normalize_path(filename), finding.code, finding_fingerprint(finding))
+    assert finding.fingerprint is not None  # noqa: S101 -- every finding but AKG900 has a value
+    return BaselineEntry(normalize_path(filename), finding.code.value, finding.fingerprint)
 
 
 def render_baseline(entries: Iterable[BaselineEntry]) -> str:

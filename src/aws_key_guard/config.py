@@ -13,7 +13,7 @@ from aws_key_guard._probe import DEFAULT_BASELINE as DEFAULT_BASELINE
 from aws_key_guard._probe import OWN_FILE as OWN_FILE
 from aws_key_guard._probe import PYPROJECT as PYPROJECT
 from aws_key_guard._probe import mentions_table
-from aws_key_guard.marker import is_fingerprint
+from aws_key_guard.fingerprint import is_fingerprint
 from aws_key_guard.marker import mask_runs
 from aws_key_guard.model import ScanError
 

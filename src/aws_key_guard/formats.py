@@ -12,13 +12,15 @@ from urllib.parse import quote
 
 from aws_key_guard import __version__
 from aws_key_guard.account import decode_account
+from aws_key_guard.fingerprint import fingerprint
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
-from aws_key_guard.report import HOME
-from aws_key_guard.report import REAL_KEY_HELP
-from aws_key_guard.report import describe
-from aws_key_guard.report import fingerprint
-from aws_key_guard.report import mask_key_id
-from aws_key_guard.report import printable
+from aws_key_guard.model import blocks
+from aws_key_guard.text import HOME
+from aws_key_guard.text import REAL_KEY_HELP
+from aws_key_guard.text import describe
+from aws_key_guard.text import mask_key_id
+from aws_key_guard.text import printable
 
 FileFindings = tuple[str, Sequence[Finding]]
 
@@ -30,7 +32,7 @@ FINGERPRINT_KEY: Final = 'awsKeyGuard/v1'
 
 
 class Rule(NamedTuple):
-    code: str
+    code: Code
     name: str
     short: str
     full: str
@@ -55,7 +57,7 @@ A value that is a deliberate test fixture can be marked on its line with \
 
 RULES: Final = (
     Rule(
-        'AKG001',
+        Code.PAIR,
         'AwsAccessKeyPair',
         'AWS access key ID and secret access key in one file',
         'A file holds an AWS access key ID and a 40-character secret access key: '
@@ -67,7 +69,7 @@ RULES: Final = (
         'high',
     ),
     Rule(
-        'AKG002',
+        Code.SECRET,
         'AwsSecretAccessKey',
         'AWS secret access key without its key ID',
         'A 40-character secret access key next to AWS wording such as '
@@ -80,7 +82,7 @@ RULES: Final = (
         'high',
     ),
     Rule(
-        'AKG003',
+        Code.KEY_ID,
         'AwsAccessKeyId',
         'AWS access key ID without a secret',
         'An access key ID (AKIA, ASIA, ABIA or ACCA) with no secret access key in the '
@@ -96,7 +98,7 @@ RULES: Final = (
         'high',
     ),
     Rule(
-        'AKG004',
+        Code.SESSION_TOKEN,
         'AwsSessionToken',
         'AWS session token',
         'A session token, the third part of temporary STS credentials, next to AWS '
@@ -113,7 +115,7 @@ RULES: Final = (
         'high',
     ),
     Rule(
-        'AKG900',
+        Code.UNSCANNABLE,
         'UnscannableFile',
         'File could not be scanned',
         'A file given to aws-key-guard could not be read: missing, unreadable, or not a '
@@ -131,9 +133,11 @@ _RULE_INDEX: Final = {rule.code: i for i, rule in enumerate(RULES)}
 
 def severity(finding: Finding, *, block_lone_key_ids: bool = False) -> str:
     """`warning` for a lone key ID that does not block, `error` for everything else."""
-    if finding.code == 'AKG003' and not block_lone_key_ids:
-        return 'warning'
-    return 'error'
+    if finding.code is Code.UNSCANNABLE or blocks(
+        finding.code, block_lone_key_ids=block_lone_key_ids
+    ):
+        return 'error'
+    return 'warning'
 
 
 def display_name(filename: str) -> str:
@@ -156,20 +160,16 @@ def _utf8(text: str) -> bytes:
     return text.encode(errors='backslashreplace')
 
 
-def _token(finding: Finding) -> bytes | None:
-    return finding.secret if finding.secret is not None else finding.key_id
-
-
 def end_column(finding: Finding) -> int | None:
     """The column just past the token; unknown when a decoding layer revealed it."""
-    token = _token(finding)
+    token = finding.value
     if token is None or finding.layer is not None:
         return None
     return finding.col + len(token)
 
 
 def _json_finding(filename: str, finding: Finding, block_lone_key_ids: bool) -> dict[str, object]:
-    key_id, token, end = finding.key_id, _token(finding), end_column(finding)
+    key_id, token, end = finding.key_id, finding.value, end_column(finding)
     account = None if key_id is None else decode_account(key_id)
     return {
         'path': display_name(filename),
@@ -248,7 +248,7 @@ def _sarif_rule(rule: Rule) -> dict[str, object]:
 
 
 def _sarif_result(uri: str, finding: Finding, n: int, level: str) -> dict[str, object]:
-    token = _token(finding)
+    token = finding.value
     # A file that could not be read has no token: its identity is the path and code.
     fp = fingerprint(finding.code.encode() if token is None else token)
     # GitHub matches alerts across commits by primaryLocationLineHash alone;
@@ -283,7 +283,7 @@ def format_sarif(files: Iterable[FileFindings], *, block_lone_key_ids: bool = Fa
         uri = artifact_uri(filename)
         for finding in findings:
             # The count tells apart the same key found more than once at one path.
-            key = (uri, finding.code, _token(finding))
+            key = (uri, finding.code, finding.value)
             seen[key] = seen.get(key, 0) + 1
             level = severity(finding, block_lone_key_ids=block_lone_key_ids)
             results.append(_sarif_result(uri, finding, seen[key], level))

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Final
 from typing import NamedTuple
 
+from aws_key_guard.fingerprint import is_fingerprint
+
 # Every marker contains this word, so one bytes.find per read finds them all;
 # on a file with no marker that search is the whole cost (bench/allow_overhead.py).
 _TRIGGER: Final = b'allow'
@@ -32,8 +34,6 @@ _AHEAD: Final = len(_TRIGGER) + max(len(f[1]) for f in _FORMS) + 1 + REASON_MAX 
 _BEFORE: Final = frozenset(b': \t')  # what every marker has just before the trigger
 # A marker word must end here: `aws-key-guard: allowed` is prose, not a marker.
 _WORD: Final = frozenset(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
-_FINGERPRINT_LEN: Final = len('sha256:') + 12
-_HEX: Final = frozenset('0123456789abcdef')
 # Comment closers end a reason: what follows them on the line is code, perhaps the key.
 _CLOSERS: Final = ('*/', '-->')
 
@@ -47,11 +47,6 @@ class Marker(NamedTuple):
     # A next-line marker whose line has not ended yet: it covers nothing, but
     # it is kept in the list, so that it counts toward any cap on markers.
     pending: bool = False
-
-
-def is_fingerprint(word: str) -> bool:
-    """True for `sha256:` and 12 lower-case hex digits, as findings print them."""
-    return len(word) == _FINGERPRINT_LEN and word.startswith('sha256:') and set(word[7:]) <= _HEX
 
 
 def _runs(text: str) -> Iterator[tuple[int, int]]:

@@ -7,12 +7,39 @@ from typing import NamedTuple
 
 # ScanError lives apart so that a clean commit never pays for enum and typing.
 from aws_key_guard.error import ScanError as ScanError
+from aws_key_guard.fingerprint import fingerprint
 
 
 class Kind(enum.Enum):
     KEY_ID = 'key-id'
     SECRET = 'secret'  # noqa: S105 -- a kind's name, not a password
     SESSION_TOKEN = 'session-token'  # noqa: S105 -- a kind's name, not a password
+
+
+class Code(str, enum.Enum):
+    """The finding codes: stable API, never renumbered."""
+
+    PAIR = 'AKG001'
+    SECRET = 'AKG002'  # noqa: S105 -- a code's name, not a password
+    KEY_ID = 'AKG003'
+    SESSION_TOKEN = 'AKG004'  # noqa: S105 -- a code's name, not a password
+    UNSCANNABLE = 'AKG900'
+
+    # Printed, compared and hashed as the code itself.
+    __hash__ = str.__hash__
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return self.value.__format__(spec)
+
+
+def blocks(code: Code, *, block_lone_key_ids: bool) -> bool:
+    """True if a finding with this code stops a commit (AKG900 is an error, not a finding)."""
+    if code is Code.UNSCANNABLE:
+        return False
+    return code is not Code.KEY_ID or block_lone_key_ids
 
 
 class Secret(bytes):
@@ -35,7 +62,7 @@ class Candidate(NamedTuple):
 
 
 class Finding(NamedTuple):
-    code: str
+    code: Code
     line: int
     col: int
     key_id: bytes | None = None
@@ -45,6 +72,16 @@ class Finding(NamedTuple):
     layer: str | None = None
     commit: str | None = None  # the commit that introduced it, for history scans
     verdict: str | None = None  # what --verify learnt of a pair, e.g. 'rejected'
+
+    @property
+    def value(self) -> bytes | None:
+        """What the finding is known by: its secret, else its key ID; None for AKG900."""
+        return self.secret if self.secret is not None else self.key_id
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The value's fingerprint, as printed and as baselines store it."""
+        return None if self.value is None else fingerprint(self.value)
 
 
 class Allowed(NamedTuple):

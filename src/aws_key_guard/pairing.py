@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from aws_key_guard.model import Candidate
+from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
 
@@ -44,7 +45,13 @@ def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = Non
     for secret in candidates:
         if secret.kind is Kind.SESSION_TOKEN:
             findings.append(
-                Finding('AKG004', secret.line, secret.col, secret=secret.token, layer=secret.layer)
+                Finding(
+                    Code.SESSION_TOKEN,
+                    secret.line,
+                    secret.col,
+                    secret=secret.token,
+                    layer=secret.layer,
+                )
             )
         if secret.kind is not Kind.SECRET:
             continue
@@ -53,7 +60,7 @@ def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = Non
             paired.add(key_id.token)
             findings.append(
                 Finding(
-                    'AKG001',
+                    Code.PAIR,
                     secret.line,
                     secret.col,
                     key_id.token,
@@ -64,12 +71,16 @@ def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = Non
             )
         elif secret.context:
             findings.append(
-                Finding('AKG002', secret.line, secret.col, secret=secret.token, layer=secret.layer)
+                Finding(
+                    Code.SECRET, secret.line, secret.col, secret=secret.token, layer=secret.layer
+                )
             )
     for key_id in key_ids:
         if key_id.token not in paired and not looks_like_words(key_id.token):
             findings.append(
-                Finding('AKG003', key_id.line, key_id.col, key_id=key_id.token, layer=key_id.layer)
+                Finding(
+                    Code.KEY_ID, key_id.line, key_id.col, key_id=key_id.token, layer=key_id.layer
+                )
             )
     findings.sort(key=lambda f: (f.line, f.col))
     return findings
