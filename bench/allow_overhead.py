@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aws_key_guard.detect import CHUNK_SIZE
 from aws_key_guard.detect import scan_chunks
-from aws_key_guard.marker import watch_markers
+from aws_key_guard.marker import MarkerWatcher
 
 ROUNDS = 7
 
@@ -45,7 +45,7 @@ def _best(fn: Callable[[], object], rounds: int = ROUNDS) -> float:
 def bench_scan(corpus: bytes) -> None:
     chunks = [corpus[i : i + CHUNK_SIZE] for i in range(0, len(corpus), CHUNK_SIZE)]
     plain = _best(lambda: scan_chunks(chunks))
-    watched = _best(lambda: scan_chunks(watch_markers(chunks, [])))
+    watched = _best(lambda: scan_chunks(MarkerWatcher().watch(chunks)))
     mib = len(corpus) / (1 << 20)
     print(f'scan of {mib:.1f} MiB of Python source, best of {ROUNDS}:')
     print(f'  detector alone        {plain * 1e3:8.1f} ms')

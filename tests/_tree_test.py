@@ -14,6 +14,7 @@ from aws_key_guard._main import main
 from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 BIN = Path(sys.executable).parent
 
@@ -77,11 +78,12 @@ def test_tree_repository_reports_only_what_git_holds(odd_repo, capsysbinary):
     assert main(['.']) == 1
     assert capsysbinary.readouterr() == (
         b'conf/a b.env' + PAIR_FINDING + b'new.env' + UNTRACKED_FINDING,
-        note,
+        note + next_steps('2 blocking findings in 2 files'),
     )
     # A directory given as it is written: its files are named below it.
     assert main(['./conf/', 'lib', 'to-docs', 'dangling']) == 1
-    assert capsysbinary.readouterr() == (b'conf/a b.env' + PAIR_FINDING, note)
+    blocked = note + next_steps('1 blocking finding in 1 file')
+    assert capsysbinary.readouterr() == (b'conf/a b.env' + PAIR_FINDING, blocked)
     assert main(['lib/sub', 'docs', 'outside.env']) == 0
     assert capsysbinary.readouterr() == (b'', note)
     # A tracked file deleted from the work tree has nothing on disk to scan.
@@ -110,12 +112,13 @@ def test_tree_repository_through_xargs_and_from_a_subdirectory(odd_repo):
     note = b'aws-key-guard: note: submodules are not scanned here: lib/sub\n'
     # Every name git lists, in one run: the pair blocks, nothing else is an error.
     every = 'mapfile -d "" files < <(git ls-files -z); aws-key-guard "${files[@]}"'
-    assert shell(every) == (1, b'conf/a b.env' + PAIR_FINDING, note)
+    blocked = note + next_steps('1 blocking finding in 1 file')
+    assert shell(every) == (1, b'conf/a b.env' + PAIR_FINDING, blocked)
     # xargs exits 123 when a run exits 1 to 125, so only a clean repository shows 0.
     assert shell('git ls-files -z | xargs -0 aws-key-guard') == (
         123,
         b'conf/a b.env' + PAIR_FINDING,
-        note,
+        blocked,
     )
     git('rm', '-q', '--cached', 'conf/a b.env')
     assert shell('git ls-files -z | xargs -0 aws-key-guard') == (0, b'', note)
@@ -124,11 +127,13 @@ def test_tree_repository_through_xargs_and_from_a_subdirectory(odd_repo):
     assert (done.returncode, done.stdout, done.stderr) == (
         1,
         b'../conf/a b.env' + PAIR_FINDING,
-        b'aws-key-guard: note: submodules are not scanned here: ../lib/sub\n',
+        b'aws-key-guard: note: submodules are not scanned here: ../lib/sub\n'
+        + next_steps('1 blocking finding in 1 file'),
     )
     # Inside the submodule, the submodule is the repository.
     done = _run('.', cwd=odd_repo / 'lib' / 'sub')
-    assert (done.returncode, done.stdout[:7], done.stderr) == (1, b'app.env', b'')
+    blocked = next_steps('1 blocking finding in 1 file')
+    assert (done.returncode, done.stdout[:7], done.stderr) == (1, b'app.env', blocked)
 
 
 def test_tree_symlink_is_judged_by_its_target_name(odd_repo, capsysbinary):
@@ -155,13 +160,13 @@ def test_tree_outside_git_walks_every_file_but_dot_git(tmp_path, monkeypatch, ca
     assert main(['tree']) == 1
     assert capsysbinary.readouterr() == (
         b'tree/a/b/c.env' + PAIR_FINDING + b'tree/a/z.txt' + UNTRACKED_FINDING,
-        b'',
+        next_steps('2 blocking findings in 2 files'),
     )
     monkeypatch.chdir(tree / 'a')
     assert main(['.', 'b/']) == 1
     assert capsysbinary.readouterr() == (
         b'b/c.env' + PAIR_FINDING + b'z.txt' + UNTRACKED_FINDING + b'b/c.env' + PAIR_FINDING,
-        b'',
+        next_steps('3 blocking findings in 2 files'),
     )
 
 
@@ -202,11 +207,13 @@ def test_tree_repository_git_cannot_list_is_an_error(git_repo, capsysbinary):
 
 def test_stdin_is_read_for_a_dash(tmp_path):
     done = _run('-', cwd=tmp_path, stdin=PAIR_TEXT.encode())
-    assert (done.returncode, done.stdout, done.stderr) == (1, b'<stdin>' + PAIR_FINDING, b'')
+    blocked = next_steps('1 blocking finding in 1 file')
+    assert (done.returncode, done.stdout, done.stderr) == (1, b'<stdin>' + PAIR_FINDING, blocked)
     # A file named `-` is that file, as pre-commit would pass it.
     (tmp_path / '-').write_text(UNTRACKED_TEXT)
     done = _run('-', cwd=tmp_path, stdin=PAIR_TEXT.encode())
-    assert (done.returncode, done.stdout, done.stderr) == (1, b'-' + UNTRACKED_FINDING, b'')
+    blocked = next_steps('1 blocking finding in 1 file')
+    assert (done.returncode, done.stdout, done.stderr) == (1, b'-' + UNTRACKED_FINDING, blocked)
 
 
 def test_stdin_in_process(tmp_path, monkeypatch, capsysbinary):
@@ -217,7 +224,8 @@ def test_stdin_in_process(tmp_path, monkeypatch, capsysbinary):
         with open(tmp_path / 'pair.env', 'rb') as f:
             os.dup2(f.fileno(), 0)
         assert main(['-']) == 1
-        assert capsysbinary.readouterr() == (b'<stdin>' + PAIR_FINDING, b'')
+        blocked = next_steps('1 blocking finding in 1 file')
+        assert capsysbinary.readouterr() == (b'<stdin>' + PAIR_FINDING, blocked)
         fd = os.open(tmp_path, os.O_RDONLY)  # reading a directory fails
         os.dup2(fd, 0)
         os.close(fd)

@@ -12,12 +12,12 @@ from aws_key_guard.allowlist import sort_findings
 from aws_key_guard.allowlist import split_builtins
 from aws_key_guard.baseline import BaselineEntry
 from aws_key_guard.detect import scan_chunks
-from aws_key_guard.marker import Marker
-from aws_key_guard.marker import watch_markers
+from aws_key_guard.marker import MarkerWatcher
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
+from aws_key_guard.model import Marker
 from aws_key_guard.pairing import pair_candidates
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
@@ -66,9 +66,9 @@ def _fp(value: str) -> str:
 
 
 def _scan(text: str) -> tuple[list[Candidate], list[Marker]]:
-    markers: list[Marker] = []
-    candidates = scan_chunks(watch_markers([text.encode()], markers))
-    return candidates, markers
+    watcher = MarkerWatcher()
+    candidates = scan_chunks(watcher.watch([text.encode()]))
+    return candidates, watcher.markers
 
 
 def _covered(text: str) -> dict[tuple[int, str], list[str]]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from aws_key_guard import _cli
+from aws_key_guard import _pipeline
+from aws_key_guard import cli
 from aws_key_guard._main import main
 from tests.conftest import git
 from tests.conftest import make_key_id
@@ -155,7 +156,7 @@ def test_json_and_sarif_escape_names(
 
 def test_stderr_line_for_findings_not_shown_quotes_the_name(git_repo, monkeypatch, capsysbinary):
     name = _write(b'two\n\x1b[2Jsecrets.env', f'aws_secret_access_key: {SECRET}\n' * 2)
-    monkeypatch.setattr(_cli, 'MAX_SHOWN', 1)
+    monkeypatch.setattr(cli, 'MAX_SHOWN', 1)
     assert main([name]) == 1
     out, err = capsysbinary.readouterr()
     quoted = _git_quoted(name)
@@ -174,7 +175,7 @@ def test_stderr_line_for_an_internal_error_quotes_the_name(git_repo, monkeypatch
     def scan_chunks(chunks, *, limit=None):
         raise ZeroDivisionError
 
-    monkeypatch.setattr(_cli, 'scan_chunks', scan_chunks)
+    monkeypatch.setattr(_pipeline, 'scan_chunks', scan_chunks)
     where = f'escaping_test.py:{scan_chunks.__code__.co_firstlineno + 1}'
     assert main([name]) == 2
     assert capsysbinary.readouterr() == (

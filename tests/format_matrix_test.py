@@ -15,8 +15,10 @@ import urllib.parse
 import pytest
 
 from aws_key_guard import detect
-from aws_key_guard._cli import Settings
-from aws_key_guard._cli import scan_file
+from aws_key_guard._disk import read_chunks
+from aws_key_guard._pipeline import scan_file
+from aws_key_guard.judge import Settings
+from aws_key_guard.judge import judge_file
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -443,7 +445,8 @@ FOUND = [
 def _scan(tmp_path: pathlib.Path, data: str | bytes) -> list[tuple[str, int, int, str | None]]:
     path = tmp_path / 'sample'
     path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return [(f.code, f.line, f.col, f.layer) for f in scan_file(str(path), Settings()).findings]
+    result = judge_file(scan_file(read_chunks(str(path))), str(path), Settings())
+    return [(f.code, f.line, f.col, f.layer) for f in result.findings]
 
 
 @pytest.mark.parametrize(('data', 'expected'), FOUND)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from aws_key_guard import _cli
+from aws_key_guard import _pipeline
 from aws_key_guard import detect
-from aws_key_guard._cli import MAX_CANDIDATES
-from aws_key_guard._cli import MAX_SHOWN
 from aws_key_guard._main import main
+from aws_key_guard._pipeline import MAX_CANDIDATES
 from aws_key_guard.account import decode_account
+from aws_key_guard.cli import MAX_SHOWN
 from aws_key_guard.detect import CHUNK_SIZE
 from aws_key_guard.pairing import looks_like_words
 from aws_key_guard.report import Report
@@ -1169,10 +1169,10 @@ def test_main_clean_file_imports_nothing_heavy(files):
     assert _fresh(code) == (0, '[]\n', '')
 
 
-@pytest.mark.parametrize(('count', 'handed_on'), [(64, False), (65, True)])
+@pytest.mark.parametrize(('count', 'handed_on'), [(1, False), (1_000, False)])
 def test_main_loose_secrets_are_judged_without_the_full_cli(files, count, handed_on):
     # Secret-shaped tokens with no AWS context and no key ID are no finding:
-    # a file of test vectors stays on the light path, up to a flood's worth.
+    # a file of test vectors stays on the light path, however many it holds.
     (files / 'vectors.txt').write_text(''.join(f'{make_secret(i)}\n' for i in range(count)))
     code = (
         'import sys\n'
@@ -1283,7 +1283,7 @@ def test_main_internal_error_fails_closed_with_one_line(files, monkeypatch, caps
             raise ZeroDivisionError('would quote file bytes')
         return found
 
-    monkeypatch.setattr(_cli, 'scan_chunks', scan_chunks)
+    monkeypatch.setattr(_pipeline, 'scan_chunks', scan_chunks)
     where = f'main_test.py:{scan_chunks.__code__.co_firstlineno + 3}'
     assert main(['pair.env', 'lone.txt', 'clean.py']) == 2
     out, err = capsysbinary.readouterr()

@@ -7,8 +7,8 @@ import pytest
 
 from aws_key_guard._main import main
 from aws_key_guard.fingerprint import is_fingerprint
-from aws_key_guard.marker import Marker
-from aws_key_guard.marker import watch_markers
+from aws_key_guard.marker import MarkerWatcher
+from aws_key_guard.model import Marker
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -22,9 +22,9 @@ NEXT = 'aws-key-guard: allow-next-line'
 def _markers(data: str | bytes, chunk: int = 1 << 20, *, foreign: bool = True) -> list[Marker]:
     raw = data.encode() if isinstance(data, str) else data
     chunks = [raw[i : i + chunk] for i in range(0, len(raw), chunk)]
-    found: list[Marker] = []
-    assert b''.join(watch_markers(chunks, found, foreign=foreign)) == raw
-    return found
+    watcher = MarkerWatcher(foreign=foreign)
+    assert b''.join(watcher.watch(chunks)) == raw
+    return watcher.markers
 
 
 def _m(line_start: int, name: str = ALLOW, reason: str = '', *fps: str) -> Marker:
@@ -163,9 +163,9 @@ def test_watch_markers_random_splits_agree():
     for _ in range(200):
         cuts = sorted(rng.sample(range(1, len(data)), rng.randint(1, 60)))
         chunks = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)], strict=True)]
-        found: list[Marker] = []
-        assert b''.join(watch_markers(chunks, found)) == data
-        assert found == expected
+        watcher = MarkerWatcher()
+        assert b''.join(watcher.watch(chunks)) == data
+        assert watcher.markers == expected
 
 
 # One line of nothing but next-line markers: none of them can be settled until

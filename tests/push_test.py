@@ -166,4 +166,4 @@ def test_no_files_and_no_push_exits_at_once(git_repo):
     assert (done.returncode, done.stdout) == (0, '')
     imported = {line.rsplit('|', 1)[-1].strip() for line in done.stderr.splitlines()}
     assert 'aws_key_guard._main' in imported
-    assert 'aws_key_guard._cli' not in imported
+    assert 'aws_key_guard.cli' not in imported

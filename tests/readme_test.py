@@ -14,6 +14,7 @@ import yaml
 from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 README = Path(__file__).parents[1] / 'README.md'
 
@@ -44,7 +45,7 @@ def test_readme_first_command_exit_code_is_the_tables(git_repo):
             f'app.env:2:10: AKG001 AWS access key pair: secret [{fp}] '
             f'with access key ID AKIA...{key[-4:]} at line 1\nexit code: 1\n'
         ).encode(),
-        b'',
+        next_steps('1 blocking finding in 1 file'),
     )
     (git_repo / 'app.env').unlink()
     done = subprocess.run(['bash', '-c', command], env=env, capture_output=True, check=False)

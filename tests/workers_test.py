@@ -8,12 +8,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from aws_key_guard import _cli
-from aws_key_guard import _main
+from aws_key_guard import _pipeline
 from aws_key_guard import _workers
 from aws_key_guard._main import main
 from tests.conftest import make_key_id
@@ -52,6 +52,12 @@ def _good(filename: str) -> bool:
         return f.read(4) == b'good'
 
 
+def _failing(names: list[str], passes: Callable[[str], bool]) -> list[str]:
+    # The names judge_files gives a result for (here: the name, where passes() is false).
+    results = _workers.judge_files(names, lambda f: None if passes(f) else f, str, str)
+    return [r for r in results if r is not None]
+
+
 @pytest.mark.parametrize(
     ('per_worker', 'judged_here'),
     [
@@ -68,16 +74,16 @@ def test_failing_keeps_the_order(tree, monkeypatch, per_worker, judged_here):
         judged.append(filename)
         return _good(filename)
 
-    assert _workers.failing(tree, passes) == tree[1::2]
+    assert _failing(tree, passes) == tree[1::2]
     assert judged == [tree[i] for i in judged_here]
 
 
 def test_failing_one_file_never_forks(tree):
-    assert _workers.failing(tree[1:2], _good) == tree[1:2]
-    assert _workers.failing([], _good) == []
+    assert _failing(tree[1:2], _good) == tree[1:2]
+    assert _failing([], _good) == []
 
 
-def test_a_worker_that_dies_fails_all_its_files(tree):
+def test_a_worker_that_dies_has_its_files_judged_here(tree):
     parent = os.getpid()
 
     def passes(filename: str) -> bool:
@@ -85,9 +91,7 @@ def test_a_worker_that_dies_fails_all_its_files(tree):
             raise MemoryError  # anything at all: the child exits 1 without a word
         return _good(filename)
 
-    mine = _workers.shares([os.path.getsize(name) for name in tree], 3)[0]
-    assert mine == [2, 6]  # both good: what the parent judged passes
-    assert _workers.failing(tree, passes) == [tree[i] for i in (0, 1, 3, 4, 5, 7)]
+    assert _failing(tree, passes) == tree[1::2]
 
 
 def test_main_finds_a_pair_in_a_forked_worker(tree, monkeypatch, capsysbinary, tmp_path):
@@ -119,12 +123,14 @@ def test_main_with_a_configuration_shares_the_scan_too(tree, monkeypatch, capsys
     parent = os.getpid()
     judged: list[str] = []
 
-    def clean(filename: str) -> bool:
+    real = _pipeline._read
+
+    def read(filename: str, **options: bool) -> _pipeline.FileScan | None:
         if os.getpid() == parent:
             judged.append(filename)
-        return _main.clean(filename)
+        return real(filename, **options)
 
-    monkeypatch.setattr(_cli, 'clean', clean)
+    monkeypatch.setattr(_pipeline, '_read', read)
     key, secret = make_key_id(8), make_secret(8)
     with open(tree[7], 'ab') as f:
         f.write(f'{key}:{secret}\n'.encode())
@@ -154,7 +160,7 @@ def test_a_failed_fork_judges_its_share_here(tree, monkeypatch):
         judged.append(filename)
         return _good(filename)
 
-    assert _workers.failing(tree, passes) == tree[1::2]
+    assert _failing(tree, passes) == tree[1::2]
     assert sorted(judged) == sorted(tree)  # every share, in this one process
 
 

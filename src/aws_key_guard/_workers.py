@@ -10,6 +10,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Final
     from typing import NoReturn
+    from typing import TypeVar
+
+    T = TypeVar('T')
 
 # The bytes each worker must have for a fork (about a millisecond) to pay:
 # a commit's few files never fork, a tree's hundreds of megabytes do.
@@ -41,19 +44,27 @@ def _size(filename: str) -> int:
         return 0  # the scan will say why
 
 
-def failing(filenames: Sequence[str], passes: Callable[[str], bool]) -> list[str]:
-    """The filenames, in order, for which passes() is false.
+def judge_files(
+    filenames: Sequence[str],
+    judge: Callable[[str], T | None],
+    pack: Callable[[T], object],
+    unpack: Callable[[object], T],
+) -> list[T | None]:
+    """judge(name) for each name, in order; None where there is nothing to report.
 
     Many megabytes are shared among forked workers, one a CPU, each taking
-    whole files. A worker that dies fails its files, so nothing goes unjudged.
+    whole files and sending back, packed into what marshal can write, what
+    is not None. Files of a worker that dies, or that could not be forked,
+    are judged here: none goes unjudged.
     """
     workers = 1
     if len(filenames) > 1 and hasattr(os, 'fork'):
         sizes = [_size(f) for f in filenames]
         workers = min(cpus(), len(filenames), sum(sizes) // PER_WORKER)
     if workers < 2:
-        return [f for f in filenames if not passes(f)]
+        return [judge(f) for f in filenames]
     mine, *theirs = shares(sizes, workers)
+    results: list[T | None] = [None] * len(filenames)
     # Workers watch this pipe, which only this process writes: however this
     # process ends (SIGTERM, SIGKILL, an interrupt), the pipe reads as closed
     # and they stop too, rather than scan on for no one.
@@ -62,30 +73,46 @@ def failing(filenames: Sequence[str], passes: Callable[[str], bool]) -> list[str
     try:
         for share in theirs:
             try:
-                children.append(_fork(share, filenames, passes, (watched, watch)))
+                children.append(_fork(share, filenames, judge, pack, (watched, watch)))
             except OSError:
                 # No process to spare (EAGAIN, ENOMEM, EMFILE): judge the share
                 # here. A failed fork costs time, never a file, and is no error.
                 mine += share
         os.close(watched)
-        failed = {i for i in mine if not passes(filenames[i])}
+        for i in mine:
+            results[i] = judge(filenames[i])
         for pid, pipe, share in children:
-            with os.fdopen(pipe, 'rb') as f:
-                told = f.read()
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) == 0:
-                failed.update(int(i) for i in told.split())
+            sent = _collect(pid, pipe)
+            if sent is None:  # the worker died: its files are judged here
+                for i in share:
+                    results[i] = judge(filenames[i])
             else:
-                failed.update(share)
+                for i, result in sent:
+                    results[i] = unpack(result)
     finally:
         os.close(watch)
-    return [filenames[i] for i in sorted(failed)]
+    return results
+
+
+def _collect(pid: int, pipe: int) -> list[tuple[int, object]] | None:
+    # What a worker sent; None if it died.
+    import marshal
+
+    with os.fdopen(pipe, 'rb') as f:
+        told = f.read()
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    # Written by a worker this process forked a moment ago, through its own pipe.
+    sent: list[tuple[int, object]] = marshal.loads(told)  # noqa: S302
+    return sent
 
 
 def _fork(
     share: list[int],
     filenames: Sequence[str],
-    passes: Callable[[str], bool],
+    judge: Callable[[str], T | None],
+    pack: Callable[[T], object],
     watch: tuple[int, int],
 ) -> tuple[int, int, list[int]]:
     read_end, write_end = os.pipe()
@@ -98,7 +125,7 @@ def _fork(
     if not pid:  # pragma: no cover -- the child: _work's frame is the one measured
         os.close(read_end)
         os.close(watch[1])
-        _work(share, filenames, passes, write_end, watch[0])
+        _work(share, filenames, judge, pack, write_end, watch[0])
     os.close(write_end)
     return pid, read_end, share
 
@@ -112,20 +139,22 @@ def _stop_with_parent(watched: int) -> None:  # pragma: no cover -- runs once th
 def _work(
     share: list[int],
     filenames: Sequence[str],
-    passes: Callable[[str], bool],
+    judge: Callable[[str], T | None],
+    pack: Callable[[T], object],
     pipe: int,
     watched: int,
 ) -> NoReturn:
-    # Judge the share, tell the parent which failed, and leave at once, past
-    # every exit handler and buffer that the parent also owns.
+    # Judge the share, send the parent what is not None, and leave at once,
+    # past every exit handler and buffer that the parent also owns.
     code = 1
     try:
         import _thread  # built in: no file to find or load
+        import marshal
 
         _thread.start_new_thread(_stop_with_parent, (watched,))
-        failed = ' '.join(str(i) for i in share if not passes(filenames[i]))
-        with os.fdopen(pipe, 'w') as f:
-            f.write(failed)
+        told = [(i, pack(r)) for i in share if (r := judge(filenames[i])) is not None]
+        with os.fdopen(pipe, 'wb') as f:
+            f.write(marshal.dumps(told))
         code = 0
     finally:
         os._exit(code)

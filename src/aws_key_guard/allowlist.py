@@ -17,7 +17,7 @@ from aws_key_guard.model import Kind
 
 if TYPE_CHECKING:
     from aws_key_guard.baseline import BaselineEntry
-    from aws_key_guard.marker import Marker
+    from aws_key_guard.model import Marker
 
 # AWS's documentation pairs, published in thousands of docs and tests.
 DOC_EXAMPLE_SECRETS: Final = frozenset(

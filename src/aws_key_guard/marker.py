@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from collections.abc import Iterator
-from typing import Final
-from typing import NamedTuple
-
 from aws_key_guard.fingerprint import is_fingerprint
+
+# Light to import: the hook's everyday path watches every file it scans, and
+# the Marker record (typing) is imported only once a marker is found.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Iterator
+    from typing import Final
+
+    from aws_key_guard.model import Marker
 
 # Every marker contains this word, so one bytes.find per read finds them all;
 # on a file with no marker that search is the whole cost (bench/allow_overhead.py).
@@ -36,17 +41,6 @@ _BEFORE: Final = frozenset(b': \t')  # what every marker has just before the tri
 _WORD: Final = frozenset(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
 # Comment closers end a reason: what follows them on the line is code, perhaps the key.
 _CLOSERS: Final = ('*/', '-->')
-
-
-class Marker(NamedTuple):
-    line_start: int  # offset of the first byte of the line it covers
-    name: str
-    next_line: bool
-    fingerprints: frozenset[str]  # if any, it covers only the values with these
-    reason: str  # key-like runs masked, so printing it never shows a credential
-    # A next-line marker whose line has not ended yet: it covers nothing, but
-    # it is kept in the list, so that it counts toward any cap on markers.
-    pending: bool = False
 
 
 def _runs(text: str) -> Iterator[tuple[int, int]]:
@@ -107,12 +101,17 @@ def _match(ctx: bytes, pos: int, forms: tuple[_Form, ...]) -> _Form | None:
 _Hit = tuple[int, int, bytes, bytes]
 
 
-class _Watcher:
-    """Searches each read in place; only small windows around hits are copied."""
+class MarkerWatcher:
+    """Finds the markers in the chunks that pass through watch(); `markers` holds them.
 
-    def __init__(self, found: list[Marker], forms: tuple[_Form, ...]) -> None:
-        self.found = found
-        self.forms = forms
+    Each read is searched in place; only small windows around hits are copied.
+    """
+
+    def __init__(self, *, foreign: bool = True, cap: int | None = None) -> None:
+        self.found: list[Marker] = []
+        self.forms = _FORMS if foreign else tuple(f for f in _FORMS if not f[4])
+        self.cap = cap  # past this many markers, watch() ends the stream
+        self.cut: int | None = None
         self.base = 0  # absolute offset of the current read
         self.head = 0  # absolute offset of the line the current read starts in
         self.tail = b''  # the last _TAIL bytes before the current read
@@ -122,6 +121,25 @@ class _Watcher:
         # one's text was read to.
         self.waiting: list[int] = []
         self.fresh: list[tuple[int, int]] = []
+
+    @property
+    def markers(self) -> list[Marker]:
+        """The markers found, in file order once the stream has ended."""
+        return self.found
+
+    def watch(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """Pass chunks through unchanged while finding their markers.
+
+        Past `cap` markers (waiting next-line ones count) the stream ends, and
+        `cut` is the offset of the line the first one past the cap covers.
+        """
+        for chunk in chunks:
+            self.feed(chunk)
+            yield chunk
+            if self.cap is not None and len(self.found) > self.cap:
+                self.cut = self.found[self.cap].line_start
+                break
+        self.finish()
 
     def feed(self, chunk: bytes) -> None:
         still_open: list[_Hit] = []
@@ -211,6 +229,8 @@ class _Watcher:
         _, suffix, name, next_line, _ = form
         text_at = pos + len(_TRIGGER) + len(suffix)
         fingerprints, reason = _parse_text(ctx[text_at : text_at + REASON_MAX + _RUN])
+        from aws_key_guard.model import Marker
+
         marker = Marker(line_start, name, next_line, fingerprints, reason)
         if not next_line:
             self.found.append(marker)
@@ -221,15 +241,3 @@ class _Watcher:
         else:
             self.fresh.append((len(self.found), ctx_start + len(ctx)))
             self.found.append(marker._replace(pending=True))
-
-
-def watch_markers(
-    chunks: Iterable[bytes], found: list[Marker], *, foreign: bool = True
-) -> Iterator[bytes]:
-    """Pass chunks through unchanged, adding the markers they hold to `found`."""
-    forms = _FORMS if foreign else tuple(f for f in _FORMS if not f[4])
-    watcher = _Watcher(found, forms)
-    for chunk in chunks:
-        watcher.feed(chunk)
-        yield chunk
-    watcher.finish()

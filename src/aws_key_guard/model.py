@@ -90,3 +90,16 @@ class Allowed(NamedTuple):
     why: str  # the marker and its reason, the baseline, the config or the built-in rule
     finding: Finding | None = None  # what would have been reported
     candidate: Candidate | None = None  # or a built-in example, dropped before pairing
+
+
+class Marker(NamedTuple):
+    """An allow marker: the line it covers, and what it says."""
+
+    line_start: int  # offset of the first byte of the line it covers
+    name: str
+    next_line: bool
+    fingerprints: frozenset[str]  # if any, it covers only the values with these
+    reason: str  # key-like runs masked, so printing it never shows a credential
+    # A next-line marker whose line has not ended yet: it covers nothing, but
+    # it is kept in the list, so that it counts toward any cap on markers.
+    pending: bool = False

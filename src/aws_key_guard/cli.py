@@ -1,4 +1,4 @@
-"""The full command line: options, git intake, allowing and reports; _main judges clean commits."""
+"""The full command line: options into Settings, where the bytes come from, the exit code."""
 
 from __future__ import annotations
 
@@ -9,28 +9,26 @@ import sys
 from collections.abc import Generator
 from collections.abc import Iterable
 from collections.abc import Iterator
+from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import BinaryIO
 from typing import Final
-from typing import NamedTuple
 
 from aws_key_guard import __version__
 from aws_key_guard._disk import read_stdin
-from aws_key_guard._main import clean
+from aws_key_guard._pipeline import FileScan
+from aws_key_guard._pipeline import internal_error
+from aws_key_guard._pipeline import scan_file
+from aws_key_guard._pipeline import scan_files
 from aws_key_guard._probe import top_level
 from aws_key_guard._tree import STDIN_NAME
 from aws_key_guard._tree import expand_directories
 from aws_key_guard._tree import is_stdin
-from aws_key_guard._workers import failing
 from aws_key_guard.allowlist import Rules
-from aws_key_guard.allowlist import cover_values
-from aws_key_guard.allowlist import sort_findings
-from aws_key_guard.allowlist import split_builtins
 from aws_key_guard.config import DEFAULT_BASELINE
 from aws_key_guard.config import load_config
 from aws_key_guard.config import load_config_file
-from aws_key_guard.detect import scan_chunks
 from aws_key_guard.intake import Blob
 from aws_key_guard.intake import blob_tags
 from aws_key_guard.intake import file_tags
@@ -40,14 +38,14 @@ from aws_key_guard.intake import read_chunks
 from aws_key_guard.intake import ref_update_blobs
 from aws_key_guard.intake import staged_blobs
 from aws_key_guard.intake import unpushed_blobs
-from aws_key_guard.marker import Marker
-from aws_key_guard.marker import watch_markers
+from aws_key_guard.judge import Settings
+from aws_key_guard.judge import exit_code
+from aws_key_guard.judge import judge_file
+from aws_key_guard.judge import repo_path
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
-from aws_key_guard.model import blocks
-from aws_key_guard.pairing import pair_candidates
 from aws_key_guard.report import FORMATS
 from aws_key_guard.report import Report
 from aws_key_guard.text import format_summary
@@ -55,8 +53,6 @@ from aws_key_guard.text import printable
 from aws_key_guard.text import quote_name
 
 if TYPE_CHECKING:
-    import re
-
     from aws_key_guard.baseline import BaselineEntry
     from aws_key_guard.progress import Progress
     from aws_key_guard.verify import Verifier
@@ -86,26 +82,8 @@ git intake: --staged reads what the next commit will hold; --from-ref/--to-ref
 """
 
 
-# Per file, at most this many key-shaped tokens (and as many allow markers)
-# are kept, so memory stays bounded whatever a file holds; past that the file
-# is not scanned further and gets an AKG900 saying where scanning stopped.
-MAX_CANDIDATES: Final = 10_000
 # Per file, at most this many findings are reported; stderr counts the rest.
 MAX_SHOWN: Final = 1_000
-
-
-class Settings(NamedTuple):
-    block_lone_key_ids: bool = False
-    pair_window: int | None = None
-    exclude_types: frozenset[str] = frozenset()  # identify tags, as pre-commit's exclude_types
-    exclude: re.Pattern[str] | None = None  # searched in each path, from the configuration
-    foreign_markers: bool = True
-    rules: Rules = Rules()
-    list_allowed: bool = False
-    # The repository's top level from the current directory, and the way back:
-    # paths in the baseline and those `exclude` is matched against start there.
-    top: str = ''
-    prefix: str = ''
 
 
 class OutputError(ScanError):
@@ -120,66 +98,8 @@ def _add(report: Report, filename: str, findings: list[Finding], allowed: list[A
         raise OutputError(e.strerror) from None
 
 
-class FileScan(NamedTuple):
-    findings: list[Finding]  # what is reported
-    allowed: list[Allowed]  # what was let through, and why
-
-
-def scan_file(filename: str, settings: Settings, chunks: Iterable[bytes] | None = None) -> FileScan:
-    """All findings for one file (its chunks, or read from disk); unreadable is one AKG900."""
-    markers: list[Marker] = []
-    try:
-        raw = read_chunks(filename) if chunks is None else chunks
-        watched = watch_markers(raw, markers, foreign=settings.foreign_markers)
-        candidates = scan_chunks(_until_too_many(watched, markers), limit=MAX_CANDIDATES)
-    except ScanError as e:
-        return FileScan([Finding(Code.UNSCANNABLE, 1, 1, reason=str(e))], [])
-    overflow = candidates[MAX_CANDIDATES:]
-    candidates = candidates[:MAX_CANDIDATES]
-    kept, builtins = split_builtins(candidates)
-    findings = pair_candidates(kept, window=settings.pair_window)
-    # Markers still waiting for their line when the scan stopped cover nothing.
-    covered = cover_values(candidates, [m for m in markers if not m.pending])
-    # A file read from disk is named from the current directory; git names blobs.
-    path = repo_path(filename, settings) if chunks is None else filename
-    findings, allowed = sort_findings(path, findings, covered, settings.rules)
-    for stop in overflow:
-        reason = f'more than {MAX_CANDIDATES} key-shaped tokens, not scanned past here'
-        findings.append(Finding(Code.UNSCANNABLE, stop.line, stop.col, reason=reason))
-    if len(markers) > MAX_CANDIDATES:
-        # Markers know their byte offset, not their line.
-        offset = markers[MAX_CANDIDATES].line_start
-        reason = f'more than {MAX_CANDIDATES} allow markers, not scanned past byte {offset}'
-        findings.insert(0, Finding(Code.UNSCANNABLE, 1, 1, reason=reason))
-    return FileScan(findings, builtins + allowed)
-
-
-def _until_too_many(chunks: Iterable[bytes], markers: list[Marker]) -> Iterator[bytes]:
-    # Markers pile up as candidates do: a file of nothing but allow markers
-    # must not keep them all, so the scan stops past the same cap.
-    for chunk in chunks:
-        yield chunk
-        if len(markers) > MAX_CANDIDATES:
-            return
-
-
-def exit_code(findings: Sequence[Finding], settings: Settings) -> int:
-    """0 nothing blocking, 1 blocking findings, 2 a file that could not be scanned."""
-    codes = {f.code for f in findings}
-    if Code.UNSCANNABLE in codes:
-        return 2
-    return int(any(blocks(c, block_lone_key_ids=settings.block_lone_key_ids) for c in codes))
-
-
 def _excluded(filename: str, settings: Settings) -> bool:
     return bool(settings.exclude_types and file_tags(filename) & settings.exclude_types)
-
-
-def repo_path(filename: str, settings: Settings) -> str:
-    """A file named from the current directory, as named from the repository's top level."""
-    if not settings.prefix:
-        return filename
-    return os.path.normpath(os.path.join(settings.prefix, filename)).replace(os.sep, '/')
 
 
 def _path_excluded(filename: str, settings: Settings, *, on_disk: bool = True) -> bool:
@@ -189,24 +109,18 @@ def _path_excluded(filename: str, settings: Settings, *, on_disk: bool = True) -
     return settings.exclude.search(path) is not None
 
 
-def _shown(scan: FileScan, settings: Settings, commit: str | None = None) -> list[Allowed]:
+def _shown(allowed: list[Allowed], settings: Settings, commit: str | None) -> list[Allowed]:
     if not settings.list_allowed:
         return []
     return [
         a if a.finding is None else a._replace(finding=a.finding._replace(commit=commit))
-        for a in scan.allowed
+        for a in allowed
     ]
 
 
-def _report_internal_error(error: Exception, filename: str | None = None) -> None:
-    import traceback
-
-    # Only the type and the place: an exception's message may quote file bytes.
-    where = traceback.extract_tb(error.__traceback__)[-1]
-    what = f'internal error {type(error).__name__} at {os.path.basename(where.filename)}'
-    line = f'{what}:{where.lineno}\n'.encode()
+def _report_internal_error(error: str, filename: str | None = None) -> None:
     name = b'' if filename is None else quote_name(filename) + b': '
-    sys.stderr.buffer.write(b'aws-key-guard: error: ' + name + line)
+    sys.stderr.buffer.write(b'aws-key-guard: error: ' + name + error.encode() + b'\n')
     sys.stderr.buffer.flush()
 
 
@@ -228,29 +142,36 @@ def _capped(filename: str, findings: list[Finding]) -> list[Finding]:
 
 def check_file(
     filename: str,
+    scan: FileScan,
     settings: Settings,
     report: Report,
     verifier: Verifier | None = None,
-    chunks: Iterable[bytes] | None = None,
+    *,
     commit: str | None = None,
+    from_git: bool = False,
 ) -> int:
-    """Scan, verify and report one file (capped); its exit code."""
+    """Judge, verify and report one scanned file (capped); its exit code."""
     # Fail closed on a bug: exit 2 and one line naming the file rather than a
     # traceback (which exits 1), and go on with the other files. Each file's
     # lines are written whole and flushed, so what the report holds stays valid.
+    if scan.bug is not None:
+        _report_internal_error(scan.bug, filename)
+        return 2
     try:
-        scan = scan_file(filename, settings, chunks)
-        findings = [f._replace(commit=commit) for f in scan.findings]
+        # A file read from disk is named from the current directory; git names blobs.
+        path = filename if from_git else repo_path(filename, settings)
+        result = judge_file(scan, path, settings)
+        findings = [f._replace(commit=commit) for f in result.findings]
         rc = exit_code(findings, settings)
         report.tally(filename, findings)
         findings = _capped(filename, findings)
         if verifier is not None:
             findings = verifier.verify_findings(findings)
-        _add(report, filename, findings, _shown(scan, settings, commit))
+        _add(report, filename, findings, _shown(result.allowed, settings, commit))
     except OutputError:
         raise
     except Exception as e:
-        _report_internal_error(e, filename)
+        _report_internal_error(internal_error(e), filename)
         return 2
     return rc
 
@@ -298,14 +219,25 @@ def scan_blobs(
                 continue
             if _path_excluded(blob.filename, settings, on_disk=False):
                 continue
-            chunks: Iterable[bytes] | None = None
+            chunks: Iterable[bytes]
             if blob.oid is None:  # read from disk
-                chunks = iter(()) if _excluded(blob.filename, settings) else None
+                excluded = _excluded(blob.filename, settings)
+                chunks = iter(()) if excluded else read_chunks(blob.filename)
             else:
                 read = reader.read_chunks(blob.oid)
                 typed = _unless_excluded(blob, read, settings) if settings.exclude_types else read
                 chunks = _counted(typed, progress)
-            rc = max(rc, check_file(blob.filename, settings, report, verifier, chunks, blob.commit))
+            scan = scan_file(chunks, foreign=settings.foreign_markers)
+            checked = check_file(
+                blob.filename,
+                scan,
+                settings,
+                report,
+                verifier,
+                commit=blob.commit,
+                from_git=blob.oid is not None,
+            )
+            rc = max(rc, checked)
     progress.close()
     if submodules:
         names = b', '.join(map(quote_name, submodules))
@@ -358,13 +290,16 @@ def record_baseline(
     for filename in filenames:
         if _excluded(filename, settings) or _path_excluded(filename, settings):
             continue
-        scan = scan_file(filename, settings)
-        _add(report, filename, scan.findings, _shown(scan, settings))
-        if any(f.code is Code.UNSCANNABLE for f in scan.findings):
-            raise ScanError(f'{baseline_file} not written: {filename} could not be scanned')
         path = repo_path(filename, settings)
+        scan = scan_file(read_chunks(filename), foreign=settings.foreign_markers)
+        if scan.bug is not None:
+            raise ScanError(f'{baseline_file} not written: {filename}: {scan.bug}')
+        result = judge_file(scan, path, settings)
+        _add(report, filename, result.findings, _shown(result.allowed, settings, None))
+        if any(f.code is Code.UNSCANNABLE for f in result.findings):
+            raise ScanError(f'{baseline_file} not written: {filename} could not be scanned')
         scanned.add(normalize_path(path))
-        entries.update(entry_for(path, f) for f in scan.findings)
+        entries.update(entry_for(path, f) for f in result.findings)
     # Entries of files not scanned now stay while the file exists, so a
     # baseline can be written in batches (xargs), at once, or for a few files.
     with locked(baseline_file):
@@ -461,7 +396,7 @@ def _shield_dash_files(
     return shielded, names
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='aws-key-guard',
         description='Find AWS access key IDs and secret access keys in files.',
@@ -469,6 +404,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # `--block` must not pass for `--block-lone-key-ids`
     )
+    _add_report_options(parser)
+    _add_git_options(parser)
+    _add_allow_options(parser)
+    parser.add_argument('-V', '--version', action='version', version=f'%(prog)s {__version__}')
+    return parser
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         'filenames',
         nargs='*',
@@ -496,6 +439,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action='store_true',
         help="ask AWS STS whether each key pair is live (needs 'aws-key-guard[verify]')",
     )
+
+
+def _add_git_options(parser: argparse.ArgumentParser) -> None:
     git = parser.add_mutually_exclusive_group()
     git.add_argument(
         '--staged',
@@ -520,6 +466,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         'takes the remote and URL git passes',
     )
     parser.add_argument('--to-ref', metavar='REV', help='the commit being pushed')
+
+
+def _add_allow_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--exclude-type',
         action='append',
@@ -553,14 +502,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         action='store_true',
         help='also print each allowed value and why it was allowed (text format)',
     )
-    parser.add_argument('-V', '--version', action='version', version=f'%(prog)s {__version__}')
-    shielded, names = _shield_dash_files(sys.argv[1:] if argv is None else argv, parser)
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """The options, each name given as a file kept a file; usage errors exit 2."""
+    shielded, names = _shield_dash_files(argv, parser)
     args = parser.parse_args(shielded)
     for key, value in vars(args).items():  # an option's value may be a placeholder too
         if isinstance(value, list):
             setattr(args, key, [names.get(v, v) for v in value])
         elif isinstance(value, str):
             setattr(args, key, names.get(value, value))
+    _set_push(args)
+    _check_args(parser, args)
+    return args
+
+
+def _set_push(args: argparse.Namespace) -> None:
+    # What a push sends: refs from the options or from pre-commit, or, for a
+    # push pre-commit gave no range for, the local ref (`pushed`).
+    args.refs = (args.from_ref, args.to_ref)
+    args.pushed = None
+    if args.from_ref is None and args.history is None and args.pre_push is None:
+        # pre-commit sets these for pre-push; they outrank --staged from shared args.
+        args.refs = (os.environ.get('PRE_COMMIT_FROM_REF'), os.environ.get('PRE_COMMIT_TO_REF'))
+        if not all(args.refs) and os.environ.get('PRE_COMMIT_REMOTE_NAME'):
+            # A first push: pre-commit passes the working tree's files instead.
+            args.pushed = os.environ.get('PRE_COMMIT_LOCAL_BRANCH', '')
+
+
+def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.exclude_type:
         from identify.identify import ALL_TAGS
 
@@ -571,42 +542,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error('--from-ref and --to-ref go together')
     if args.pre_push is not None and (len(args.pre_push) > 2 or args.filenames):
         parser.error('--pre-push takes the REMOTE and URL git passes, and no FILE')
-    refs = (args.from_ref, args.to_ref)
-    pushed = None  # the local ref of a push that pre-commit gave no range for
-    if args.from_ref is None and args.history is None and args.pre_push is None:
-        # pre-commit sets these for pre-push; they outrank --staged from shared args.
-        refs = (os.environ.get('PRE_COMMIT_FROM_REF'), os.environ.get('PRE_COMMIT_TO_REF'))
-        if not (refs[0] and refs[1]) and os.environ.get('PRE_COMMIT_REMOTE_NAME'):
-            # A first push: pre-commit passes the working tree's files instead.
-            pushed = os.environ.get('PRE_COMMIT_LOCAL_BRANCH', '')
     # Nothing that git could take for an option, bar the one audit-wide range.
-    revs = (*refs, pushed, None if args.history == '--all' else args.history)
+    revs = (*args.refs, args.pushed, None if args.history == '--all' else args.history)
     if any(r and r.startswith('-') for r in revs):
         parser.error('a revision cannot start with "-"')
     if args.history is not None and args.filenames:
         parser.error('--history takes no FILE')
     from_git = args.staged or args.history is not None or args.pre_push is not None
-    if args.write_baseline and (from_git or refs[0] or pushed is not None):
+    if args.write_baseline and (from_git or args.refs[0] or args.pushed is not None):
         parser.error('--write-baseline reads FILEs from disk, not from git')
     if args.list_allowed and args.format != 'text':
         parser.error('--list-allowed prints text; it takes no --format')
     if args.write_baseline and any(is_stdin(f) for f in args.filenames):
         parser.error('--write-baseline reads FILEs from disk, not standard input')
+
+
+def main(
+    argv: Sequence[str] | None = None, *, prescanned: Mapping[str, FileScan | None] | None = None
+) -> int:
+    """Run the command line; `prescanned` holds files the hook's start-up already scanned."""
+    args = parse_args(build_parser(), sys.argv[1:] if argv is None else argv)
     try:
         settings = load_settings(args)
+        # Only with --verify: the everyday path stays offline and free of botocore.
+        verifier = _verifier() if args.verify else None
     except ScanError as e:
         _print_error(str(e))
         return 2
-    verifier = None
-    if args.verify:
-        # Only here: the hook's everyday path stays offline and free of botocore.
-        from aws_key_guard.verify import Verifier
-
-        try:
-            verifier = Verifier()
-        except ScanError as e:
-            _print_error(str(e))
-            return 2
     if args.output is None and sys.stdout is None:
         # Started with no standard output at all (`>&-`): the report has nowhere to go.
         print('aws-key-guard: error: standard output is closed', file=sys.stderr)
@@ -620,45 +582,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     report = Report(stream, args.format, block_lone_key_ids=settings.block_lone_key_ids)
     try:
-        blobs: Iterable[Blob] | None = None
-        if args.history is not None:
-            blobs = history_blobs(args.history)
-        elif args.pre_push is not None:
-            remote = args.pre_push[0] if args.pre_push else None
-            blobs = ref_update_blobs(sys.stdin.buffer.read(), remote)
-        elif refs[0] and refs[1]:
-            blobs = pushed_blobs(refs[0], refs[1])
-        elif pushed is not None:
-            # What no ref of that remote holds: on an empty remote, every commit.
-            remote = f'--remotes={os.environ["PRE_COMMIT_REMOTE_NAME"]}'
-            blobs = unpushed_blobs([pushed], [remote])
-        elif args.staged:
-            blobs = staged_blobs(args.filenames)
-        filenames = args.filenames
-        if blobs is None:
-            # Directories become the files under them; submodules are set aside.
-            expanded = expand_directories(filenames)
-            filenames = expanded.filenames
-            _note_submodules(expanded.submodules)
-        if args.write_baseline:
-            rc = record_baseline(args.write_baseline, filenames, settings, report)
-        elif blobs is not None:
-            history = args.history is not None
-            rc = scan_blobs(blobs, settings, report, verifier, history=history)
-        else:
-            rc = 0
-            kept = [
-                f for f in filenames if not (_excluded(f, settings) or _path_excluded(f, settings))
-            ]
-            if not settings.list_allowed:
-                # As on the everyday path: files with nothing that could be a
-                # finding are judged first, a large scan on every CPU.
-                kept = failing(kept, clean)
-            for filename in kept:
-                if is_stdin(filename):
-                    rc = max(rc, check_file(STDIN_NAME, settings, report, verifier, read_stdin()))
-                else:
-                    rc = max(rc, check_file(filename, settings, report, verifier))
+        rc = _run(args, settings, report, verifier, prescanned or {})
     except OutputError as e:
         return _lost(args.output, stream, str(e))
     except ScanError as e:
@@ -666,6 +590,78 @@ def main(argv: Sequence[str] | None = None) -> int:
         # written: what was found still counts.
         _print_error(str(e))
         rc = 2
+    return _finish(args, report, stream, rc)
+
+
+def _verifier() -> Verifier:
+    from aws_key_guard.verify import Verifier
+
+    return Verifier()
+
+
+def _git_blobs(args: argparse.Namespace) -> Iterable[Blob] | None:
+    # The blobs to read from git for this mode; None to read FILEs from disk.
+    if args.history is not None:
+        return history_blobs(args.history)
+    if args.pre_push is not None:
+        remote = args.pre_push[0] if args.pre_push else None
+        return ref_update_blobs(sys.stdin.buffer.read(), remote)
+    if all(args.refs):
+        return pushed_blobs(*args.refs)
+    if args.pushed is not None:
+        # What no ref of that remote holds: on an empty remote, every commit.
+        remote = f'--remotes={os.environ["PRE_COMMIT_REMOTE_NAME"]}'
+        return unpushed_blobs([args.pushed], [remote])
+    if args.staged:
+        return staged_blobs(args.filenames)
+    return None
+
+
+def _run(
+    args: argparse.Namespace,
+    settings: Settings,
+    report: Report,
+    verifier: Verifier | None,
+    prescanned: Mapping[str, FileScan | None],
+) -> int:
+    blobs = _git_blobs(args)
+    if blobs is not None:
+        return scan_blobs(blobs, settings, report, verifier, history=args.history is not None)
+    # Directories become the files under them; submodules are set aside.
+    expanded = expand_directories(args.filenames)
+    _note_submodules(expanded.submodules)
+    if args.write_baseline:
+        return record_baseline(args.write_baseline, expanded.filenames, settings, report)
+    return check_files(expanded.filenames, settings, report, verifier, prescanned)
+
+
+def check_files(
+    filenames: Sequence[str],
+    settings: Settings,
+    report: Report,
+    verifier: Verifier | None,
+    prescanned: Mapping[str, FileScan | None],
+) -> int:
+    """Scan files on disk once each (a large scan on every CPU), then judge and report them."""
+    kept = [f for f in filenames if not (_excluded(f, settings) or _path_excluded(f, settings))]
+    on_disk = [f for f in kept if f not in prescanned and not is_stdin(f)]
+    # --list-allowed shows what clean files allowed too (the built-in examples).
+    scans = dict(prescanned)
+    scanned = scan_files(
+        on_disk, foreign=settings.foreign_markers, keep_clean=settings.list_allowed
+    )
+    scans.update(zip(on_disk, scanned, strict=True))
+    rc = 0
+    for filename in kept:
+        if is_stdin(filename):
+            scan = scan_file(read_stdin(), foreign=settings.foreign_markers)
+            rc = max(rc, check_file(STDIN_NAME, scan, settings, report, verifier))
+        elif (found := scans[filename]) is not None:
+            rc = max(rc, check_file(filename, found, settings, report, verifier))
+    return rc
+
+
+def _finish(args: argparse.Namespace, report: Report, stream: BinaryIO, rc: int) -> int:
     try:
         report.finish()
         if args.output is not None:
@@ -673,7 +669,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:
         return _lost(args.output, stream, e.strerror)
     except Exception as e:
-        _report_internal_error(e)
+        _report_internal_error(internal_error(e))
         rc = 2
     if report.fmt == 'text' and report.blocking:
         # What to do next, once per run, after the lines (stdout is flushed).

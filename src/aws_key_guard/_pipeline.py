@@ -1,0 +1,150 @@
+"""One file read and scanned once: its candidates and markers, and whether it is clean.
+
+Light to import, as the hook's everyday path: a file with nothing that could
+be a finding costs one scan and no more; any other file's FileScan goes on to
+the full command line as it is, never to be read again.
+"""
+
+from __future__ import annotations
+
+import os
+
+from aws_key_guard._disk import read_chunks
+from aws_key_guard._workers import judge_files
+from aws_key_guard.detect import scan_chunks
+from aws_key_guard.error import ScanError
+from aws_key_guard.marker import MarkerWatcher
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Sequence
+    from typing import Final
+
+    from aws_key_guard.model import Candidate
+    from aws_key_guard.model import Marker
+
+    _Plain = tuple[str, int, int, int, bytes, bool, str | None]  # a Candidate, as sent
+
+# Per file, at most this many key-shaped tokens (and as many allow markers)
+# are kept, so memory stays bounded whatever a file holds; past that the file
+# is not scanned further and gets an AKG900 saying where scanning stopped.
+MAX_CANDIDATES: Final = 10_000
+
+
+class FileScan:
+    """What one read of a file found (a record with no import cost)."""
+
+    __slots__ = ('bug', 'candidates', 'cut', 'error', 'markers', 'overflow')
+
+    def __init__(
+        self,
+        candidates: Sequence[Candidate] = (),
+        markers: Sequence[Marker] = (),
+        *,
+        error: str | None = None,
+        overflow: Candidate | None = None,
+        cut: int | None = None,
+        bug: str | None = None,
+    ) -> None:
+        self.candidates = list(candidates)
+        self.markers = list(markers)
+        self.error = error  # why the file could not be read or scanned
+        self.overflow = overflow  # the first token past MAX_CANDIDATES: scanning stopped there
+        self.cut = cut  # where scanning stopped past MAX_CANDIDATES markers (a line's offset)
+        self.bug = bug  # an internal error's type and place: reported, never a pass
+
+    def is_clean(self) -> bool:
+        """True if nothing in it can be a finding, whatever the settings.
+
+        Secret-shaped tokens with no AWS context and no key ID in the file (test
+        vectors, hashes in base64) are no finding; any other token is.
+        """
+        if self.bug or self.error or self.overflow or self.cut is not None:
+            return False
+        return all(c.kind.value == 'secret' and not c.context for c in self.candidates)
+
+    def encode(self) -> tuple[object, ...]:
+        """Plain values that marshal can send from a worker process."""
+        return (
+            [_plain(c) for c in self.candidates],
+            [tuple(m) for m in self.markers],
+            self.error,
+            None if self.overflow is None else _plain(self.overflow),
+            self.cut,
+            self.bug,
+        )
+
+    @classmethod
+    def decode(cls, sent: object) -> FileScan:
+        """The FileScan that encode() made sent from."""
+        from aws_key_guard.model import Candidate
+        from aws_key_guard.model import Kind
+        from aws_key_guard.model import Marker
+        from aws_key_guard.model import Secret
+
+        def candidate(t: _Plain) -> Candidate:
+            return Candidate(Kind(t[0]), t[1], t[2], t[3], Secret(t[4]), t[5], t[6])
+
+        from typing import cast
+
+        fields = cast(
+            'tuple[list[_Plain], list[tuple[object, ...]], str | None, _Plain | None, int | None,'
+            ' str | None]',
+            sent,
+        )
+        candidates, markers, error, overflow, cut, bug = fields
+        return cls(
+            [candidate(c) for c in candidates],
+            [Marker(*m) for m in markers],  # type: ignore[arg-type] # as encode() wrote them
+            error=error,
+            overflow=None if overflow is None else candidate(overflow),
+            cut=cut,
+            bug=bug,
+        )
+
+
+def _plain(c: Candidate) -> _Plain:
+    return (c.kind.value, c.line, c.col, c.offset, bytes(c.token), c.context, c.layer)
+
+
+def scan_file(chunks: Iterable[bytes], *, foreign: bool = True) -> FileScan:
+    """Scan a stream once for tokens and allow markers; a read error is the FileScan's error."""
+    watcher = MarkerWatcher(foreign=foreign, cap=MAX_CANDIDATES)
+    try:
+        found = scan_chunks(watcher.watch(chunks), limit=MAX_CANDIDATES)
+    except ScanError as e:
+        return FileScan(error=str(e))
+    except Exception as e:
+        # A bug fails closed: one line naming the file and exit 2, never a
+        # traceback (exit 1) nor a pass. Only the type and place: an
+        # exception's message may quote the file's bytes.
+        return FileScan(bug=internal_error(e))
+    overflow = found[MAX_CANDIDATES] if len(found) > MAX_CANDIDATES else None
+    return FileScan(found[:MAX_CANDIDATES], watcher.markers, overflow=overflow, cut=watcher.cut)
+
+
+def _read(filename: str, *, foreign: bool, keep_clean: bool) -> FileScan | None:
+    scan = scan_file(read_chunks(filename), foreign=foreign)
+    return scan if keep_clean or not scan.is_clean() else None
+
+
+def scan_files(
+    filenames: Sequence[str], *, foreign: bool = True, keep_clean: bool = False
+) -> list[FileScan | None]:
+    """Each file on disk scanned once, on every CPU for a large scan; None where clean."""
+    return judge_files(
+        filenames,
+        lambda name: _read(name, foreign=foreign, keep_clean=keep_clean),
+        FileScan.encode,
+        FileScan.decode,
+    )
+
+
+def internal_error(error: BaseException) -> str:
+    """`internal error TYPE at FILE:LINE`, where the error was raised."""
+    import traceback
+
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    name = os.path.basename(where.filename)
+    return f'internal error {type(error).__name__} at {name}:{where.lineno}'
