@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import functools
+import sys
+
 import pytest
 
 from aws_key_guard import detect
@@ -15,10 +18,11 @@ KEY = make_key_id(1)
 SECRET = make_secret(1)
 
 
-@pytest.fixture(autouse=True, params=['bytes.find', 're'])
-def key_id_search(request, monkeypatch):
-    """Run every test with both prefix searches: small inputs use find, large ones re."""
-    monkeypatch.setattr(detect, 'FIND_LIMIT', 1 << 62 if request.param == 'bytes.find' else -1)
+@pytest.fixture(autouse=True, params=['find', 'regex'])
+def search(request, monkeypatch):
+    """Run every test with both prefix searches: small inputs use find, large ones regex."""
+    chosen = functools.partial(detect.scan_chunks, search=request.param)
+    monkeypatch.setattr(sys.modules[__name__], 'scan_chunks', chosen)
 
 
 def _found(data: str | bytes, chunk: int = CHUNK_SIZE) -> list[tuple[str, int, int, str, bool]]:
@@ -477,3 +481,24 @@ def test_escaped_run_beside_aws_words_that_is_no_secret():
     # A slice of a base64url token.
     escaped = PLAIN[:20] + '\\/' + PLAIN[21:]
     assert _found(f'"SecretAccessKey": "{escaped}-x"\n') == []
+
+
+def test_scan_chunks_search_depends_on_its_own_input_only(monkeypatch):
+    # Under 'auto' a small input is searched with bytes.find (no `re` for a
+    # clean commit) and a large one with the patterns, whatever was scanned
+    # before in this process.
+    compiled = []
+
+    def pattern(source):
+        compiled.append(source)
+        return real(source)
+
+    real = detect._pattern
+    monkeypatch.setattr(detect, '_pattern', pattern)
+    small = f'id = {KEY}\n'.encode()
+    large = b'x = 1\n' * (detect.FIND_LIMIT // 6 + 1) + small
+    assert [c.line for c in detect.scan_chunks([large])] == [detect.FIND_LIMIT // 6 + 2]
+    assert compiled != []
+    compiled.clear()
+    assert [c.line for c in detect.scan_chunks([small])] == [1]
+    assert compiled == []

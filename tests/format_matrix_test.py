@@ -7,6 +7,7 @@ Every text is built at run time from generated keys. Expected findings are
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import pathlib
 import random
@@ -14,6 +15,7 @@ import urllib.parse
 
 import pytest
 
+from aws_key_guard import _cli
 from aws_key_guard import detect
 from aws_key_guard._disk import read_chunks
 from aws_key_guard._pipeline import scan_file
@@ -32,10 +34,11 @@ S_PLUS_LAST = S3[:-1] + '+'
 TOKEN = 'IQoJb3JpZ2luX2VjE' + (S1 + S2 + S3).replace('/', 'A') * 8  # an STS-shaped token
 
 
-@pytest.fixture(autouse=True, params=['bytes.find', 're'])
+@pytest.fixture(autouse=True, params=['find', 'regex'])
 def prefix_search(request, monkeypatch):
-    """The whole matrix with both prefix searches: small inputs use find, large ones re."""
-    monkeypatch.setattr(detect, 'FIND_LIMIT', 1 << 62 if request.param == 'bytes.find' else -1)
+    """The whole matrix with both prefix searches: small inputs use find, large ones regex."""
+    chosen = functools.partial(detect.scan_chunks, search=request.param)
+    monkeypatch.setattr(_cli, 'scan_chunks', chosen)
 
 
 def b64(text: str | bytes) -> str:

@@ -112,16 +112,8 @@ def test_wrapped_base64_never_depends_on_how_the_bytes_are_read(data, sizes):
 def test_both_key_id_searches_find_the_same(data, sizes):
     # Small inputs are searched with bytes.find and judged in Python; larger
     # ones with patterns that check boundaries in C. They must agree.
-    from aws_key_guard import detect
-
-    limit = detect.FIND_LIMIT
-    try:
-        detect.FIND_LIMIT = 1 << 62  # type: ignore[misc]
-        by_find = scan_chunks(_chunks(data, sizes))
-        detect.FIND_LIMIT = -1  # type: ignore[misc]
-        by_pattern = scan_chunks(_chunks(data, sizes))
-    finally:
-        detect.FIND_LIMIT = limit  # type: ignore[misc]
+    by_find = scan_chunks(_chunks(data, sizes), search='find')
+    by_pattern = scan_chunks(_chunks(data, sizes), search='regex')
     assert by_find == by_pattern
 
 

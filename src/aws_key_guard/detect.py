@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import re
     from collections.abc import Iterable
     from typing import Final
+    from typing import Literal
 
     from aws_key_guard.model import Candidate
     from aws_key_guard.model import Kind
@@ -52,8 +53,11 @@ _SESSION_CONTEXT: Final = rb'(?i)session[-_. ]?token'
 _CONTEXT_WORDS: Final = {_CONTEXT: b'secret', _SESSION_CONTEXT: b'session'}
 # A few bytes.find calls beat importing `re` (about 6 ms with the enum it
 # pulls in) on a commit's few kilobytes, but run at a sixth of the speed of
-# its literal-prefix search; the regex takes over past this many bytes.
+# its literal-prefix search; the regex takes over past this many bytes of
+# one scan. Each scan counts its own bytes: the same input always takes the
+# same path, whatever was scanned before it in the process.
 FIND_LIMIT: Final = 1 << 20
+_SEARCH_LIMITS: Final = {'auto': FIND_LIMIT, 'find': 1 << 62, 'regex': -1}
 # Past FIND_LIMIT whole key IDs are matched, both boundaries checked in C, so
 # a flood such as `AKIAAKIA...` costs no Python per near miss. After the ID no
 # joiner (see below), unless it follows a control byte: binary records keep
@@ -91,7 +95,11 @@ _RECORD_PAIR: Final = (
     rb'(?=[A-Za-z0-9+/]{40})(?=[A-Z0-9+/]{0,39}[a-z])'
 )
 _patterns: dict[bytes, re.Pattern[bytes]] = {}
-_searched = 0  # bytes searched for prefixes so far in this process
+_NOT_CAPITAL: Final = bytes(b for b in range(256) if not 0x41 <= b <= 0x5A)
+_CAPITALS: Final[dict[tuple[bytes, ...], tuple[bytes, ...]]] = {
+    prefixes: tuple(p.translate(None, _NOT_CAPITAL) for p in prefixes)
+    for prefixes in (_KEY_ID_PREFIXES, _BASE64_KEY_IDS)
+}
 
 _ALNUM: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 _BASE64_CHARS: Final = _ALNUM + b'+/'  # layers.BASE64_CHARS, without importing layers
@@ -148,14 +156,47 @@ def _pattern(source: bytes) -> re.Pattern[bytes]:
     return _patterns[source]
 
 
+class _Search:
+    """The prefix search of one scan: bytes.find until it has searched `limit` bytes, then re."""
+
+    __slots__ = ('_buf', '_capitals', 'limit', 'searched')
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.searched = 0
+        self._buf = b''
+        self._capitals = b''
+
+    def by_pattern(self, size: int) -> bool:
+        """Count size more bytes searched; True once past the limit."""
+        self.searched += size
+        return self.searched > self.limit
+
+    def may_hold(self, buf: bytes, capitals: tuple[bytes, ...]) -> bool:
+        """False if buf holds none of the prefixes whose capital letters are `capitals`.
+
+        One pass that drops all but capitals spares four bytes.find passes in
+        most reads; both prefix searches of a read share it.
+        """
+        if buf is not self._buf:
+            self._buf = buf
+            self._capitals = buf.translate(None, _NOT_CAPITAL)
+        return any(c in self._capitals for c in capitals)
+
+
 def _find_all(
-    buf: bytes, start: int, stop: int, prefixes: tuple[bytes, ...], pattern: bytes
+    buf: bytes,
+    start: int,
+    stop: int,
+    prefixes: tuple[bytes, ...],
+    pattern: bytes,
+    search: _Search,
 ) -> list[int]:
     """Sorted offsets in buf[start:stop] where one of the prefixes (matched by pattern) starts."""
-    global _searched  # a counter that only picks the faster search
-    _searched += stop - start
-    if _searched > FIND_LIMIT:
+    if search.by_pattern(stop - start):
         return [m.start() for m in _pattern(pattern).finditer(buf, start, stop)]
+    if not search.may_hold(buf, _CAPITALS[prefixes]):
+        return []
     starts: list[int] = []
     for prefix in prefixes:
         pos = buf.find(prefix, start, stop)
@@ -165,12 +206,11 @@ def _find_all(
     return sorted(starts)
 
 
-def _key_id_starts(buf: bytes, start: int, stop: int) -> list[int]:
+def _key_id_starts(buf: bytes, start: int, stop: int, search: _Search) -> list[int]:
     """Sorted offsets in buf[start:stop] where a key ID may start."""
-    global _searched  # a counter that only picks the faster search
-    if _searched + stop - start <= FIND_LIMIT:
-        return _find_all(buf, start, stop, _KEY_ID_PREFIXES, _KEY_ID_PREFIX)
-    _searched += stop - start
+    if search.searched + stop - start <= search.limit:
+        return _find_all(buf, start, stop, _KEY_ID_PREFIXES, _KEY_ID_PREFIX, search)
+    search.searched += stop - start
     # One literal-prefix search, at memchr speed, settles most reads: a
     # prefix is rare, and the full patterns cost a pass each.
     if _pattern(_KEY_ID_PREFIX).search(buf, start, stop + 3) is None:
@@ -195,7 +235,7 @@ def _key_id_starts(buf: bytes, start: int, stop: int) -> list[int]:
             if first >= stop:
                 break
             hi = min(first + RECORD_REACH, stop)  # prefixes that start before hi
-            near = _find_all(buf, first, hi + 3, _KEY_ID_PREFIXES, _KEY_ID_PREFIX)
+            near = _find_all(buf, first, hi + 3, _KEY_ID_PREFIXES, _KEY_ID_PREFIX, search)
             starts += [p for p in near if start <= p < hi]
     return sorted(set(starts))  # the passes may find one start twice
 
@@ -209,6 +249,7 @@ def _judge(
     buf: bytes,
     start: int,
     end: int,
+    search: _Search,
     runs: bytes | None = None,
     base64_runs: list[tuple[int, int]] | None = None,
     layer: str | None = None,
@@ -218,7 +259,7 @@ def _judge(
     size = len(buf)
     if start >= size:  # a decoded view can end before the window does
         return hits
-    for pos in _key_id_starts(buf, start, min(size, end + 3)):
+    for pos in _key_id_starts(buf, start, min(size, end + 3), search):
         stop = pos + KEY_ID_LEN
         if pos >= end or stop > size:
             continue
@@ -265,7 +306,8 @@ def _judge(
     if base64_runs is not None and b'Q' in buf and runs.find(_BASE64_RUN, start) != -1:
         # Shorter base64 is decoded when it starts with an encoded key ID prefix:
         # finding every short run would cost more than the whole plain scan.
-        for pos in _find_all(buf, start, min(size, end + 4), _BASE64_KEY_IDS, _BASE64_KEY_ID):
+        hi = min(size, end + 4)
+        for pos in _find_all(buf, start, hi, _BASE64_KEY_IDS, _BASE64_KEY_ID, search):
             if pos < end and not (pos and buf[pos - 1] in _BASE64):
                 stop = _base64_stop(buf, runs, pos)
                 if stop - pos < SECRET_LEN:
@@ -422,7 +464,9 @@ def _judge_escapes(buf: bytes, lo: int, hi: int, start: int, end: int, hits: lis
                 hits.append((span.start, Kind.SECRET, span.text, context, layer))
 
 
-def _judge_utf16(buf: bytes, runs: bytes, base: int, start: int, end: int) -> list[_Hit]:
+def _judge_utf16(
+    buf: bytes, runs: bytes, base: int, start: int, end: int, search: _Search
+) -> list[_Hit]:
     first = max(0, start - 2 * CONTEXT_BEFORE - 4)
     first += (base + first) & 1  # code units begin at even offsets of the file
     if runs.find(_UTF16_RUN, first) == -1:
@@ -436,13 +480,19 @@ def _judge_utf16(buf: bytes, runs: bytes, base: int, start: int, end: int) -> li
         origin = first + shift
         lo = max(0, -(-(start - origin) // 2))
         hi = -(-(end - origin) // 2)
-        for i, kind, token, context, _ in _judge(text, lo, hi, layer=layer):
+        for i, kind, token, context, _ in _judge(text, lo, hi, search, layer=layer):
             hits.append((origin + 2 * i, kind, token, context, layer))
     return hits
 
 
 def _judge_base64(
-    buf: bytes, base: int, start: int, end: int, final: bool, run: tuple[int, int]
+    buf: bytes,
+    base: int,
+    start: int,
+    end: int,
+    final: bool,
+    run: tuple[int, int],
+    search: _Search,
 ) -> list[_Hit]:
     begin, stop = run  # begin may lie before buf when the run crossed earlier reads
     if stop - begin < _BASE64_MIN:
@@ -458,7 +508,7 @@ def _judge_base64(
     runs = text.translate(_RUN_MAP)
     # Most long runs are identifiers, paths or binary data: skip them cheaply.
     if runs.find(_SECRET_RUN) == -1 and not _find_all(
-        text, 0, len(text), _KEY_ID_PREFIXES, _KEY_ID_PREFIX
+        text, 0, len(text), _KEY_ID_PREFIXES, _KEY_ID_PREFIX, search
     ):
         return []
     from aws_key_guard.model import Kind
@@ -466,7 +516,7 @@ def _judge_base64(
     lo = _base64.base64_index(max(start, begin) - first)
     hi = _base64.base64_index(min(end, run[1]) - first)
     hits: list[_Hit] = []
-    for i, kind, token, context, _ in _judge(text, lo, hi, runs, layer='base64'):
+    for i, kind, token, context, _ in _judge(text, lo, hi, search, runs, layer='base64'):
         if i == 0 and first == begin and kind is Kind.SECRET and not context:
             # A whole value such as a Kubernetes `data:` entry: the words are outside.
             context = _has_context(buf, begin)
@@ -544,19 +594,19 @@ def _wrapped_block(buf: bytes, base: int, begin: int, stop: int) -> list[tuple[i
     return lines if len(lines) > 1 else None
 
 
-def _judge_block(buf: bytes, lines: list[tuple[int, int]]) -> list[_Hit]:
+def _judge_block(buf: bytes, lines: list[tuple[int, int]], search: _Search) -> list[_Hit]:
     """Tokens in a wrapped base64 block, decoded as one run and placed in its lines."""
     text = _base64.decode_base64(b''.join(buf[a:b] for a, b in lines))
     runs = text.translate(_RUN_MAP)
     if runs.find(_SECRET_RUN) == -1 and not _find_all(
-        text, 0, len(text), _KEY_ID_PREFIXES, _KEY_ID_PREFIX
+        text, 0, len(text), _KEY_ID_PREFIXES, _KEY_ID_PREFIX, search
     ):
         return []
     from aws_key_guard.model import Kind
 
     width = lines[0][1] - lines[0][0]
     hits: list[_Hit] = []
-    for i, kind, token, context, _ in _judge(text, 0, len(text), runs, layer='base64'):
+    for i, kind, token, context, _ in _judge(text, 0, len(text), search, runs, layer='base64'):
         at = _base64.base64_offset(i)
         row = min(at // width, len(lines) - 1)
         if i == 0 and kind is Kind.SECRET and not context:
@@ -568,16 +618,17 @@ def _judge_block(buf: bytes, lines: list[tuple[int, int]]) -> list[_Hit]:
 class _Window:
     """State that a scan carries from one read to the next."""
 
-    def __init__(self) -> None:
+    def __init__(self, search: _Search) -> None:
+        self.search = search
         self.base64_origin = 0  # absolute start of a base64 run that crosses reads
         self.block_stop = 0  # absolute end of the last wrapped block judged whole
 
     def judge(self, buf: bytes, base: int, start: int, end: int, final: bool) -> list[_Hit]:
         runs = buf.translate(_RUN_MAP)
         base64_runs: list[tuple[int, int]] = []
-        hits = _judge(buf, start, end, runs, base64_runs)
+        hits = _judge(buf, start, end, self.search, runs, base64_runs)
         if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
-            hits += _judge_utf16(buf, runs, base, start, end)
+            hits += _judge_utf16(buf, runs, base, start, end, self.search)
         if start and buf[start - 1] in _BASE64:
             # A base64 run that began before `start` is still open: decode its next part.
             begin = _base64_start(buf, runs, start) or self.base64_origin - base
@@ -587,9 +638,9 @@ class _Window:
                 continue  # a line of a block judged whole
             lines = _wrapped_block(buf, base, *run) if run[0] >= start else None
             if lines is None:
-                hits += _judge_base64(buf, base, start, end, final, run)
+                hits += _judge_base64(buf, base, start, end, final, run, self.search)
             else:
-                hits += _judge_block(buf, lines)
+                hits += _judge_block(buf, lines, self.search)
                 self.block_stop = base + lines[-1][1]
         if buf[end - 1] in _BASE64:
             self.base64_origin = base + (_base64_start(buf, runs, end) or self.base64_origin - base)
@@ -597,7 +648,11 @@ class _Window:
 
 
 def scan_chunks(
-    chunks: Iterable[bytes], *, limit: int | None = None, lines: bool = True
+    chunks: Iterable[bytes],
+    *,
+    limit: int | None = None,
+    lines: bool = True,
+    search: Literal['auto', 'find', 'regex'] = 'auto',
 ) -> list[Candidate]:
     """Find key IDs, secrets and session tokens in a stream, with 1-based line and column.
 
@@ -606,10 +661,12 @@ def scan_chunks(
     With `limit`, reading stops as soon as more than `limit` have been found.
     Without `lines`, newlines go uncounted and every line and column is 0: for
     a caller that only asks what there is, a pass over the bytes saved.
+    `search` picks how key ID prefixes are found: 'auto' with bytes.find up to
+    FIND_LIMIT bytes of this scan, then with patterns.
     """
     found: list[Candidate] = []
     pending: list[_Hit] = []
-    window = _Window()
+    window = _Window(_Search(_SEARCH_LIMITS[search]))
     buf = b''
     base = 0  # absolute offset of buf[0]
     start = 0  # first index of buf not yet judged
