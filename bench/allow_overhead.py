@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from aws_key_guard.detect import CHUNK_SIZE
-from aws_key_guard.detect import scan_chunks
 from aws_key_guard.marker import MarkerWatcher
+from aws_key_guard.scan import scan_chunks
+from aws_key_guard.window import CHUNK_SIZE
 
 ROUNDS = 7
 

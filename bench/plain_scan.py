@@ -1,16 +1,19 @@
 """Plain-scan throughput of the detector against an earlier revision, side by side.
 
-Usage: python bench/plain_scan.py [--rev REV] [--rounds N] [DIR]
+Usage: python bench/plain_scan.py [--rev REV] [--rounds N] [--search S] [DIR]
 
-Loads src/aws_key_guard/detect.py (and layers.py) as they are in the work tree
-and as they were at REV (default: origin/main), then scans every *.py file under
+Scans with src/aws_key_guard/scan.py as it is in the work tree and with the
+package as it was at REV (default: origin/main; its detect.py, or its scan.py
+where it has one), then scans every *.py file under
 DIR (default: this interpreter's standard library) with each, alternating,
-N rounds. Prints MB/s for both and the ratio (new time / old time).
+N rounds. Prints MB/s for both and the ratio (new time / old time). With
+--search, the work tree scans with that key ID search (see scan.scan_chunks).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import subprocess
 import sys
@@ -41,7 +44,8 @@ def _load_revision(rev: str, into: Path) -> ModuleType:
         ).stdout
         (pkg / Path(path).name).write_text(text.replace('aws_key_guard', 'akg_old'))
     sys.path.insert(0, str(into))
-    return importlib.import_module('akg_old.detect')
+    old = 'akg_old.detect' if 'src/aws_key_guard/detect.py' in listing else 'akg_old.scan'
+    return importlib.import_module(old)
 
 
 def _time(scan: object, files: list[Path]) -> float:
@@ -58,19 +62,22 @@ def main() -> int:
     parser.add_argument('dir', nargs='?', default=sysconfig.get_paths()['stdlib'])
     parser.add_argument('--rev', default='origin/main')
     parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--search', choices=('auto', 'find', 'regex'), default='auto')
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / 'src'))
-    from aws_key_guard import detect
+    from aws_key_guard.scan import scan_chunks
+
+    new = functools.partial(scan_chunks, search=args.search)
 
     files = sorted(Path(args.dir).rglob('*.py'))
     size = sum(f.stat().st_size for f in files)
     with tempfile.TemporaryDirectory() as tmp:
         old = _load_revision(args.rev, Path(tmp))
-        _time(detect.scan_chunks, files)  # warm the page cache
+        _time(new, files)  # warm the page cache
         best_old = best_new = float('inf')
         for _ in range(args.rounds):
             best_old = min(best_old, _time(old.scan_chunks, files))
-            best_new = min(best_new, _time(detect.scan_chunks, files))
+            best_new = min(best_new, _time(new, files))
     print(f'{len(files)} files, {size / 1e6:.1f} MB from {args.dir}')
     print(f'{args.rev:>12}: {best_old:.3f} s  {size / 1e6 / best_old:.1f} MB/s')
     print(f'{"work tree":>12}: {best_new:.3f} s  {size / 1e6 / best_new:.1f} MB/s')

@@ -15,8 +15,8 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from aws_key_guard.detect import scan_chunks
     from aws_key_guard.pairing import pair_candidates
+    from aws_key_guard.scan import scan_chunks
     from aws_key_guard.text import format_finding
 
 

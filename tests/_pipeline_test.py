@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from aws_key_guard import _pipeline
+from aws_key_guard import scan
 from aws_key_guard._main import main
 from aws_key_guard._pipeline import FileScan
 from aws_key_guard._pipeline import scan_file
@@ -43,7 +44,7 @@ def opened() -> Iterator[Counter[str]]:
 def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry per scan of a file's bytes."""
     done: list[int] = []
-    real = _pipeline.scan_chunks
+    real = scan.scan_chunks
 
     def scan_chunks(chunks: object, **options: object) -> object:
         done.append(1)

@@ -11,7 +11,6 @@ from aws_key_guard.allowlist import cover_values
 from aws_key_guard.allowlist import sort_findings
 from aws_key_guard.allowlist import split_builtins
 from aws_key_guard.baseline import BaselineEntry
-from aws_key_guard.detect import scan_chunks
 from aws_key_guard.marker import MarkerWatcher
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Candidate
@@ -19,6 +18,7 @@ from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Marker
 from aws_key_guard.pairing import pair_candidates
+from aws_key_guard.scan import scan_chunks
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 

@@ -15,8 +15,8 @@ import urllib.parse
 
 import pytest
 
-from aws_key_guard import _cli
-from aws_key_guard import detect
+from aws_key_guard import _pipeline
+from aws_key_guard import scan
 from aws_key_guard._disk import read_chunks
 from aws_key_guard._pipeline import scan_file
 from aws_key_guard.judge import Settings
@@ -37,8 +37,9 @@ TOKEN = 'IQoJb3JpZ2luX2VjE' + (S1 + S2 + S3).replace('/', 'A') * 8  # an STS-sha
 @pytest.fixture(autouse=True, params=['find', 'regex'])
 def prefix_search(request, monkeypatch):
     """The whole matrix with both prefix searches: small inputs use find, large ones regex."""
-    chosen = functools.partial(detect.scan_chunks, search=request.param)
-    monkeypatch.setattr(_cli, 'scan_chunks', chosen)
+    monkeypatch.setattr(
+        _pipeline, 'scan_chunks', functools.partial(scan.scan_chunks, search=request.param)
+    )
 
 
 def b64(text: str | bytes) -> str:

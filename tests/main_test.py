@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from aws_key_guard import _pipeline
-from aws_key_guard import detect
+from aws_key_guard import scan
 from aws_key_guard._main import main
 from aws_key_guard._pipeline import MAX_CANDIDATES
 from aws_key_guard.account import decode_account
 from aws_key_guard.cli import MAX_SHOWN
-from aws_key_guard.detect import CHUNK_SIZE
 from aws_key_guard.pairing import looks_like_words
 from aws_key_guard.report import Report
+from aws_key_guard.window import CHUNK_SIZE
 from tests.conftest import free_port
 from tests.conftest import git
 from tests.conftest import make_key_id
@@ -1275,7 +1275,7 @@ def test_main_stops_past_the_candidate_cap_and_fails_closed(tmp_path, monkeypatc
 
 
 def test_main_internal_error_fails_closed_with_one_line(files, monkeypatch, capsysbinary):
-    real = detect.scan_chunks
+    real = scan.scan_chunks
 
     def scan_chunks(chunks, *, limit=None):
         found = real(chunks, limit=limit)

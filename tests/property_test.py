@@ -14,8 +14,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from aws_key_guard._main import main
-from aws_key_guard.detect import scan_chunks
 from aws_key_guard.model import Kind
+from aws_key_guard.scan import scan_chunks
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
-from aws_key_guard.detect import CHUNK_SIZE
 from aws_key_guard.error import ScanError
+from aws_key_guard.window import CHUNK_SIZE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

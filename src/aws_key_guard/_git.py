@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import IO
 from typing import Final
 
-from aws_key_guard.detect import CHUNK_SIZE
 from aws_key_guard.model import ScanError
+from aws_key_guard.window import CHUNK_SIZE
 
 # Modes git records in trees and the index.
 GITLINK: Final = '160000'  # a submodule's commit, not a blob of this repository

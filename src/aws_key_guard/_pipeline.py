@@ -11,9 +11,9 @@ import os
 
 from aws_key_guard._disk import read_chunks
 from aws_key_guard._workers import judge_files
-from aws_key_guard.detect import scan_chunks
 from aws_key_guard.error import ScanError
 from aws_key_guard.marker import MarkerWatcher
+from aws_key_guard.scan import scan_chunks
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -5,12 +5,14 @@ import sys
 
 import pytest
 
-from aws_key_guard import detect
-from aws_key_guard.detect import CHUNK_SIZE
-from aws_key_guard.detect import scan_chunks
+from aws_key_guard import decode
+from aws_key_guard import scan
+from aws_key_guard import tokens
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Kind
 from aws_key_guard.randomness import looks_random
+from aws_key_guard.scan import scan_chunks
+from aws_key_guard.window import CHUNK_SIZE
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -21,7 +23,7 @@ SECRET = make_secret(1)
 @pytest.fixture(autouse=True, params=['find', 'regex'])
 def search(request, monkeypatch):
     """Run every test with both prefix searches: small inputs use find, large ones regex."""
-    chosen = functools.partial(detect.scan_chunks, search=request.param)
+    chosen = functools.partial(scan.scan_chunks, search=request.param)
     monkeypatch.setattr(sys.modules[__name__], 'scan_chunks', chosen)
 
 
@@ -493,12 +495,12 @@ def test_scan_chunks_search_depends_on_its_own_input_only(monkeypatch):
         compiled.append(source)
         return real(source)
 
-    real = detect._pattern
-    monkeypatch.setattr(detect, '_pattern', pattern)
+    real = decode.pattern
+    monkeypatch.setattr(decode, 'pattern', pattern)
     small = f'id = {KEY}\n'.encode()
-    large = b'x = 1\n' * (detect.FIND_LIMIT // 6 + 1) + small
-    assert [c.line for c in detect.scan_chunks([large])] == [detect.FIND_LIMIT // 6 + 2]
+    large = b'x = 1\n' * (tokens.FIND_LIMIT // 6 + 1) + small
+    assert [c.line for c in scan.scan_chunks([large])] == [tokens.FIND_LIMIT // 6 + 2]
     assert compiled != []
     compiled.clear()
-    assert [c.line for c in detect.scan_chunks([small])] == [1]
+    assert [c.line for c in scan.scan_chunks([small])] == [1]
     assert compiled == []

@@ -1,0 +1,416 @@
+"""Views: tokens hidden by escapes, URL encoding, base64 or UTF-16, with the way back to the file.
+
+Words this module owns:
+
+- run: a stretch of base64 characters (letters, digits, '+', '/') with no
+  other byte in it. A run map translates a buffer so that every run becomes
+  'x' and bytes.find locates runs at memchr speed. In RUN_MAP the escape
+  characters '\\' and '%' count as run bytes too, and NUL becomes '0'.
+- escape: `\\n`, `\\u002F` (JSON) or `%2F` (URL), one character written as
+  several. An inner escape stands for '/' or '+' and so sits inside an escaped
+  run; any other ends a token, like the byte it stands for.
+- view: decoded bytes of part of a read (a base64 run, a wrapped base64
+  block, UTF-16 text), judged like plain bytes; `View.place` maps a decoded
+  index back to its offset in the read.
+- wrapped block: base64 broken into lines of one width (PEM 64, MIME 76),
+  decoded joined so that a token split between two lines is seen whole.
+
+The patterns compile on first use: a clean commit never imports `re`.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from typing import Final
+
+BASE64_CHARS: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+PLAIN_RUN_MAP: Final = bytes(ord('x') if b in BASE64_CHARS else ord(' ') for b in range(256))
+# Escape characters become 'x' too, and NUL '0': one translate, then bytes.find
+# locates every run that can hold a secret, plain or escaped, and UTF-16 text.
+RUN_MAP: Final = bytes(
+    ord('x') if b in BASE64_CHARS + b'\\%' else ord('0') if b == 0 else ord(' ') for b in range(256)
+)
+UTF16_LAYERS: Final = ('utf-16le', 'utf-16be')
+# Inner escapes: `\/`, `\u002F`, `%2F`, and `%252F` when a value was encoded twice.
+_INNER: Final = rb'\\(?:/|u002[bBfF])|%(?:25)?2[bBfF]'
+_PIECE: Final = rb'[A-Za-z0-9+/]+|' + _INNER
+_SPAN: Final = rb'(?:' + _PIECE + rb')+'  # a whole escaped run in one C-level match
+_ESCAPE: Final = rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})'
+_ESCAPE_BEFORE: Final = rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2})\Z'
+_NONZERO: Final = bytes([0] + [0xFF] * 255)
+# Base64 wrapped at the usual widths ends in a short line that can be exactly
+# 40 characters long: a tail, not a secret.
+WRAP_WIDTHS: Final = (64, 76)
+_WRAP_INDENT: Final = 64  # the most indent a block's lines may share
+# Each 4-char group of base64 for ASCII text starts with A-Z or a-f (a byte
+# below 0x80); a key ID fills 6 groups in a row. Identifiers rarely do this.
+_TEXT_GROUP_MAP: Final = bytes(
+    ord('x') if b in b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef' else ord(' ') for b in range(256)
+)
+_TEXT_GROUPS: Final = b'x' * 6
+_patterns: dict[bytes, re.Pattern[bytes]] = {}
+
+
+def pattern(source: bytes) -> re.Pattern[bytes]:
+    """source compiled once per process: a cache, it never changes a result."""
+    if source not in _patterns:
+        import re
+
+        _patterns[source] = re.compile(source)
+    return _patterns[source]
+
+
+class Escape:
+    """A one-character escape: where it ends, the character, and 'json-escape' or 'url'."""
+
+    __slots__ = ('end', 'layer', 'value')
+
+    def __init__(self, end: int, value: int, layer: str) -> None:
+        self.end = end
+        self.value = value
+        self.layer = layer
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Escape) and self._fields() == other._fields()
+
+    def _fields(self) -> tuple[int, int, str]:
+        return (self.end, self.value, self.layer)
+
+    def __repr__(self) -> str:
+        return f'Escape{self._fields()!r}'
+
+
+def escape_at(buf: bytes, pos: int) -> Escape | None:
+    """The one-character escape (`\\n`, `\\u0027`, `%3D`) that starts at pos, if any."""
+    m = pattern(_ESCAPE).match(buf, pos)
+    if m is None:
+        return None
+    if m[2] is not None:
+        return Escape(m.end(), int(m[2], 16), 'url')
+    code = m[1]
+    value = int(code[1:], 16) if code[:1] == b'u' else ord('\n')  # \b \f \n \r \t: all controls
+    return Escape(m.end(), value, 'json-escape')
+
+
+def escape_before(buf: bytes, pos: int) -> Escape | None:
+    """The escape sequence that ends just before pos, if any."""
+    m = pattern(_ESCAPE_BEFORE).search(buf, max(0, pos - 6), pos)
+    return None if m is None else escape_at(buf, m.start())
+
+
+def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
+    """Offset of the first inner escape in [lo, hi), or -1."""
+    m = pattern(_INNER).search(buf, lo, hi)
+    return -1 if m is None else m.start()
+
+
+def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
+    """True if buf[pos:stop] touches an inner escape: a slice of a longer escaped run.
+
+    The run may start inside the escape before it (`u002F...` after its backslash).
+    """
+    inner = pattern(_INNER)
+    return inner.match(buf, stop) is not None or (pos > 0 and inner.match(buf, pos - 1) is not None)
+
+
+class Span:
+    """An escaped run: its bounds, its text decoded up to limit + 1 chars, and whether an escape
+    such as `\\n` comes right before it. The text is empty when the run is far longer."""
+
+    __slots__ = ('after_escape', 'start', 'stop', 'text')
+
+    def __init__(self, start: int, stop: int, text: bytes, after_escape: bool) -> None:
+        self.start = start
+        self.stop = stop
+        self.text = text
+        self.after_escape = after_escape
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and self._fields() == other._fields()
+
+    def _fields(self) -> tuple[int, int, bytes, bool]:
+        return (self.start, self.stop, self.text, self.after_escape)
+
+    def __repr__(self) -> str:
+        return f'Span{self._fields()!r}'
+
+
+def _span_start(buf: bytes, pos: int, limit: int) -> tuple[int, bool]:
+    """Where the escaped run around pos starts (-1 if more than limit chars before pos),
+    and whether an escape such as `\\n` comes right before it."""
+    lo = max(0, pos - 6 * (limit + 1))
+    runs = buf[lo:pos].translate(PLAIN_RUN_MAP)
+    start = pos
+    count = 0
+    while True:
+        plain = lo + runs.rfind(b' ', 0, start - lo) + 1
+        count += start - plain
+        start = plain
+        if count > limit or plain == lo > 0:
+            return -1, False
+        if not plain or buf[plain - 1] not in b'\\%':
+            return start, False
+        inner = pattern(_PIECE).match(buf, plain - 1)
+        if inner is None:
+            break
+        count += 1 - (inner.end() - plain)
+        start = plain - 1
+    escape = escape_at(buf, plain - 1)
+    if escape is None:
+        return start, False
+    count -= escape.end - plain
+    return escape.end, True
+
+
+def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
+    """The escaped run around the inner escape at pos, decoded up to limit + 1 chars.
+
+    The span's start is -1 when the run reaches more than limit characters to the
+    left of pos; its stop is always the end of the run, found in one regex match.
+    """
+    start, after_escape = _span_start(buf, pos, limit)
+    run = pattern(_SPAN).match(buf, pos if start < 0 else start)
+    assert run is not None  # noqa: S101 -- pos starts an escape, so a run starts there
+    stop = run.end()
+    if start < 0 or stop - start > 6 * (limit + 1):
+        return Span(start, stop, b'', after_escape)  # far too long to matter
+    text = bytearray()
+    for m in pattern(_PIECE).finditer(buf, start, stop):
+        piece = m[0]
+        if piece[:1] in (b'\\', b'%'):
+            piece = b'+' if piece[-1:] in b'bB' else b'/'
+        text += piece
+    return Span(start, stop, bytes(text[: limit + 1]), after_escape)
+
+
+def base64_runs(buf: bytes, lo: int, hi: int, shortest: int) -> list[tuple[int, int]]:
+    """The (start, stop) of every run of at least `shortest` base64 characters in buf[lo:hi]."""
+    runs = buf[lo:hi].translate(PLAIN_RUN_MAP)
+    needle = b'x' * shortest
+    found = []
+    pos = runs.find(needle)
+    while pos != -1:
+        stop = runs.find(b' ', pos)
+        if stop == -1:
+            stop = len(runs)
+        found.append((lo + pos, lo + stop))
+        pos = runs.find(needle, stop)
+    return found
+
+
+def run_stop(runs: bytes, pos: int) -> int:
+    """End of the run of 'x' that holds or starts at runs[pos]: the next ' ' or '0'."""
+    stop = runs.find(b' ', pos)
+    stop = len(runs) if stop == -1 else stop
+    nul = runs.find(b'0', pos, stop)  # bounded by the run: no pass over the rest
+    return stop if nul == -1 else nul
+
+
+def run_start(runs: bytes, pos: int) -> int:
+    """Start of the run of 'x' that holds runs[pos - 1]; pos itself if there is none."""
+    first = runs.rfind(b' ', 0, pos) + 1
+    return max(first, runs.rfind(b'0', first, pos) + 1)
+
+
+def base64_start(buf: bytes, runs: bytes, pos: int) -> int:
+    """Start of the base64 run that holds buf[pos - 1]; 0 if it reaches the buffer's start."""
+    first = run_start(runs, pos)
+    return max(first, buf.rfind(b'\\', first, pos) + 1, buf.rfind(b'%', first, pos) + 1)
+
+
+def base64_stop(buf: bytes, runs: bytes, pos: int) -> int:
+    """End of the base64 run at pos: escapes end it too."""
+    stop = run_stop(runs, pos)
+    for escape in (b'\\', b'%'):
+        found = buf.find(escape, pos, stop)
+        stop = stop if found == -1 else found
+    return stop
+
+
+def decode_base64(data: bytes) -> bytes:
+    """Decode a run of base64 characters (no padding needed; a dangling char is dropped)."""
+    import binascii
+
+    extra = len(data) % 4
+    if extra == 1:
+        data = data[:-1]
+    elif extra:
+        data += b'=' * (4 - extra)
+    return binascii.a2b_base64(data)
+
+
+def base64_index(offset: int) -> int:
+    """Index of the first decoded byte that begins at or after char offset of a run."""
+    return offset // 4 * 3 + min(offset % 4, 3)
+
+
+def base64_offset(index: int) -> int:
+    """Char offset, within a run, where decoded byte index begins."""
+    return index // 3 * 4 + index % 3
+
+
+def may_be_base64_text(buf: bytes, pos: int, stop: int) -> bool:
+    """True if the run buf[pos:stop] may encode ASCII text long enough for a key ID."""
+    return buf[pos:stop:4].translate(_TEXT_GROUP_MAP).find(_TEXT_GROUPS) != -1
+
+
+def utf16_view(region: bytes, *, big_endian: bool) -> bytes:
+    """One byte per UTF-16 code unit of region: the character if ASCII, else 0xFF.
+
+    Code unit i covers region[2i:2i+2]; its low byte is returned, so offsets map back
+    as 2i (little-endian) or 2i + 1 (big-endian).
+    """
+    if big_endian:
+        high, low = region[0::2], region[1::2]
+    else:
+        low, high = region[0::2], region[1::2]
+    n = min(len(low), len(high))
+    # Word-wide OR through big integers: C speed, no per-byte Python loop.
+    mask = int.from_bytes(high[:n].translate(_NONZERO), 'big')
+    return (int.from_bytes(low[:n], 'big') | mask).to_bytes(n, 'big')
+
+
+class View:
+    """Decoded text judged in [lo, hi), placed back by origin (and lines, for a wrapped block)."""
+
+    __slots__ = ('hi', 'layer', 'lines', 'lo', 'origin', 'text')
+
+    def __init__(
+        self,
+        text: bytes,
+        lo: int,
+        hi: int,
+        layer: str,
+        origin: int,
+        lines: list[tuple[int, int]] | None = None,
+    ) -> None:
+        self.text = text
+        self.lo = lo
+        self.hi = hi
+        self.layer = layer
+        self.origin = origin
+        self.lines = lines
+
+    def place(self, index: int) -> int:
+        """Offset in the read of decoded byte index."""
+        if self.layer != 'base64':
+            return self.origin + 2 * index
+        at = base64_offset(index)
+        if self.lines is None:
+            return self.origin + at
+        width = self.lines[0][1] - self.lines[0][0]
+        row = min(at // width, len(self.lines) - 1)
+        return self.lines[row][0] + at - row * width
+
+
+def utf16_views(buf: bytes, first: int, start: int, end: int) -> list[View]:
+    """buf[first:] read as UTF-16 in both byte orders, judged from start to end."""
+    region = buf[first:]
+    views = []
+    for shift, layer in enumerate(UTF16_LAYERS):
+        origin = first + shift
+        lo = max(0, -(-(start - origin) // 2))
+        views.append(
+            View(
+                utf16_view(region, big_endian=bool(shift)),
+                lo,
+                -(-(end - origin) // 2),
+                layer,
+                origin,
+            )
+        )
+    return views
+
+
+def base64_view(
+    buf: bytes, run: tuple[int, int], start: int, end: int, final: bool, before: int
+) -> View:
+    """The base64 run buf[begin:stop] decoded from `before` chars ahead of start.
+
+    begin lies before the buffer when the run began in an earlier read; while
+    more reads may extend the run, only whole 4-char groups are decoded.
+    """
+    begin, stop = run
+    first = max(begin, start - before)
+    first = begin + -(-(first - begin) // 4) * 4
+    if stop == len(buf) and not final:
+        stop = first + (stop - first) // 4 * 4
+    text = decode_base64(buf[first:stop])
+    lo = base64_index(max(start, begin) - first)
+    return View(text, lo, base64_index(min(end, run[1]) - first), 'base64', first)
+
+
+def block_view(buf: bytes, lines: list[tuple[int, int]]) -> View:
+    """A wrapped block's lines decoded as one run, judged whole."""
+    text = decode_base64(b''.join(buf[a:b] for a, b in lines))
+    return View(text, 0, len(text), 'base64', lines[0][0], lines)
+
+
+def wrapped_line(buf: bytes, pos: int, indent: bytes) -> int:
+    """How many base64 characters the line at pos holds after indent; -1 if anything else."""
+    if buf[pos : pos + len(indent)] != indent:
+        return -1
+    pos += len(indent)
+    line = buf[pos : pos + max(WRAP_WIDTHS) + 4]
+    eol = line.find(b'\n')
+    if eol == -1 and pos + len(line) < len(buf):
+        return -1  # longer than any wrapped line
+    text = line[: len(line) if eol == -1 else eol].rstrip(b'\r').rstrip(b'=')
+    return len(text) if text and text.translate(PLAIN_RUN_MAP) == b'x' * len(text) else -1
+
+
+def wrapped_block(
+    buf: bytes, base: int, begin: int, stop: int, reach: int
+) -> list[tuple[int, int]] | None:
+    """The base64 of each line, if buf[begin:stop] opens a block wrapped at its width.
+
+    Lines must start within reach of the first, so that every read holds the block whole.
+    """
+    width = stop - begin
+    if width not in WRAP_WIDTHS:
+        return None
+    line_start = buf.rfind(b'\n', 0, begin) + 1
+    indent = buf[line_start:begin]
+    if len(indent) > _WRAP_INDENT or indent.strip(b' \t'):
+        return None
+    if wrapped_line(buf, line_start, indent) != width:
+        return None
+    above = buf.rfind(b'\n', 0, max(0, line_start - 1)) + 1
+    # A line above that starts before the buffer is far longer than a block's.
+    if line_start and (above or not base) and wrapped_line(buf, above, indent) == width:
+        return None  # a later line of a block
+    lines = [(begin, stop)]
+    pos = line_start
+    while pos := buf.find(b'\n', pos) + 1:
+        if pos - line_start > reach:
+            return None  # too long to hold whole in every read: each line alone
+        size = wrapped_line(buf, pos, indent)
+        if size == -1:
+            break
+        lines.append((pos + len(indent), pos + len(indent) + size))
+        if size < width:
+            break
+    return lines if len(lines) > 1 else None
+
+
+def ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
+    """True if the line at pos is the short last line of a wrapped block."""
+    if after_escape:
+        if buf[pos - 2 : pos] != b'\\n':
+            return False
+        brk = pos - 2
+    elif buf[pos - 1 : pos] == b'\n':
+        brk = pos - 1 - (buf[pos - 2 : pos - 1] == b'\r')
+    else:
+        return False
+    longest = max(WRAP_WIDTHS)
+    line = buf[max(0, brk - longest - 1) : brk].translate(PLAIN_RUN_MAP)
+    blank = line.rfind(b' ')
+    if blank == -1 and brk > longest:
+        return False
+    width = len(line) - blank - 1
+    if buf[brk - width - 1 : brk - width + 1] == b'\\n':
+        width -= 1  # that line, too, began after an escaped newline
+    return width in WRAP_WIDTHS

@@ -1,0 +1,202 @@
+"""Byte chunks in, candidate key IDs, secrets and session tokens out, placed by line and column.
+
+Each read is judged as plain bytes, then through the views that may hide a
+token (escapes are judged inside the matchers, UTF-16 and base64 here).
+"""
+
+from __future__ import annotations
+
+from aws_key_guard import decode
+from aws_key_guard import tokens
+from aws_key_guard.tokens import Hit
+from aws_key_guard.window import Window
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Final
+    from typing import Literal
+
+    from aws_key_guard.model import Candidate
+
+# A token is judged only once the bytes after its longest form are in the
+# buffer (a session token, twice over in UTF-16).
+LOOKAHEAD: Final = 2 * tokens.SESSION_TOKEN_MAX + 64
+# Bytes kept before the first unjudged one: context in UTF-16 (two bytes a
+# character) and the start of an escaped secret (up to six bytes a character).
+KEEP_BEFORE: Final = 512
+# 'auto' searches with bytes.find until FIND_LIMIT bytes, then with patterns.
+_SEARCH_LIMITS: Final = {'auto': tokens.FIND_LIMIT, 'find': 1 << 62, 'regex': -1}
+_BASE64: Final = frozenset(decode.BASE64_CHARS)
+# A wrapped block is decoded whole only if every read holds it whole.
+_WRAP_REACH: Final = LOOKAHEAD - 256
+# Decoded bytes kept before a judged base64 char offset cover CONTEXT_BEFORE.
+_BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
+# In UTF-16 text a key ID's 20 characters alternate with NUL bytes, in both
+# byte orders; binary data with NULs rarely does, and is spared the views.
+_UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
+
+
+def _placed(view: decode.View, hits: list[Hit], buf: bytes, value: int | None) -> list[Hit]:
+    """A view's hits at their offsets in buf; value is where a whole base64 value starts."""
+    placed = []
+    for hit in hits:
+        context = hit.context
+        if hit.offset == 0 and value is not None and hit.kind == tokens.SECRET and not context:
+            # A whole value such as a Kubernetes `data:` entry: the words are outside.
+            context = tokens.has_context(buf, value)
+        placed.append(Hit(view.place(hit.offset), hit.kind, hit.token, context, view.layer))
+    return placed
+
+
+class _Scan:
+    """What a scan carries from one read to the next: its search and its open base64 run."""
+
+    __slots__ = ('base64_origin', 'block_stop', 'search')
+
+    def __init__(self, search: tokens.Search) -> None:
+        self.search = search
+        self.base64_origin = 0  # file offset where a base64 run that crosses reads starts
+        self.block_stop = 0  # file offset where the last wrapped block judged whole ends
+
+    def judge(self, buf: bytes, base: int, start: int, end: int, final: bool) -> list[Hit]:
+        """Tokens that begin in buf[start:end], at their file offsets."""
+        runs = buf.translate(decode.RUN_MAP)
+        hits = tokens.key_id_hits(buf, start, end, self.search, None)
+        base64_runs = []
+        for run in tokens.secret_runs(buf, runs, start, end):
+            hits += tokens.run_hits(buf, run, start, end, None)
+            base64_runs += [p for p in run.pieces if p[1] - p[0] >= tokens.BASE64_MIN]
+        base64_runs += tokens.base64_key_id_runs(buf, runs, start, end, self.search)
+        if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
+            hits += self._utf16_hits(buf, runs, base, start, end)
+        hits += self._base64_hits(buf, runs, base, start, end, final, base64_runs)
+        return [Hit(base + h.offset, h.kind, h.token, h.context, h.layer) for h in hits]
+
+    def _utf16_hits(self, buf: bytes, runs: bytes, base: int, start: int, end: int) -> list[Hit]:
+        first = max(0, start - 2 * tokens.CONTEXT_BEFORE - 4)
+        first += (base + first) & 1  # code units begin at even offsets of the file
+        if runs.find(_UTF16_RUN, first) == -1:
+            return []
+        hits = []
+        for view in decode.utf16_views(buf, first, start, end):
+            found = tokens.judge(view.text, view.lo, view.hi, self.search, layer=view.layer)
+            hits += _placed(view, found, buf, None)
+        return hits
+
+    def _base64_hits(
+        self,
+        buf: bytes,
+        runs: bytes,
+        base: int,
+        start: int,
+        end: int,
+        final: bool,
+        found: list[tuple[int, int]],
+    ) -> list[Hit]:
+        if start and buf[start - 1] in _BASE64:
+            # A base64 run that began before start is still open: decode its next part.
+            begin = decode.base64_start(buf, runs, start) or self.base64_origin - base
+            found = [(begin, decode.base64_stop(buf, runs, start)), *found]
+        hits = []
+        for run in found:
+            if base + run[0] < self.block_stop:
+                continue  # a line of a block judged whole
+            lines = None
+            if run[0] >= start:
+                lines = decode.wrapped_block(buf, base, *run, _WRAP_REACH)
+            if lines is None:
+                hits += self._run_hits(buf, start, end, final, run)
+            else:
+                hits += self._view_hits(decode.block_view(buf, lines), buf, lines[0][0])
+                self.block_stop = base + lines[-1][1]
+        if buf[end - 1] in _BASE64:
+            begin = decode.base64_start(buf, runs, end) or self.base64_origin - base
+            self.base64_origin = base + begin
+        return hits
+
+    def _run_hits(
+        self, buf: bytes, start: int, end: int, final: bool, run: tuple[int, int]
+    ) -> list[Hit]:
+        begin, stop = run  # begin may lie before buf when the run crossed earlier reads
+        if stop - begin < tokens.BASE64_MIN:
+            return []
+        if (
+            begin >= 0
+            and (stop < len(buf) or final)
+            and not decode.may_be_base64_text(buf, begin, stop)
+        ):
+            return []
+        view = decode.base64_view(buf, run, start, end, final, _BASE64_BEFORE)
+        return self._view_hits(view, buf, begin if view.origin == begin else None)
+
+    def _view_hits(self, view: decode.View, buf: bytes, value: int | None) -> list[Hit]:
+        text = view.text
+        runs = text.translate(decode.RUN_MAP)
+        # Most long runs are identifiers, paths or binary data: skip them cheaply.
+        if runs.find(tokens.SECRET_RUN) == -1 and not tokens.key_id_prefixes(
+            text, 0, len(text), self.search
+        ):
+            return []
+        return _placed(
+            view, tokens.judge(text, view.lo, view.hi, self.search, runs, 'base64'), buf, value
+        )
+
+
+def _order(hit: Hit) -> tuple[int, str, str]:
+    return hit.offset, hit.kind, hit.layer or ''
+
+
+def _candidates(hits: list[Hit], window: Window) -> list[Candidate]:
+    # The records cost enum and typing to import: only a scan that found something pays.
+    from aws_key_guard.model import Candidate
+    from aws_key_guard.model import Kind
+    from aws_key_guard.model import Secret
+
+    found = []
+    for hit in hits:
+        line, col = window.locate(hit.offset, hit.layer in decode.UTF16_LAYERS)
+        token = Secret(hit.token)
+        found.append(
+            Candidate(Kind(hit.kind), line, col, hit.offset, token, hit.context, hit.layer)
+        )
+    return found
+
+
+def scan_chunks(
+    chunks: Iterable[bytes],
+    *,
+    limit: int | None = None,
+    lines: bool = True,
+    search: Literal['auto', 'find', 'regex'] = 'auto',
+) -> list[Candidate]:
+    """Find key IDs, secrets and session tokens in a stream, with 1-based line and column.
+
+    Tokens hidden by escapes, URL encoding, base64 or UTF-16 are found too, at
+    their place in the original bytes. With `limit`, reading stops as soon as
+    more than `limit` have been found. Without `lines`, newlines go uncounted and
+    every line and column is 0. `search` picks how key ID prefixes are found
+    (see tokens.py); the same input always takes the same path.
+    """
+    window = Window(chunks, lookahead=LOOKAHEAD, keep=KEEP_BEFORE, lines=lines)
+    scan = _Scan(tokens.Search(_SEARCH_LIMITS[search]))
+    found: list[Candidate] = []
+    pending: list[Hit] = []
+    while True:
+        if window.fill():
+            pending += scan.judge(window.buf, window.base, window.start, window.end, window.final)
+            if pending:
+                pending.sort(key=_order)
+            ready = len(pending)
+            if not window.final:
+                # A token found through an escape may start a few bytes past end.
+                edge = window.base + window.end
+                ready = next((i for i, h in enumerate(pending) if h.offset >= edge), ready)
+            if ready:
+                found += _candidates(pending[:ready], window)
+                if limit is not None and len(found) > limit:
+                    return found[: limit + 1]
+                del pending[:ready]
+        if window.final:
+            return found
+        window.slide()

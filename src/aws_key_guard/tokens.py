@@ -1,0 +1,406 @@
+"""Matchers: key IDs, secrets and session tokens in one buffer, with their boundaries. No I/O.
+
+Words this module owns (run, escape and view are decode.py's):
+
+- joiner: a byte that continues a token (letter, digit, '_', '+'). A key ID
+  touching a joiner is a slice of a longer identifier or base64 blob; '/'
+  is no joiner, since URLs and paths put key IDs there. A secret-length run
+  touching '-' or '_' is a slice of a base64url or identifier token.
+- packed record: binary data that keeps text columns back to back after a
+  control byte (a length byte in .pyc, pickle, protobuf; a SQLite header).
+  There a key ID ends where its 20 characters do, and a secret may follow
+  it with no gap: 20 key ID characters running into 40 random ones by
+  chance is negligible.
+- reach: RECORD_REACH, how far after a control byte a packed pair is
+  looked for (a record's previous column, a header byte that is a letter).
+- piece: a part of a run between escapes, judged on its own.
+- context: AWS words (`secret_access_key`, `session_token`) in the
+  CONTEXT_BEFORE bytes before a token.
+- search: how key ID prefixes are found. `bytes.find` costs no import and
+  suits a commit's few kilobytes; past FIND_LIMIT bytes of one scan the
+  patterns, which check both boundaries in C, are six times faster.
+"""
+
+from __future__ import annotations
+
+from aws_key_guard import decode
+from aws_key_guard.randomness import is_placeholder
+from aws_key_guard.randomness import looks_random
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
+KEY_ID: Final = 'key-id'  # the values of model.Kind, which costs enum to import
+SECRET: Final = 'secret'  # noqa: S105 -- a kind's name, not a password
+SESSION_TOKEN: Final = 'session-token'  # noqa: S105 -- a kind's name, not a password
+KEY_ID_LEN: Final = 20
+SECRET_LEN: Final = 40
+# STS session tokens are hundreds of base64 characters; the fingerprint covers at
+# most the first SESSION_TOKEN_MAX of them, so a token is judged in bounded memory.
+SESSION_TOKEN_MIN: Final = 100
+SESSION_TOKEN_MAX: Final = 1024
+# Enough to reach an XML <name> element on the line above its <value>.
+CONTEXT_BEFORE: Final = 96
+FIND_LIMIT: Final = 1 << 20
+RECORD_REACH: Final = 64
+# The shortest base64 text that can hold a key ID: 20 bytes need 27 characters.
+BASE64_MIN: Final = 27
+
+# Only these prefixes are credentials (AIDA, AROA, ... name users and roles).
+_KEY_ID_PREFIXES: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA')
+_KEY_ID_PREFIX: Final = rb'A(?:KIA|SIA|BIA|CCA)'
+# The same prefixes base64-encoded at the start of a value.
+_BASE64_KEY_IDS: Final = (b'QUtJQ', b'QVNJQ', b'QUJJQ', b'QUNDQ')
+_BASE64_KEY_ID: Final = rb'Q(?:UtJQ|VNJQ|UJJQ|UNDQ)'
+_CONTEXT: Final = rb'(?i)secret[-_. ]?(?:access[-_. ]?)?key'
+_SESSION_CONTEXT: Final = rb'(?i)session[-_. ]?token'
+_CONTEXT_WORDS: Final = {_CONTEXT: b'secret', _SESSION_CONTEXT: b'session'}
+# Control bytes other than tab, newline, vertical tab, form feed and return.
+_PACKED_BEFORE: Final = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
+_NOT_PACKED_BEFORE: Final = bytes(b for b in range(256) if b not in _PACKED_BEFORE)
+_NOT_CAPITAL: Final = bytes(b for b in range(256) if not 0x41 <= b <= 0x5A)
+_CAPITALS: Final[dict[tuple[bytes, ...], tuple[bytes, ...]]] = {
+    prefixes: tuple(p.translate(None, _NOT_CAPITAL) for p in prefixes)
+    for prefixes in (_KEY_ID_PREFIXES, _BASE64_KEY_IDS)
+}
+# A whole key ID: no joiner after it unless it follows a control byte (a
+# packed record) or 40 base64 characters follow (a packed pair).
+_KEY_ID_BODY: Final = (
+    rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}'
+    rb'(?:(?![A-Za-z0-9_+])|(?<=[\x00-\x08\x0e-\x1f].{20})|(?=[A-Za-z0-9+/]{40}))'
+)
+# Every escape ends in a joiner (`\nAKIA`, `%3DAKIA`): the last two patterns
+# start at the backslash or percent sign, and the matcher decides what it stands for.
+_KEY_IDS: Final = (
+    rb'A(?<![A-Za-z0-9_+].)' + _KEY_ID_BODY,
+    rb'\\(?:[bfnrt]|u[0-9A-Fa-f]{4})(A' + _KEY_ID_BODY + rb')',
+    rb'%[0-9A-Fa-f]{2}(A' + _KEY_ID_BODY + rb')',
+)
+# From a control byte to the first packed pair after a joiner within reach:
+# text and floods of prefixes, with no control byte, cost nothing.
+_RECORD_PAIR: Final = (
+    rb'[\x00-\x08\x0e-\x1f][^\x00-\x08\x0e-\x1f]{0,%d}?'
+    % (RECORD_REACH - 1)
+    + rb'A(?<=[A-Za-z0-9_+]A)(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}'
+    rb'(?=[A-Za-z0-9+/]{40})(?=[A-Z0-9+/]{0,39}[a-z])'
+)
+_BASE64: Final = frozenset(decode.BASE64_CHARS)
+_JOINER_BYTES: Final = decode.BASE64_CHARS[:62] + b'_+'  # letters, digits, '_', '+'
+_KEY_ID_JOINERS: Final = frozenset(_JOINER_BYTES)
+_SECRET_JOINERS: Final = frozenset(b'-_')
+_DOT: Final = ord('.')
+SECRET_RUN: Final = b'x' * SECRET_LEN
+BASE64_RUN: Final = b'x' * BASE64_MIN
+_X: Final = ord('x')
+_ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)  # an escaped secret, every character escaped
+
+
+class Hit:
+    """A token found at offset of a buffer, with its kind, AWS context and layer (view)."""
+
+    __slots__ = ('context', 'kind', 'layer', 'offset', 'token')
+
+    def __init__(
+        self, offset: int, kind: str, token: bytes, context: bool, layer: str | None
+    ) -> None:
+        self.offset = offset
+        self.kind = kind
+        self.token = token
+        self.context = context
+        self.layer = layer
+
+
+class Search:
+    """The prefix search of one scan: bytes.find until it has searched `limit` bytes, then re."""
+
+    __slots__ = ('_buf', '_capitals', 'limit', 'searched')
+
+    def __init__(self, limit: int = FIND_LIMIT) -> None:
+        self.limit = limit
+        self.searched = 0
+        self._buf = b''
+        self._capitals = b''
+
+    def by_pattern(self, size: int) -> bool:
+        """Count size more bytes searched; True once past the limit."""
+        self.searched += size
+        return self.searched > self.limit
+
+    def may_hold(self, buf: bytes, capitals: tuple[bytes, ...]) -> bool:
+        """False if buf holds none of the prefixes whose capital letters are `capitals`.
+
+        One pass that drops all but capitals spares four bytes.find passes in
+        most reads; both prefix searches of a read share it.
+        """
+        if buf is not self._buf:
+            self._buf = buf
+            self._capitals = buf.translate(None, _NOT_CAPITAL)
+        return any(c in self._capitals for c in capitals)
+
+
+def find_all(
+    buf: bytes, start: int, stop: int, prefixes: tuple[bytes, ...], source: bytes, search: Search
+) -> list[int]:
+    """Sorted offsets in buf[start:stop] where one of the prefixes (matched by source) starts."""
+    if search.by_pattern(stop - start):
+        return [m.start() for m in decode.pattern(source).finditer(buf, start, stop)]
+    if not search.may_hold(buf, _CAPITALS[prefixes]):
+        return []
+    starts: list[int] = []
+    for prefix in prefixes:
+        pos = buf.find(prefix, start, stop)
+        while pos != -1:
+            starts.append(pos)
+            pos = buf.find(prefix, pos + 1, stop)
+    return sorted(starts)
+
+
+def key_id_prefixes(buf: bytes, start: int, stop: int, search: Search) -> list[int]:
+    """Sorted offsets in buf[start:stop] where a key ID prefix starts."""
+    return find_all(buf, start, stop, _KEY_ID_PREFIXES, _KEY_ID_PREFIX, search)
+
+
+def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[int]:
+    """Sorted offsets in buf[start:stop] where a key ID may start."""
+    if search.searched + stop - start <= search.limit:
+        # Prefixes are capitals only: most buffers hold none once the rest is dropped.
+        return key_id_prefixes(buf, start, stop, search)
+    search.searched += stop - start
+    if decode.pattern(_KEY_ID_PREFIX).search(buf, start, stop + 3) is None:
+        return []  # one memchr-speed pass settles most reads
+    lo = max(0, start - 6)  # an escape may start before
+    reach = max(0, lo - RECORD_REACH)
+    if lo and not buf[reach:stop].translate(None, _JOINER_BYTES):
+        return []  # only joiners, as in `AKIAAKIA...`, with no control byte within reach
+    starts: list[int] = []
+    for source in _KEY_IDS:
+        for m in decode.pattern(source).finditer(buf, lo):
+            pos = m.start(m.lastindex or 0)
+            if pos >= stop:
+                break
+            if pos >= start:
+                starts.append(pos)
+    if _near_record(buf, reach, stop):
+        for m in decode.pattern(_RECORD_PAIR).finditer(buf, reach):
+            first = m.start() + 1
+            if first >= stop:
+                break
+            hi = min(first + RECORD_REACH, stop)  # prefixes that start before hi
+            starts += [p for p in key_id_prefixes(buf, first, hi + 3, search) if start <= p < hi]
+    return sorted(set(starts))  # the passes may find one start twice
+
+
+def _near_record(buf: bytes, lo: int, hi: int) -> bool:
+    """True if buf[lo:hi] holds a control byte: binary data, not a word or a base64 blob."""
+    return bool(buf[lo:hi].translate(None, _NOT_PACKED_BEFORE))
+
+
+def key_id_hits(buf: bytes, start: int, end: int, search: Search, layer: str | None) -> list[Hit]:
+    """Key IDs that begin in buf[start:end], and the secrets packed right after them."""
+    hits: list[Hit] = []
+    size = len(buf)
+    for pos in _key_id_starts(buf, start, min(size, end + 3), search):
+        stop = pos + KEY_ID_LEN
+        if pos >= end or stop > size:
+            continue
+        body = buf[pos + 4 : stop]
+        if body.isalnum() and body.upper() == body:
+            hits += _key_id_hit(buf, pos, layer)
+    return hits
+
+
+def _key_id_hit(buf: bytes, pos: int, layer: str | None) -> list[Hit]:
+    stop = pos + KEY_ID_LEN
+    secret = None
+    if stop < len(buf) and buf[stop] in _KEY_ID_JOINERS:
+        token = buf[stop : stop + SECRET_LEN]
+        if token.translate(decode.PLAIN_RUN_MAP) == SECRET_RUN and not is_placeholder(token):
+            secret = token  # a packed pair
+        elif not (pos and buf[pos - 1] in _PACKED_BEFORE):
+            return []
+    via = layer
+    if pos and buf[pos - 1] in _KEY_ID_JOINERS:
+        escape = decode.escape_before(buf, pos)  # `\nAKIA...`, `%3DAKIA...`
+        if escape is not None and escape.value not in _KEY_ID_JOINERS:
+            via = via or escape.layer
+        elif secret is None or not _near_record(buf, max(0, pos - RECORD_REACH), pos):
+            return []
+    hits = [Hit(pos, KEY_ID, buf[pos:stop], False, via)]
+    if secret is not None:
+        hits.append(Hit(stop, SECRET, secret, False, via))
+    return hits
+
+
+class Run:
+    """A run of the run map that may hold a secret, and its plain pieces that begin in the window.
+
+    A run with escapes in it is judged piece by piece, and each escaped span whole.
+    """
+
+    __slots__ = ('escaped', 'pieces', 'pos', 'stop')
+
+    def __init__(self, buf: bytes, pos: int, stop: int, start: int, end: int) -> None:
+        self.pos = pos
+        self.stop = stop
+        self.escaped = buf.find(b'\\', pos, stop) != -1 or buf.find(b'%', pos, stop) != -1
+        if not self.escaped:
+            self.pieces = [(pos, stop)] if pos >= start else []
+        else:
+            found = decode.base64_runs(buf, pos, stop, BASE64_MIN)
+            self.pieces = [p for p in found if start <= p[0] < end]
+
+
+def secret_runs(buf: bytes, runs: bytes, start: int, end: int) -> list[Run]:
+    """Runs that may hold a secret beginning in buf[start:end], runs being buf's run map.
+
+    The first may be shorter: the rest of a run that began before start.
+    """
+    found = []
+    pos = start
+    if start and runs[start - 1] == _X:
+        pos = decode.run_stop(runs, start)
+        found.append(Run(buf, decode.run_start(runs, start), pos, start, end))
+    pos = runs.find(SECRET_RUN, pos)
+    while pos != -1 and pos < end:
+        stop = decode.run_stop(runs, pos)
+        found.append(Run(buf, pos, stop, start, end))
+        pos = runs.find(SECRET_RUN, stop)
+    return found
+
+
+def run_hits(buf: bytes, run: Run, start: int, end: int, layer: str | None) -> list[Hit]:
+    """Secrets and session tokens in a run: its escaped spans, then its pieces."""
+    hits = []
+    if run.escaped:
+        hi = min(run.stop, end + _ESCAPED_MAX)
+        hits = _escaped_hits(buf, max(run.pos, start), hi, start, end)
+    for piece in run.pieces:
+        hit = _piece_hit(buf, *piece, layer)
+        if hit is not None:
+            hits.append(hit)
+    return hits
+
+
+def _escaped_hits(buf: bytes, lo: int, hi: int, start: int, end: int) -> list[Hit]:
+    hits = []
+    pos = decode.next_inner_escape(buf, lo, hi)
+    while pos != -1:
+        span = decode.escaped_span(buf, pos, SECRET_LEN)
+        pos = decode.next_inner_escape(buf, span.stop, hi)  # the rest of the run is done
+        if not start <= span.start < end or len(span.text) != SECRET_LEN:
+            continue
+        if _stands_alone(buf, span.start, span.stop, span.after_escape):
+            context = _secret_context(buf, span.start, span.stop, span.text)
+            if context is not None:
+                layer = 'url' if b'%' in buf[span.start : span.stop] else 'json-escape'
+                hits.append(Hit(span.start, SECRET, span.text, context, layer))
+    return hits
+
+
+def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None:
+    lead = 0
+    via = layer
+    if pos and buf[pos - 1] in b'\\%':
+        escape = decode.escape_at(buf, pos - 1)  # `\nSECRET`, `%3DSECRET`
+        if escape is not None and escape.value not in _BASE64:
+            lead = escape.end - pos
+            via = via or escape.layer
+    if stop - pos - lead == SECRET_LEN:
+        if decode.touches_inner_escape(buf, pos, stop):
+            return None  # a slice of an escaped run, judged whole by _escaped_hits
+        token = buf[pos + lead : stop]
+        if _stands_alone(buf, pos + lead, stop, lead > 0):
+            context = _secret_context(buf, pos + lead, stop, token)
+            if context is not None:
+                return Hit(pos + lead, SECRET, token, context, via)
+    elif stop - pos >= SESSION_TOKEN_MIN:
+        token = buf[pos : pos + SESSION_TOKEN_MAX]
+        if token.lower() != token != token.upper() and has_context(buf, pos, _SESSION_CONTEXT):
+            return Hit(pos, SESSION_TOKEN, token, True, layer)
+    return None
+
+
+def has_context(buf: bytes, pos: int, words: bytes = _CONTEXT) -> bool:
+    """True if AWS words stand in the CONTEXT_BEFORE bytes before pos."""
+    lo = max(0, pos - CONTEXT_BEFORE)
+    if buf[lo:pos].lower().find(_CONTEXT_WORDS[words]) == -1:
+        return False  # each phrase holds its first word: most tokens have none near
+    return decode.pattern(words).search(buf, lo, pos) is not None
+
+
+def _near_key_id(buf: bytes, pos: int, stop: int) -> bool:
+    """True if a key ID stands within CONTEXT_BEFORE bytes before or after buf[pos:stop]."""
+    for lo, hi in ((max(0, pos - CONTEXT_BEFORE), pos), (stop, stop + CONTEXT_BEFORE)):
+        for prefix in _KEY_ID_PREFIXES:
+            at = buf.find(prefix, lo, hi)
+            while at != -1:
+                body = buf[at + 4 : at + KEY_ID_LEN]
+                if len(body) == KEY_ID_LEN - 4 and body.isalnum() and body.upper() == body:
+                    return True
+                at = buf.find(prefix, at + 1, hi)
+    return False
+
+
+def _secret_context(buf: bytes, pos: int, stop: int, token: bytes) -> bool | None:
+    """Whether a secret-shaped token has AWS context; None if it is no secret.
+
+    With AWS words before it or a key ID near it, only a placeholder is turned
+    away; a loose token must also look random (see randomness.py for the odds).
+    """
+    context = has_context(buf, pos)
+    if context or _near_key_id(buf, pos, stop):
+        return None if is_placeholder(token) else context
+    return context if looks_random(token) and not is_placeholder(token) else None
+
+
+def _stands_alone(buf: bytes, pos: int, stop: int, after_escape: bool) -> bool:
+    """True if no joiner or dotted part touches buf[pos:stop], nor does it end a wrapped block."""
+    before = -1 if after_escape or not pos else buf[pos - 1]
+    after = buf[stop] if stop < len(buf) else -1
+    if before in _SECRET_JOINERS or after in _SECRET_JOINERS:
+        return False
+    # Touching '.' and more base64, it is one part of a dotted token (a JWT).
+    if before == _DOT and pos > 1 and buf[pos - 2] in _BASE64:
+        return False
+    if after == _DOT and stop + 1 < len(buf) and buf[stop + 1] in _BASE64:
+        return False
+    return not decode.ends_wrapped_block(buf, pos, after_escape)
+
+
+def judge(
+    buf: bytes,
+    start: int,
+    end: int,
+    search: Search,
+    runs: bytes | None = None,
+    layer: str | None = None,
+) -> list[Hit]:
+    """Tokens that begin in buf[start:end] (a view's text: no further view is looked for)."""
+    if start >= len(buf):  # a decoded view can end before the window does
+        return []
+    if runs is None:
+        runs = buf.translate(decode.RUN_MAP)
+    hits = key_id_hits(buf, start, end, search, layer)
+    for run in secret_runs(buf, runs, start, end):
+        hits += run_hits(buf, run, start, end, layer)
+    return hits
+
+
+def base64_key_id_runs(
+    buf: bytes, runs: bytes, start: int, end: int, search: Search
+) -> list[tuple[int, int]]:
+    """Base64 runs shorter than a secret that begin in [start, end) with an encoded key ID prefix.
+
+    Finding every short run would cost more than the whole plain scan.
+    """
+    if b'Q' not in buf or runs.find(BASE64_RUN, start) == -1:
+        return []
+    found = []
+    hi = min(len(buf), end + 4)
+    for pos in find_all(buf, start, hi, _BASE64_KEY_IDS, _BASE64_KEY_ID, search):
+        if pos < end and not (pos and buf[pos - 1] in _BASE64):
+            stop = decode.base64_stop(buf, runs, pos)
+            if stop - pos < SECRET_LEN:
+                found.append((pos, stop))
+    return found
