@@ -172,7 +172,7 @@ def test_stderr_line_for_findings_not_shown_quotes_the_name(git_repo, monkeypatc
 def test_stderr_line_for_an_internal_error_quotes_the_name(git_repo, monkeypatch, capsysbinary):
     name = _write(b'bad\r::error::name.env', f'aws_secret_access_key: {SECRET}\n')
 
-    def scan_chunks(chunks, *, limit=None):
+    def scan_chunks(chunks, **options):
         raise ZeroDivisionError
 
     monkeypatch.setattr(_pipeline, 'scan_chunks', scan_chunks)

@@ -1277,8 +1277,8 @@ def test_main_stops_past_the_candidate_cap_and_fails_closed(tmp_path, monkeypatc
 def test_main_internal_error_fails_closed_with_one_line(files, monkeypatch, capsysbinary):
     real = scan.scan_chunks
 
-    def scan_chunks(chunks, *, limit=None):
-        found = real(chunks, limit=limit)
+    def scan_chunks(chunks, **options):
+        found = real(chunks, **options)
         if len(found) == 1:
             raise ZeroDivisionError('would quote file bytes')
         return found

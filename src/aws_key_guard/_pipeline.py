@@ -10,21 +10,25 @@ from __future__ import annotations
 import os
 
 from aws_key_guard._disk import read_chunks
+from aws_key_guard._workers import file_size
 from aws_key_guard._workers import judge_files
 from aws_key_guard.error import ScanError
 from aws_key_guard.marker import MarkerWatcher
 from aws_key_guard.scan import scan_chunks
+from aws_key_guard.tokens import FIND_LIMIT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Sequence
     from typing import Final
+    from typing import Literal
 
     from aws_key_guard.model import Candidate
     from aws_key_guard.model import Marker
 
     _Plain = tuple[str, int, int, int, bytes, bool, str | None]  # a Candidate, as sent
+    Search = Literal['auto', 'find', 'regex']
 
 # Per file, at most this many key-shaped tokens (and as many allow markers)
 # are kept, so memory stays bounded whatever a file holds; past that the file
@@ -108,11 +112,13 @@ def _plain(c: Candidate) -> _Plain:
     return (c.kind.value, c.line, c.col, c.offset, bytes(c.token), c.context, c.layer)
 
 
-def scan_file(chunks: Iterable[bytes], *, foreign: bool = True) -> FileScan:
+def scan_file(
+    chunks: Iterable[bytes], *, foreign: bool = True, search: Search = 'auto'
+) -> FileScan:
     """Scan a stream once for tokens and allow markers; a read error is the FileScan's error."""
     watcher = MarkerWatcher(foreign=foreign, cap=MAX_CANDIDATES)
     try:
-        found = scan_chunks(watcher.watch(chunks), limit=MAX_CANDIDATES)
+        found = scan_chunks(watcher.watch(chunks), limit=MAX_CANDIDATES, search=search)
     except ScanError as e:
         return FileScan(error=str(e))
     except Exception as e:
@@ -124,8 +130,8 @@ def scan_file(chunks: Iterable[bytes], *, foreign: bool = True) -> FileScan:
     return FileScan(found[:MAX_CANDIDATES], watcher.markers, overflow=overflow, cut=watcher.cut)
 
 
-def _read(filename: str, *, foreign: bool, keep_clean: bool) -> FileScan | None:
-    scan = scan_file(read_chunks(filename), foreign=foreign)
+def _read(filename: str, *, foreign: bool, keep_clean: bool, search: Search) -> FileScan | None:
+    scan = scan_file(read_chunks(filename), foreign=foreign, search=search)
     return scan if keep_clean or not scan.is_clean() else None
 
 
@@ -133,11 +139,16 @@ def scan_files(
     filenames: Sequence[str], *, foreign: bool = True, keep_clean: bool = False
 ) -> list[FileScan | None]:
     """Each file on disk scanned once, on every CPU for a large scan; None where clean."""
+    sizes = [file_size(f) for f in filenames]
+    # A run of more than FIND_LIMIT bytes pays for importing `re`, whose search
+    # is the faster one past that, in every file; a commit's few files do not.
+    search: Search = 'regex' if sum(sizes) > FIND_LIMIT else 'auto'
     return judge_files(
         filenames,
-        lambda name: _read(name, foreign=foreign, keep_clean=keep_clean),
+        lambda name: _read(name, foreign=foreign, keep_clean=keep_clean, search=search),
         FileScan.encode,
         FileScan.decode,
+        sizes,
     )
 
 

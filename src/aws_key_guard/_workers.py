@@ -37,7 +37,8 @@ def shares(sizes: Sequence[int], workers: int) -> list[list[int]]:
     return [sorted(share) for share in taken]
 
 
-def _size(filename: str) -> int:
+def file_size(filename: str) -> int:
+    """The size of the file or symlink itself; 0 if it cannot be looked at."""
     try:
         return os.lstat(filename).st_size  # a symlink's target is never read
     except OSError:
@@ -49,6 +50,7 @@ def judge_files(
     judge: Callable[[str], T | None],
     pack: Callable[[T], object],
     unpack: Callable[[object], T],
+    sizes: Sequence[int] | None = None,
 ) -> list[T | None]:
     """judge(name) for each name, in order; None where there is nothing to report.
 
@@ -57,10 +59,10 @@ def judge_files(
     is not None. Files of a worker that dies, or that could not be forked,
     are judged here: none goes unjudged.
     """
-    workers = 1
-    if len(filenames) > 1 and hasattr(os, 'fork'):
-        sizes = [_size(f) for f in filenames]
-        workers = min(cpus(), len(filenames), sum(sizes) // PER_WORKER)
+    if len(filenames) < 2 or not hasattr(os, 'fork'):
+        return [judge(f) for f in filenames]
+    sizes = [file_size(f) for f in filenames] if sizes is None else sizes
+    workers = min(cpus(), len(filenames), sum(sizes) // PER_WORKER)
     if workers < 2:
         return [judge(f) for f in filenames]
     mine, *theirs = shares(sizes, workers)
