@@ -17,9 +17,10 @@ PYTHONS = ['3.10', '3.11', '3.12', '3.13']
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     # As the README has it: pip install -e '.[dev]' && ruff check &&
-    # ruff format --check && mypy && pytest --cov
+    # ruff format --check && mypy && lint-imports && pytest --cov
     session.install('-e', '.[dev]')
     session.run('ruff', 'check')
     session.run('ruff', 'format', '--check')
     session.run('mypy')
+    session.run('lint-imports')
     session.run('pytest', '--cov', *session.posargs)

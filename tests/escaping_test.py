@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from aws_key_guard import _pipeline
 from aws_key_guard import cli
+from aws_key_guard import pipeline
 from aws_key_guard._main import main
 from tests.conftest import git
 from tests.conftest import make_key_id
@@ -175,7 +175,7 @@ def test_stderr_line_for_an_internal_error_quotes_the_name(git_repo, monkeypatch
     def scan_chunks(chunks, **options):
         raise ZeroDivisionError
 
-    monkeypatch.setattr(_pipeline, 'scan_chunks', scan_chunks)
+    monkeypatch.setattr(pipeline, 'scan_chunks', scan_chunks)
     where = f'escaping_test.py:{scan_chunks.__code__.co_firstlineno + 1}'
     assert main([name]) == 2
     assert capsysbinary.readouterr() == (

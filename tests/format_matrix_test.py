@@ -15,12 +15,12 @@ import urllib.parse
 
 import pytest
 
-from aws_key_guard import _pipeline
+from aws_key_guard import pipeline
 from aws_key_guard import scan
-from aws_key_guard._disk import read_chunks
-from aws_key_guard._pipeline import scan_file
+from aws_key_guard.files import read_chunks
 from aws_key_guard.judge import Settings
 from aws_key_guard.judge import judge_file
+from aws_key_guard.pipeline import scan_file
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -38,7 +38,7 @@ TOKEN = 'IQoJb3JpZ2luX2VjE' + (S1 + S2 + S3).replace('/', 'A') * 8  # an STS-sha
 def prefix_search(request, monkeypatch):
     """The whole matrix with both prefix searches: small inputs use find, large ones regex."""
     monkeypatch.setattr(
-        _pipeline, 'scan_chunks', functools.partial(scan.scan_chunks, search=request.param)
+        pipeline, 'scan_chunks', functools.partial(scan.scan_chunks, search=request.param)
     )
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from aws_key_guard import _pipeline
+from aws_key_guard import pipeline
 from aws_key_guard import scan
 from aws_key_guard._main import main
-from aws_key_guard._pipeline import MAX_CANDIDATES
 from aws_key_guard.account import decode_account
 from aws_key_guard.cli import MAX_SHOWN
 from aws_key_guard.pairing import looks_like_words
+from aws_key_guard.pipeline import MAX_CANDIDATES
 from aws_key_guard.report import Report
 from aws_key_guard.window import CHUNK_SIZE
 from tests.conftest import free_port
@@ -1283,7 +1283,7 @@ def test_main_internal_error_fails_closed_with_one_line(files, monkeypatch, caps
             raise ZeroDivisionError('would quote file bytes')
         return found
 
-    monkeypatch.setattr(_pipeline, 'scan_chunks', scan_chunks)
+    monkeypatch.setattr(pipeline, 'scan_chunks', scan_chunks)
     where = f'main_test.py:{scan_chunks.__code__.co_firstlineno + 3}'
     assert main(['pair.env', 'lone.txt', 'clean.py']) == 2
     out, err = capsysbinary.readouterr()

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from aws_key_guard import _pipeline
-from aws_key_guard import _workers
+from aws_key_guard import pipeline
+from aws_key_guard import workers
 from aws_key_guard._main import main
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
@@ -25,21 +25,21 @@ from tests.conftest import next_steps
 def test_shares_give_the_largest_first_to_the_least_loaded():
     sizes = [5, 40, 3, 30, 20, 1]
     # 40 to A; 30 to B; 20 to B (30 < 40); then 5, 3 and 1 to A (45, 48, 49 < 50).
-    assert _workers.shares(sizes, 2) == [[0, 1, 2, 5], [3, 4]]
+    assert workers.shares(sizes, 2) == [[0, 1, 2, 5], [3, 4]]
     # 40, 30 and 20 each alone; the rest to the third, the least loaded throughout.
-    assert _workers.shares(sizes, 3) == [[1], [3], [0, 2, 4, 5]]
-    assert _workers.shares([], 2) == [[], []]
+    assert workers.shares(sizes, 3) == [[1], [3], [0, 2, 4, 5]]
+    assert workers.shares([], 2) == [[], []]
 
 
 def test_cpus_is_what_this_process_may_use():
-    assert _workers.cpus() == len(os.sched_getaffinity(0))
+    assert workers.cpus() == len(os.sched_getaffinity(0))
 
 
 @pytest.fixture
 def tree(tmp_path, monkeypatch):
     """Eight files, every other one failing, and a fork for any two megabytes."""
-    monkeypatch.setattr(_workers, 'PER_WORKER', 1 << 20)
-    monkeypatch.setattr(_workers, 'cpus', lambda: 3)
+    monkeypatch.setattr(workers, 'PER_WORKER', 1 << 20)
+    monkeypatch.setattr(workers, 'cpus', lambda: 3)
     names = []
     for i in range(8):
         path = tmp_path / f'{i}.txt'
@@ -55,7 +55,7 @@ def _good(filename: str) -> bool:
 
 def _failing(names: list[str], passes: Callable[[str], bool]) -> list[str]:
     # The names judge_files gives a result for (here: the name, where passes() is false).
-    results = _workers.judge_files(names, lambda f: None if passes(f) else f, str, str)
+    results = workers.judge_files(names, lambda f: None if passes(f) else f, str, str)
     return [r for r in results if r is not None]
 
 
@@ -68,7 +68,7 @@ def _failing(names: list[str], passes: Callable[[str], bool]) -> list[str]:
     ],
 )
 def test_failing_keeps_the_order(tree, monkeypatch, per_worker, judged_here):
-    monkeypatch.setattr(_workers, 'PER_WORKER', per_worker)
+    monkeypatch.setattr(workers, 'PER_WORKER', per_worker)
     judged: list[str] = []  # what this process judged: a child's list stays in the child
 
     def passes(filename: str) -> bool:
@@ -99,7 +99,7 @@ def test_main_finds_a_pair_in_a_forked_worker(tree, monkeypatch, capsysbinary, t
     monkeypatch.chdir(tmp_path)
     key, secret = make_key_id(7), make_secret(7)
     # The smallest file goes to the last of three workers: a child judges it.
-    assert 0 in _workers.shares([os.path.getsize(name) for name in tree], 3)[2]
+    assert 0 in workers.shares([os.path.getsize(name) for name in tree], 3)[2]
     with open(tree[0], 'ab') as f:
         f.write(f'id = {key}\nkey = {secret}\n'.encode())
     # A name that cannot be read weighs nothing and is still reported.
@@ -124,14 +124,14 @@ def test_main_with_a_configuration_shares_the_scan_too(tree, monkeypatch, capsys
     parent = os.getpid()
     judged: list[str] = []
 
-    real = _pipeline._read
+    real = pipeline._read
 
-    def read(filename: str, **options: Any) -> _pipeline.FileScan | None:
+    def read(filename: str, **options: Any) -> pipeline.FileScan | None:
         if os.getpid() == parent:
             judged.append(filename)
         return real(filename, **options)
 
-    monkeypatch.setattr(_pipeline, '_read', read)
+    monkeypatch.setattr(pipeline, '_read', read)
     key, secret = make_key_id(8), make_secret(8)
     with open(tree[7], 'ab') as f:
         f.write(f'{key}:{secret}\n'.encode())
@@ -168,7 +168,7 @@ def test_a_failed_fork_judges_its_share_here(tree, monkeypatch):
 def _slow_tree(tmp_path: Path) -> list[str]:
     # Two files that take each process seconds to judge: runs of 41 base64
     # characters (none a secret) are about the slowest clean input there is.
-    if _workers.cpus() < 2:
+    if workers.cpus() < 2:
         pytest.skip('one CPU: the scan never forks')
     run = b'A' * 20 + b'a' * 21 + b' '
     names = []

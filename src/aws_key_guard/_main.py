@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
-from aws_key_guard._pipeline import scan_files
-from aws_key_guard._probe import defaults_apply
+from aws_key_guard.pipeline import scan_files
+from aws_key_guard.probe import defaults_apply
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

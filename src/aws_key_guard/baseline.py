@@ -50,8 +50,8 @@ def load_baseline(filename: str) -> frozenset[BaselineEntry]:
     """Read and check a baseline; anything unexpected is a ScanError, never a pass."""
     import json
 
-    from aws_key_guard._disk import BASELINE_MAX
-    from aws_key_guard._disk import read_capped
+    from aws_key_guard.files import BASELINE_MAX
+    from aws_key_guard.files import read_capped
 
     try:
         data = read_capped(filename, BASELINE_MAX)

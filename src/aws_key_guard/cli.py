@@ -16,19 +16,11 @@ from typing import BinaryIO
 from typing import Final
 
 from aws_key_guard import __version__
-from aws_key_guard._disk import read_stdin
-from aws_key_guard._pipeline import FileScan
-from aws_key_guard._pipeline import internal_error
-from aws_key_guard._pipeline import scan_file
-from aws_key_guard._pipeline import scan_files
-from aws_key_guard._probe import top_level
-from aws_key_guard._tree import STDIN_NAME
-from aws_key_guard._tree import expand_directories
-from aws_key_guard._tree import is_stdin
 from aws_key_guard.allowlist import Rules
 from aws_key_guard.config import DEFAULT_BASELINE
 from aws_key_guard.config import load_config
 from aws_key_guard.config import load_config_file
+from aws_key_guard.files import read_stdin
 from aws_key_guard.intake import Blob
 from aws_key_guard.intake import blob_tags
 from aws_key_guard.intake import file_tags
@@ -46,11 +38,19 @@ from aws_key_guard.model import Allowed
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import ScanError
+from aws_key_guard.pipeline import FileScan
+from aws_key_guard.pipeline import internal_error
+from aws_key_guard.pipeline import scan_file
+from aws_key_guard.pipeline import scan_files
+from aws_key_guard.probe import top_level
 from aws_key_guard.report import FORMATS
 from aws_key_guard.report import Report
 from aws_key_guard.text import format_summary
 from aws_key_guard.text import printable
 from aws_key_guard.text import quote_name
+from aws_key_guard.tree import STDIN_NAME
+from aws_key_guard.tree import expand_directories
+from aws_key_guard.tree import is_stdin
 
 if TYPE_CHECKING:
     from aws_key_guard.baseline import BaselineEntry
@@ -205,8 +205,8 @@ def scan_blobs(
     history: bool = False,
 ) -> int:
     """Scan blobs from git with one cat-file process; submodule entries are skipped."""
-    from aws_key_guard._git import GITLINK
-    from aws_key_guard._git import BlobReader
+    from aws_key_guard.git import GITLINK
+    from aws_key_guard.git import BlobReader
     from aws_key_guard.progress import Progress
 
     rc = 0

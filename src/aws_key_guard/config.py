@@ -8,14 +8,15 @@ import sys
 from typing import TYPE_CHECKING
 from typing import NamedTuple
 
-# The file names and the cheap look for our table live where a clean commit can use them.
-from aws_key_guard._probe import DEFAULT_BASELINE as DEFAULT_BASELINE
-from aws_key_guard._probe import OWN_FILE as OWN_FILE
-from aws_key_guard._probe import PYPROJECT as PYPROJECT
-from aws_key_guard._probe import mentions_table
 from aws_key_guard.fingerprint import is_fingerprint
 from aws_key_guard.marker import mask_runs
 from aws_key_guard.model import ScanError
+
+# The file names and the cheap look for our table live where a clean commit can use them.
+from aws_key_guard.probe import DEFAULT_BASELINE as DEFAULT_BASELINE
+from aws_key_guard.probe import OWN_FILE as OWN_FILE
+from aws_key_guard.probe import PYPROJECT as PYPROJECT
+from aws_key_guard.probe import mentions_table
 
 if TYPE_CHECKING:
     import re
@@ -32,8 +33,8 @@ class Config(NamedTuple):
 
 
 def _read(filename: str) -> bytes | None:
-    from aws_key_guard._disk import CONFIG_MAX
-    from aws_key_guard._disk import read_capped
+    from aws_key_guard.files import CONFIG_MAX
+    from aws_key_guard.files import read_capped
 
     try:
         return read_capped(filename, CONFIG_MAX)

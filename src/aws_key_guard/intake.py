@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Final
 from typing import NamedTuple
 
-# On disk, a file is read by _disk, which the hook's everyday path imports alone.
-from aws_key_guard._disk import read_chunks as read_chunks
+# On disk, a file is read by files, which the hook's everyday path imports alone.
+from aws_key_guard.files import read_chunks as read_chunks
 from aws_key_guard.model import ScanError
 
 
@@ -53,24 +53,24 @@ def _unique(blobs: Iterable[Blob]) -> Iterator[Blob]:
 
 def staged_blobs(filenames: Sequence[str]) -> list[Blob]:
     """The index entries of FILEs, or every added, modified or renamed staged file."""
-    from aws_key_guard import _git
+    from aws_key_guard import git
 
     if not filenames:
         # Unlike `git ls-files`, this lists only what the commit changes; it also
         # works before the first commit and leaves intent-to-add entries out.
         try:
-            out = _git.run('diff', '--cached', *_RAW)
+            out = git.run('diff', '--cached', *_RAW)
         except ScanError:
             # Outside a repository git diff answers with its usage text; say why.
-            _git.run('rev-parse', '--git-dir')
+            git.run('rev-parse', '--git-dir')
             raise
         # Paths are the top level's; the worktree is read from where we run.
-        top = os.fsdecode(_git.run('rev-parse', '--show-cdup').strip())
+        top = os.fsdecode(git.run('rev-parse', '--show-cdup').strip())
         return _with_worktree(list(_raw_blobs(iter(out.split(b'\0')))), top)
     given = {os.path.relpath(f): f for f in filenames}
     literal = [f':(literal){f}' for f in filenames]
     staged = {}
-    for entry in _git.run('ls-files', '--stage', '-z', '--', *literal).split(b'\0'):
+    for entry in git.run('ls-files', '--stage', '-z', '--', *literal).split(b'\0'):
         meta, _, path = entry.partition(b'\t')
         mode, oid, stage = meta.decode().split() if meta else ('', '', '')
         name = given.get(os.fsdecode(path))
@@ -83,12 +83,12 @@ def _with_worktree(blobs: list[Blob], top: str) -> list[Blob]:
     # A clean filter (Git LFS's, say) stores something else than the file:
     # pre-commit scans the worktree file, so it is scanned as well, after its
     # blob, unless its bytes are the blob's. Filters apply to regular files only.
-    from aws_key_guard import _git
+    from aws_key_guard import git
 
     paths = {_under(top, b.filename): b for b in blobs if b.oid and b.mode[:3] == '100'}
     if not paths:
         return blobs
-    attrs = _git.run('check-attr', '-z', '--stdin', 'filter', input=_nul_list(paths))
+    attrs = git.run('check-attr', '-z', '--stdin', 'filter', input=_nul_list(paths))
     fields = attrs.split(b'\0')
     named = [
         os.fsdecode(path)
@@ -102,7 +102,7 @@ def _with_worktree(blobs: list[Blob], top: str) -> list[Blob]:
     lines = [p for p in on_disk if '\n' not in p]
     # hash-object reads these from the top level, whatever the directory.
     absolute = _lines(os.path.abspath(p) for p in lines)
-    raw = _git.run('hash-object', '--no-filters', '--stdin-paths', input=absolute).split()
+    raw = git.run('hash-object', '--no-filters', '--stdin-paths', input=absolute).split()
     same = {p for p, oid in zip(lines, raw, strict=False) if oid.decode() == paths[p].oid}
     extra = {paths[p]: Blob(p, None) for p in on_disk if p not in same}
     return [b for blob in blobs for b in (blob, extra.get(blob)) if b is not None]
@@ -121,13 +121,13 @@ def _lines(paths: Iterable[str]) -> bytes:
 
 
 def _log_blobs(*revs: str) -> Iterator[Blob]:
-    from aws_key_guard import _git
+    from aws_key_guard import git
 
     # Oldest first (parents before children), so content is credited to the
     # commit that introduced it; a merge adds only what its first parent lacks.
     options = ('--reverse', '--topo-order', '--root', '--diff-merges=first-parent')
     quiet = ('--no-show-signature', '--format=%x01%H')
-    return _raw_blobs(_git.stream_fields('log', *options, *quiet, *_RAW, *revs, '--'))
+    return _raw_blobs(git.stream_fields('log', *options, *quiet, *_RAW, *revs, '--'))
 
 
 def history_blobs(revs: str) -> Iterator[Blob]:
@@ -153,13 +153,13 @@ def unpushed_blobs(tips: Sequence[str], remote_has: Sequence[str]) -> Iterator[B
     remote_has holds commits and `--remotes[=NAME]`. Every blob counts,
     whatever its path or type: which files pre-commit passes plays no part.
     """
-    from aws_key_guard import _git
+    from aws_key_guard import git
 
     if not tips:
         return iter(())
     revs = [*tips, '--not', *remote_has]
     # Content the remote already has (a revert, a copy) is not what the push adds.
-    new = set(_git.run('rev-list', '--objects', '--no-object-names', *revs, '--').split())
+    new = set(git.run('rev-list', '--objects', '--no-object-names', *revs, '--').split())
     return _unique(b for b in _log_blobs(*revs) if b.oid is not None and b.oid.encode() in new)
 
 
@@ -174,7 +174,7 @@ def ref_update_blobs(lines: bytes, remote: str | None) -> Iterator[Blob]:
     ref is pushed, and the remote has its old tips and, when remote names
     one of ours, what its remote-tracking refs point at.
     """
-    from aws_key_guard import _git
+    from aws_key_guard import git
 
     tips: list[str] = []
     olds: list[str] = []
@@ -190,7 +190,7 @@ def ref_update_blobs(lines: bytes, remote: str | None) -> Iterator[Blob]:
     have: list[str] = []
     if olds:
         # An old tip we never fetched tells nothing; the others bound the push.
-        out = _git.run('cat-file', '--batch-check', input='\n'.join(olds).encode() + b'\n')
+        out = git.run('cat-file', '--batch-check', input='\n'.join(olds).encode() + b'\n')
         have = [r.split()[0].decode() for r in out.splitlines() if not r.endswith(b' missing')]
     known = [f'--remotes={remote}'] if remote else []
     return unpushed_blobs(tips, have + known)

@@ -6,7 +6,6 @@ import os
 from typing import TYPE_CHECKING
 from typing import NamedTuple
 
-from aws_key_guard._pipeline import MAX_CANDIDATES
 from aws_key_guard.allowlist import Rules
 from aws_key_guard.allowlist import cover_values
 from aws_key_guard.allowlist import sort_findings
@@ -16,12 +15,13 @@ from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import blocks
 from aws_key_guard.pairing import pair_candidates
+from aws_key_guard.pipeline import MAX_CANDIDATES
 
 if TYPE_CHECKING:
     import re
     from collections.abc import Sequence
 
-    from aws_key_guard._pipeline import FileScan
+    from aws_key_guard.pipeline import FileScan
 
 
 class Settings(NamedTuple):

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from typing import BinaryIO
 from typing import Final
 
-from aws_key_guard._probe import DEFAULT_BASELINE
 from aws_key_guard.account import decode_account
 from aws_key_guard.fingerprint import fingerprint
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
+from aws_key_guard.probe import DEFAULT_BASELINE
 
 # git's quoting of names (core.quotePath, its default): a name with a control
 # byte, '"', '\\' or a byte of 0x80 or more is shown in double quotes, with C

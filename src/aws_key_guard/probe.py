@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from aws_key_guard._disk import CONFIG_MAX
-from aws_key_guard._disk import read_capped
 from aws_key_guard.error import ScanError
+from aws_key_guard.files import CONFIG_MAX
+from aws_key_guard.files import read_capped
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 
-from aws_key_guard._disk import read_chunks
-from aws_key_guard._workers import file_size
-from aws_key_guard._workers import judge_files
 from aws_key_guard.error import ScanError
+from aws_key_guard.files import read_chunks
 from aws_key_guard.marker import MarkerWatcher
 from aws_key_guard.scan import scan_chunks
 from aws_key_guard.tokens import FIND_LIMIT
+from aws_key_guard.workers import file_size
+from aws_key_guard.workers import judge_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

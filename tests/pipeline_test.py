@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from aws_key_guard import _pipeline
+from aws_key_guard import pipeline
 from aws_key_guard import scan
 from aws_key_guard._main import main
-from aws_key_guard._pipeline import FileScan
-from aws_key_guard._pipeline import scan_file
+from aws_key_guard.pipeline import FileScan
+from aws_key_guard.pipeline import scan_file
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -50,7 +50,7 @@ def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         done.append(1)
         return real(chunks, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_pipeline, 'scan_chunks', scan_chunks)
+    monkeypatch.setattr(pipeline, 'scan_chunks', scan_chunks)
     return done
 
 

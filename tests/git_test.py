@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
-from aws_key_guard._git import BlobReader
-from aws_key_guard._git import run
-from aws_key_guard._git import stream_fields
+from aws_key_guard.git import BlobReader
+from aws_key_guard.git import run
+from aws_key_guard.git import stream_fields
 from aws_key_guard.model import ScanError
 from tests.conftest import git
 
