@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -33,6 +34,10 @@ from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / 'bench' / '.work'
+# Outside this repository: the hook reads the configuration at the top level
+# of the repository it runs in, as a user's commit has its own; a corpus under
+# bench/ would read this project's pyproject.toml.
+CORPORA = Path(tempfile.gettempdir()) / 'aws-key-guard-bench-corpus'
 # ripgrep's yardstick: the hook's own key-ID rule. `-a` makes it read binary
 # files to the end, as the hook does; without it ripgrep stops at a NUL byte.
 KEY_ID_PATTERN = r'(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])'
@@ -228,8 +233,8 @@ def build_tree(source: Path | None) -> Corpus:
     if source is not None:
         return _corpus(f'tree {source}', source.resolve())
     stdlib = Path(sysconfig.get_paths()['stdlib'])
-    copy = WORK / 'corpus' / 'stdlib'
-    done = WORK / 'corpus' / 'stdlib.complete'
+    copy = CORPORA / 'stdlib'
+    done = CORPORA / 'stdlib.complete'
     if not done.exists():
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(
@@ -244,7 +249,7 @@ def build_tree(source: Path | None) -> Corpus:
 
 def build_big(megabytes: int) -> Corpus:
     """One file of `megabytes` MiB with no newline, like a minified bundle."""
-    directory = WORK / 'corpus' / 'big'
+    directory = CORPORA / 'big'
     path = directory / f'one-line-{megabytes}M.json'
     if not path.exists():
         shutil.rmtree(directory, ignore_errors=True)
@@ -740,13 +745,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpora = {
         'clean': _corpus(
             'clean',
-            WORK / 'corpus' / 'commit',
-            build_commit(WORK / 'corpus' / 'commit', pairs=False),
+            CORPORA / 'commit',
+            build_commit(CORPORA / 'commit', pairs=False),
         ),
         'pairs': _corpus(
             'pairs',
-            WORK / 'corpus' / 'commit-pairs',
-            build_commit(WORK / 'corpus' / 'commit-pairs', pairs=True),
+            CORPORA / 'commit-pairs',
+            build_commit(CORPORA / 'commit-pairs', pairs=True),
         ),
     }
     if args.tree_rounds:

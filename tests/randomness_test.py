@@ -19,6 +19,7 @@ from aws_key_guard.randomness import _WORDS_SHARE
 from aws_key_guard.randomness import ENTROPY_FLOOR
 from aws_key_guard.randomness import PLACEHOLDER_BITS
 from aws_key_guard.randomness import code_length
+from aws_key_guard.randomness import is_one_case
 from aws_key_guard.randomness import is_placeholder
 from aws_key_guard.randomness import looks_random
 from tests.conftest import BASE64
@@ -148,3 +149,16 @@ def test_credentials_file_with_low_entropy_secrets(tmp_path, monkeypatch, capsys
         f'credentials:6:25: AKG001 AWS access key pair: secret [{fps[1]}] '
         f'with access key ID AKIA...{ids[1][-4:]} at line 5',
     ]
+
+
+def test_one_case_tokens_are_placeholders_as_the_mixture_says():
+    # is_one_case settles them before any look around; it must agree.
+    rng = random.Random('one-case')
+    for alphabet in (
+        string.ascii_lowercase + string.digits,
+        string.ascii_uppercase + string.digits,
+    ):
+        tokens = [''.join(rng.choices(alphabet, k=40)).encode() for _ in range(500)]
+        assert all(is_one_case(t) and is_placeholder(t) for t in tokens)
+    assert not is_one_case(b'abc/' * 10)
+    assert not is_one_case(make_secret(4).encode())

@@ -111,8 +111,9 @@ def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
 
     The run may start inside the escape before it (`u002F...` after its backslash).
     """
-    inner = pattern(_INNER)
-    return inner.match(buf, stop) is not None or (pos > 0 and inner.match(buf, pos - 1) is not None)
+    # Every escape starts with a backslash or a percent sign: look for one first.
+    ends = [i for i in (pos - 1, stop) if i >= 0 and buf[i : i + 1] in (b'\\', b'%')]
+    return any(pattern(_INNER).match(buf, i) is not None for i in ends)
 
 
 class Span:

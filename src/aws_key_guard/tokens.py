@@ -24,6 +24,7 @@ Words this module owns (run, escape and view are decode.py's):
 from __future__ import annotations
 
 from aws_key_guard import decode
+from aws_key_guard.randomness import is_one_case
 from aws_key_guard.randomness import is_placeholder
 from aws_key_guard.randomness import looks_random
 
@@ -332,6 +333,8 @@ def has_context(buf: bytes, pos: int, words: bytes = _CONTEXT) -> bool:
 def _near_key_id(buf: bytes, pos: int, stop: int) -> bool:
     """True if a key ID stands within CONTEXT_BEFORE bytes before or after buf[pos:stop]."""
     for lo, hi in ((max(0, pos - CONTEXT_BEFORE), pos), (stop, stop + CONTEXT_BEFORE)):
+        if buf.find(b'IA', lo, hi) == -1 and buf.find(b'CCA', lo, hi) == -1:
+            continue  # every prefix holds one of the two: most windows have neither
         for prefix in _KEY_ID_PREFIXES:
             at = buf.find(prefix, lo, hi)
             while at != -1:
@@ -348,6 +351,8 @@ def _secret_context(buf: bytes, pos: int, stop: int, token: bytes) -> bool | Non
     With AWS words before it or a key ID near it, only a placeholder is turned
     away; a loose token must also look random (see randomness.py for the odds).
     """
+    if is_one_case(token):
+        return None  # a placeholder wherever it stands: no need to look around it
     context = has_context(buf, pos)
     if context or _near_key_id(buf, pos, stop):
         return None if is_placeholder(token) else context
