@@ -45,6 +45,7 @@ GNU_TIME = '/usr/bin/time'
 RG_WALK = 'ripgrep, default directory walk'
 RG_ONE = 'ripgrep, one thread (-j1)'
 HOOK_ONE = 'aws-key-guard on one CPU (taskset)'
+HOOK_AT = 'aws-key-guard at'
 TREE_ONLY = (RG_WALK, RG_ONE, HOOK_ONE)
 START_UP = 'Python start-up alone (-c pass)'
 README_START = '<!-- bench:start -->'
@@ -366,9 +367,9 @@ def _dist_version(env: Path, dist: str) -> str:
     return _run([env / 'bin' / 'python', '-c', code])
 
 
-def _hook_entry() -> list[str]:
+def _hook_entry(root: Path = ROOT) -> list[str]:
     """The manifest's `entry`, split as pre-commit splits it."""
-    manifest = (ROOT / '.pre-commit-hooks.yaml').read_text()
+    manifest = (root / '.pre-commit-hooks.yaml').read_text()
     m = re.search(r'^\s*entry:\s*(.+?)\s*$', manifest, re.MULTILINE)
     if m is None:
         sys.exit('bench: no entry in .pre-commit-hooks.yaml')
@@ -385,7 +386,31 @@ def _env_in(venv: Path, base: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def prepare_tools(no_install: bool) -> list[Tool]:
+def _hook_at(rev: str, base: dict[str, str]) -> Tool:
+    """The hook as it was at a git revision of this repository, installed as pre-commit would."""
+    source = WORK / 'against' / rev
+    shutil.rmtree(source, ignore_errors=True)
+    source.mkdir(parents=True)
+    archive = subprocess.run(
+        ['git', '-C', str(ROOT), 'archive', rev], capture_output=True, check=True
+    ).stdout
+    subprocess.run(['tar', '-x', '-C', str(source)], input=archive, check=True)
+    env = _virtualenv(f'aws-key-guard-{rev}', str(source), reinstall=True)
+    entry = _hook_entry(source)
+    variables = _env_in(env, base)
+    exe = shutil.which(entry[0], path=variables['PATH'])
+    if exe is None:
+        sys.exit(f'bench: {entry[0]} not found in {env}')
+    return Tool(
+        f'{HOOK_AT} {rev}',
+        _dist_version(env, 'aws-key-guard'),
+        lambda c, r: [exe, *entry[1:], *c.files],
+        parse_hook,
+        env=variables,
+    )
+
+
+def prepare_tools(no_install: bool, against: str | None = None) -> list[Tool]:
     _install_debian(no_install)
     home = WORK / 'home'  # no ~/.aws or global git config leaks into a run
     home.mkdir(parents=True, exist_ok=True)
@@ -477,6 +502,8 @@ def prepare_tools(no_install: bool) -> list[Tool]:
         scans=False,
     )
     tools = [rg, hook, floor, git_secrets, rg_walk, rg_one, hook_one]
+    if against is not None:
+        tools.insert(2, _hook_at(against, base))
     if 'pre-commit-hooks' in envs:
         env = envs['pre-commit-hooks']
         tools.append(
@@ -736,11 +763,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         '--update-readme', action='store_true', help="put the results in README.md's Performance"
     )
+    parser.add_argument(
+        '--against',
+        metavar='REV',
+        help='also run the hook as it was at REV of this repository, side by side',
+    )
     args = parser.parse_args(argv)
     shown_argv = sys.argv[1:] if argv is None else list(argv)
 
     WORK.mkdir(parents=True, exist_ok=True)
-    tools = prepare_tools(args.no_install)
+    tools = prepare_tools(args.no_install, args.against)
     yard = tools[0].name
     corpora = {
         'clean': _corpus(
@@ -773,7 +805,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
         elif key == 'big':
             rounds = 3
-            chosen = [t for t in tools if t.name in (yard, 'aws-key-guard')]
+            chosen = [
+                t for t in tools if t.name in (yard, 'aws-key-guard') or t.name.startswith(HOOK_AT)
+            ]
         else:
             chosen = [t for t in tools if t.name not in TREE_ONLY]
         print(f'bench: {corpus.name}: {len(chosen)} tools x {rounds} rounds', file=sys.stderr)
