@@ -115,3 +115,172 @@ def test_pair_candidates_word_shaped_key_id_pairs_but_is_never_lone():
 )
 def test_looks_like_words(key_id, expected):
     assert looks_like_words(key_id) is expected
+
+
+# Reading-order tables: a file's text with {K1}..{S3} in it, the candidates found
+# where the tokens are, and the whole findings list named by token.
+KEYS = {f'K{i}': Secret(make_key_id(10 + i).encode()) for i in range(1, 5)}
+SECRETS = {f'S{i}': Secret(make_secret(10 + i).encode()) for i in range(1, 5)}
+
+
+def _layout(template: str) -> tuple[bytes, list[Candidate]]:
+    text = template.format(**{k: v.decode() for k, v in {**KEYS, **SECRETS}.items()}).encode()
+    found = []
+    for name, token in {**KEYS, **SECRETS}.items():
+        start = 0
+        while (offset := text.find(token, start)) >= 0:
+            line = text.count(b'\n', 0, offset) + 1
+            col = offset - text.rfind(b'\n', 0, offset)
+            kind = Kind.KEY_ID if name[0] == 'K' else Kind.SECRET
+            found.append(Candidate(kind, line, col, offset, token))
+            start = offset + 1
+    return text, sorted(found, key=lambda c: c.offset)
+
+
+def _expect(template: str, named: list[tuple[str, ...]]) -> list[Finding]:
+    """('S1', 'K2') is a pair, ('K3',) a lone key ID, each at the token's first place."""
+    _, candidates = _layout(template)
+    at: dict[bytes, Candidate] = {}
+    for c in candidates:
+        at.setdefault(c.token, c)
+    findings = []
+    for names in named:
+        if len(names) == 2:
+            s, k = at[SECRETS[names[0]]], at[KEYS[names[1]]]
+            findings.append(Finding('AKG001', s.line, s.col, k.token, s.token, k.line))
+        else:
+            k = at[KEYS[names[0]]]
+            findings.append(Finding('AKG003', k.line, k.col, key_id=k.token))
+    return sorted(findings, key=lambda f: (f.line, f.col))
+
+
+READING_ORDER = [
+    pytest.param('{K1}\n{S1}\n{K2}\n{S2}\n', [('S1', 'K1'), ('S2', 'K2')], id='id-s-id-s'),
+    pytest.param(
+        'secret_a={S1}\nid_a={K1}\nsecret_b={S2}\nid_b={K2}\n',
+        [('S1', 'K1'), ('S2', 'K2')],
+        id='s-id-s-id',
+    ),
+    pytest.param(
+        'ids:\n- {K1}\n- {K2}\nsecrets:\n- {S1}\n- {S2}\n',
+        [('S1', 'K1'), ('S2', 'K2')],
+        id='id-id-s-s',
+    ),
+    pytest.param(
+        'alice_id={K1}\nalice_secret={S1}\nbob_id={K2}\nbob_secret={S2}\n',
+        [('S1', 'K1'), ('S2', 'K2')],
+        id='alice-bob-no-blank-line',
+    ),
+    pytest.param(
+        'alice_id={K1}\n\nalice_secret={S1}\nbob_id={K2}\nbob_secret={S2}\n',
+        [('S1', 'K1'), ('S2', 'K2')],
+        id='alice-bob-blank-line-inside-alice',
+    ),
+    pytest.param(
+        'alice_id={K1}\n\nalice_secret={S1}\n\nbob_id={K2}\n\nbob_secret={S2}\n',
+        [('S1', 'K1'), ('S2', 'K2')],
+        id='alice-bob-blank-lines-everywhere',
+    ),
+    pytest.param(
+        '# rotated: {K3}\n\nalice_id={K1}\n\nalice_secret={S1}\nbob_id={K2}\nbob_secret={S2}\n',
+        [('K3',), ('S1', 'K1'), ('S2', 'K2')],
+        id='lone-id-then-alice-bob-blank-line',
+    ),
+    pytest.param(
+        '[default]\naws_access_key_id = {K1}\naws_secret_access_key = {S1}\n\n'
+        '[ci]\naws_access_key_id = {K2}\n\n'
+        '[deploy]\naws_access_key_id = {K3}\naws_secret_access_key = {S3}\n',
+        [('S1', 'K1'), ('K2',), ('S3', 'K3')],
+        id='credentials-file-middle-profile-without-secret',
+    ),
+    pytest.param(
+        '[default]\naws_access_key_id = {K1}\n\naws_secret_access_key = {S1}\n'
+        '[ci]\naws_access_key_id = {K2}\naws_secret_access_key = {S2}\n'
+        '[old]\naws_access_key_id = {K3}\n',
+        [('S1', 'K1'), ('S2', 'K2'), ('K3',)],
+        id='credentials-file-last-profile-without-secret',
+    ),
+    pytest.param(
+        '['
+        + ', '.join(
+            f'{{{{"AccessKeyId": "{{K{i}}}", "SecretAccessKey": "{{S{i}}}"}}}}' for i in (1, 2, 3)
+        )
+        + ']\n',
+        [('S1', 'K1'), ('S2', 'K2'), ('S3', 'K3')],
+        id='json-array-one-line',
+    ),
+    pytest.param(
+        '[\n'
+        + ',\n'.join(
+            f'  {{{{\n    "AccessKeyId": "{{K{i}}}",\n    "SecretAccessKey": "{{S{i}}}"\n  }}}}'
+            for i in (1, 2, 3)
+        )
+        + '\n]\n',
+        [('S1', 'K1'), ('S2', 'K2'), ('S3', 'K3')],
+        id='json-array-pretty-printed',
+    ),
+    pytest.param(
+        '[\n'
+        + ',\n'.join(
+            f'  {{{{\n    "SecretAccessKey": "{{S{i}}}",\n    "AccessKeyId": "{{K{i}}}"\n  }}}}'
+            for i in (1, 2, 3)
+        )
+        + '\n]\n',
+        [('S1', 'K1'), ('S2', 'K2'), ('S3', 'K3')],
+        id='json-array-pretty-printed-secret-first',
+    ),
+    pytest.param(
+        'key_id = {K1}\n\n\nsecret = {S1}\nkey_id = {K2}\n',
+        [('K1',), ('S1', 'K2')],
+        id='secret-with-two-ids-the-one-after-nearer',
+    ),
+    pytest.param(
+        'key_id = {K1}\nsecret = {S1}\n\n\nkey_id = {K2}\n',
+        [('S1', 'K1'), ('K2',)],
+        id='secret-with-two-ids-the-one-before-nearer',
+    ),
+    pytest.param(
+        'old = {K1}\n\n\n\n\n\n\n\nid = {K2}\nsecret = {S1}\n\n\nold_secret = {S2}\n',
+        [('S1', 'K2'), ('S2', 'K1')],
+        id='spread-out-ids-and-secrets-are-no-block',
+    ),
+    pytest.param(
+        'id = {K1}\nsecret = {S1}\n# again: {K1}\nid = {K2}\nsecret = {S2}\n',
+        [('S1', 'K1'), ('S2', 'K2')],
+        id='repeated-key-id-shifts-nothing',
+    ),
+    pytest.param(
+        'lone = {K2}\n\n\n\nid = {K1}\nsecret = {S1}\nsecret = {S2}\nsecret = {S3}\n',
+        [('S1', 'K1'), ('S2', 'K2'), ('S3', 'K1')],
+        id='extra-secrets-take-a-free-id-first-then-reuse',
+    ),
+    pytest.param(
+        'secret = {S3}\nsecret = {S2}\nsecret = {S1}\nid = {K1}\n\n\n\nlone = {K2}\n',
+        [('S1', 'K1'), ('S2', 'K1'), ('S3', 'K2')],
+        id='extra-secrets-before-take-a-free-id-first-then-reuse',
+    ),
+]
+
+
+@pytest.mark.parametrize(('template', 'named'), READING_ORDER)
+def test_pair_candidates_in_reading_order(template, named):
+    _, candidates = _layout(template)
+    assert pair_candidates(candidates) == _expect(template, named)
+
+
+def test_pair_candidates_in_reading_order_within_the_window():
+    template = 'id_a={K1}\n' + '\n' * 9 + 'secret_a={S1}\n' + '\n' * 19 + 'id_b={K2}\n'
+    template += '\n' * 9 + 'secret_b={S2}\n'
+    _, candidates = _layout(template)
+    # Each ID is 10 lines from its secret and 20 from the other profile's.
+    assert pair_candidates(candidates, window=10) == _expect(template, [('S1', 'K1'), ('S2', 'K2')])
+    assert pair_candidates(candidates, window=9) == _expect(template, [('K1',), ('K2',)])
+    assert pair_candidates(candidates, window=25) == _expect(template, [('S1', 'K1'), ('S2', 'K2')])
+
+
+def test_pair_candidates_block_pairs_beyond_the_window_fall_back():
+    template = 'ids:\n- {K1}\n- {K2}\nsecrets:\n- {S1}\n- {S2}\n'
+    _, candidates = _layout(template)
+    assert pair_candidates(candidates, window=3) == _expect(template, [('S1', 'K1'), ('S2', 'K2')])
+    # Each block pair is 3 lines apart: S1 takes K2, 2 lines up; S2 finds none.
+    assert pair_candidates(candidates, window=2) == _expect(template, [('K1',), ('S1', 'K2')])

@@ -1,8 +1,23 @@
-"""Pure pairing: the candidates of one file in, coded findings out."""
+"""Pure pairing: the candidates of one file in, coded findings out.
+
+Key IDs and secrets pair as a reader pairs them, in reading order. The file is
+cut into stretches: between two key IDs or two secrets that follow each other
+(a lone one stands there), and wherever consecutive candidates are farther
+apart than the window; not inside a block of k key IDs then k secrets (or k
+secrets then k key IDs) whose same-kind neighbours are no more lines apart than
+the block's two halves. A block pairs its i-th key ID with its i-th secret; any
+other stretch alternates, pairs neighbours in order and, when one candidate is
+left over, leaves out its first or its last, whichever leaves the nearer pairs.
+A secret still unpaired takes the nearest key ID within the window that no
+other secret has, else the nearest one. Sections (INI headers, JSON objects)
+are not seen: only kind, line and offset are.
+"""
 
 from __future__ import annotations
 
 import bisect
+import itertools
+from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import Final
 
@@ -23,6 +38,10 @@ def looks_like_words(key_id: bytes) -> bool:
     return body.isalpha() and sum(body.count(v) for v in _VOWELS) >= 7
 
 
+def _distance(a: Candidate, b: Candidate) -> tuple[int, int]:
+    return abs(a.line - b.line), abs(a.offset - b.offset)
+
+
 def _nearest(
     key_ids: Sequence[Candidate], secret: Candidate, window: int | None
 ) -> Candidate | None:
@@ -31,52 +50,138 @@ def _nearest(
     neighbours = key_ids[max(0, i - 1) : i + 1]
     if not neighbours:
         return None
-    best = min(neighbours, key=lambda k: (abs(k.line - secret.line), abs(k.offset - secret.offset)))
+    best = min(neighbours, key=lambda k: _distance(k, secret))
     if window is not None and abs(best.line - secret.line) > window:
         return None
     return best
 
 
+def _nearest_free(
+    free: list[Candidate], taken: set[bytes], secret: Candidate, window: int | None
+) -> Candidate | None:
+    i = bisect.bisect(free, secret.offset, key=lambda c: c.offset)
+    # Drop the taken neighbours on both sides; each is dropped once, so this stays linear.
+    while i < len(free) and free[i].token in taken:
+        del free[i]
+    while i > 0 and free[i - 1].token in taken:
+        del free[i - 1]
+        i -= 1
+    return _nearest(free[max(0, i - 1) : i + 1], secret, window)
+
+
+def _is_block(items: Sequence[Candidate], first: range, second: range) -> bool:
+    # k IDs then k secrets, each half no looser than the step from one half to the other.
+    if len(first) != len(second) or len(first) < 2:
+        return False
+    across = items[second.start].line - items[first.stop - 1].line
+    return all(
+        items[i + 1].line - items[i].line <= across
+        for half in (first, second)
+        for i in range(half.start, half.stop - 1)
+    )
+
+
+def _stretches(items: Sequence[Candidate], window: int | None) -> Iterator[tuple[range, bool]]:
+    """The stretches of `items` (in reading order), each with whether it is a block."""
+    n = len(items)
+    far = {
+        j for j in range(1, n) if window is not None and items[j].line - items[j - 1].line > window
+    }
+    runs = []
+    start = 0
+    for j in range(1, n + 1):
+        if j == n or j in far or items[j].kind is not items[start].kind:
+            runs.append(range(start, j))
+            start = j
+    cuts = set(far)
+    blocks = set()
+    r = 0
+    while r < len(runs):
+        run = runs[r]
+        if r + 1 < len(runs) and run.stop not in far and _is_block(items, run, runs[r + 1]):
+            blocks.add(run.start)
+            cuts.update((run.start, runs[r + 1].stop))
+            r += 2
+        else:
+            cuts.update(range(run.start + 1, run.stop))
+            r += 1
+    bounds = sorted(cuts | {0, n})
+    for begin, end in itertools.pairwise(bounds):
+        yield range(begin, end), begin in blocks
+
+
+def _pair_stretch(
+    items: Sequence[Candidate], stretch: range, block: bool
+) -> Iterator[tuple[Candidate, Candidate]]:
+    if block:
+        half = len(stretch) // 2
+        yield from ((items[i], items[i + half]) for i in stretch[:half])
+        return
+    # Alternating: neighbours pair; an odd one out is the first or the last.
+    last = [(items[i], items[i + 1]) for i in stretch[:-1:2]]
+    if len(stretch) % 2 == 0:
+        yield from last
+        return
+    first = [(items[i], items[i + 1]) for i in stretch[1::2]]
+    yield from first if _cost(first) < _cost(last) else last
+
+
+def _cost(pairs: Sequence[tuple[Candidate, Candidate]]) -> tuple[int, int]:
+    lines = sum(abs(a.line - b.line) for a, b in pairs)
+    return lines, sum(abs(a.offset - b.offset) for a, b in pairs)
+
+
 def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = None) -> list[Finding]:
-    """Pair secrets with their nearest key IDs; report the rest as AKG002 to AKG004."""
-    key_ids = [c for c in candidates if c.kind is Kind.KEY_ID]
-    findings: list[Finding] = []
-    paired: set[bytes] = set()
-    for secret in candidates:
-        if secret.kind is Kind.SESSION_TOKEN:
-            findings.append(
-                Finding(
-                    Code.SESSION_TOKEN,
-                    secret.line,
-                    secret.col,
-                    secret=secret.token,
-                    layer=secret.layer,
+    """Pair secrets with key IDs in reading order; report the rest as AKG002 to AKG004."""
+    findings = [
+        Finding(Code.SESSION_TOKEN, c.line, c.col, secret=c.token, layer=c.layer)
+        for c in candidates
+        if c.kind is Kind.SESSION_TOKEN
+    ]
+    items = sorted(
+        (c for c in candidates if c.kind is not Kind.SESSION_TOKEN), key=lambda c: c.offset
+    )
+    key_ids = [c for c in items if c.kind is Kind.KEY_ID]
+    partner: dict[Candidate, Candidate] = {}  # secret -> its key ID
+    for stretch, block in _stretches(items, window):
+        for a, b in _pair_stretch(items, stretch, block):
+            key_id, secret = (a, b) if a.kind is Kind.KEY_ID else (b, a)
+            if window is None or abs(key_id.line - secret.line) <= window:
+                partner[secret] = key_id
+    taken: set[bytes] = {k.token for k in partner.values()}
+    free = [k for k in key_ids if k.token not in taken]
+    for secret in items:
+        if secret.kind is Kind.SECRET and secret not in partner:
+            chosen = _nearest_free(free, taken, secret, window) or _nearest(key_ids, secret, window)
+            if chosen is not None:
+                partner[secret] = chosen
+                taken.add(chosen.token)
+            elif secret.context:
+                findings.append(
+                    Finding(
+                        Code.SECRET,
+                        secret.line,
+                        secret.col,
+                        secret=secret.token,
+                        layer=secret.layer,
+                    )
                 )
-            )
-        if secret.kind is not Kind.SECRET:
-            continue
-        key_id = _nearest(key_ids, secret, window)
-        if key_id is not None:
-            paired.add(key_id.token)
+    for secret in items:
+        paired = partner.get(secret)
+        if paired is not None:
             findings.append(
                 Finding(
                     Code.PAIR,
                     secret.line,
                     secret.col,
-                    key_id.token,
+                    paired.token,
                     secret.token,
-                    key_id.line,
+                    paired.line,
                     layer=secret.layer,
                 )
             )
-        elif secret.context:
-            findings.append(
-                Finding(
-                    Code.SECRET, secret.line, secret.col, secret=secret.token, layer=secret.layer
-                )
-            )
     for key_id in key_ids:
-        if key_id.token not in paired and not looks_like_words(key_id.token):
+        if key_id.token not in taken and not looks_like_words(key_id.token):
             findings.append(
                 Finding(
                     Code.KEY_ID, key_id.line, key_id.col, key_id=key_id.token, layer=key_id.layer
