@@ -167,6 +167,21 @@ READING_ORDER = [
         id='id-id-s-s',
     ),
     pytest.param(
+        '{K1} {S1}\n{S2}\n{K2} {K3}\n',
+        [('S1', 'K1'), ('S2', 'K2'), ('K3',)],
+        id='pair-on-one-line-is-no-half-of-a-block',
+    ),
+    pytest.param(
+        'ids:\n- {K1}\n- {K2}\nsecrets:\n- {S1}\n- {S2}\n{K3} {S3}\n',
+        [('S1', 'K1'), ('S2', 'K2'), ('S3', 'K3')],
+        id='pair-on-one-line-after-a-block',
+    ),
+    pytest.param(
+        '{S2}\n{K1} {S1}\n{K2}\n',
+        [('S2', 'K2'), ('S1', 'K1')],
+        id='pair-on-one-line-inside-a-chain',
+    ),
+    pytest.param(
         'alice_id={K1}\nalice_secret={S1}\nbob_id={K2}\nbob_secret={S2}\n',
         [('S1', 'K1'), ('S2', 'K2')],
         id='alice-bob-no-blank-line',

@@ -2,11 +2,13 @@
 
 Key IDs and secrets pair as a reader pairs them, in reading order. The file is
 cut into stretches: between two key IDs or two secrets that follow each other
-(a lone one stands there), and wherever consecutive candidates are farther
-apart than the window; not inside a block of k key IDs then k secrets (or k
+(a lone one stands there), around a key ID and a secret alone together on a
+line (a pair), and wherever consecutive candidates are farther apart than the
+window; not inside a block of k key IDs then k secrets (or k
 secrets then k key IDs) whose same-kind neighbours are no more lines apart than
-the block's two halves. A block pairs its i-th key ID with its i-th secret; any
-other stretch alternates, pairs neighbours in order and, when one candidate is
+the two halves are, and whose ends are no nearer an outside candidate than to
+their own half. A block pairs its i-th key ID with its i-th secret; any other
+stretch alternates, pairs neighbours in order and, when one candidate is
 left over, leaves out its first or its last, whichever leaves the nearer pairs.
 A secret still unpaired takes the nearest key ID within the window that no
 other secret has, else the nearest one. Sections (INI headers, JSON objects)
@@ -70,15 +72,21 @@ def _nearest_free(
 
 
 def _is_block(items: Sequence[Candidate], first: range, second: range) -> bool:
-    # k IDs then k secrets, each half no looser than the step from one half to the other.
     if len(first) != len(second) or len(first) < 2:
         return False
-    across = items[second.start].line - items[first.stop - 1].line
-    return all(
-        items[i + 1].line - items[i].line <= across
-        for half in (first, second)
-        for i in range(half.start, half.stop - 1)
-    )
+
+    def step(i: int) -> int:  # lines from the candidate before item i
+        return items[i].line - items[i - 1].line
+
+    across = step(second.start)
+    halves = (first, second)
+    tight = all(step(i) <= across for half in halves for i in range(half.start + 1, half.stop))
+    # No outside neighbour nearer an end than that end's own half: in `K S` on
+    # one line, the S belongs to the pair, not to a block.
+    start, stop = first.start, second.stop
+    before = start == 0 or step(start) >= step(start + 1)
+    after = stop == len(items) or step(stop) >= step(stop - 1)
+    return tight and before and after
 
 
 def _stretches(items: Sequence[Candidate], window: int | None) -> Iterator[tuple[range, bool]]:
@@ -94,6 +102,16 @@ def _stretches(items: Sequence[Candidate], window: int | None) -> Iterator[tuple
             runs.append(range(start, j))
             start = j
     cuts = set(far)
+    for j in range(1, n):
+        # A key ID and a secret alone together on a line are a pair, whatever the chain.
+        line = items[j].line
+        if (
+            items[j - 1].line == line
+            and items[j - 1].kind is not items[j].kind
+            and (j < 2 or items[j - 2].line != line)
+            and (j + 1 == n or items[j + 1].line != line)
+        ):
+            cuts.update((j - 1, j + 1))
     blocks = set()
     r = 0
     while r < len(runs):
