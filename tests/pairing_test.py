@@ -147,10 +147,10 @@ def _expect(template: str, named: list[tuple[str, ...]]) -> list[Finding]:
     for names in named:
         if len(names) == 2:
             s, k = at[SECRETS[names[0]]], at[KEYS[names[1]]]
-            findings.append(Finding('AKG001', s.line, s.col, k.token, s.token, k.line))
+            findings.append(Finding(Code.PAIR, s.line, s.col, k.token, s.token, k.line))
         else:
             k = at[KEYS[names[0]]]
-            findings.append(Finding('AKG003', k.line, k.col, key_id=k.token))
+            findings.append(Finding(Code.KEY_ID, k.line, k.col, key_id=k.token))
     return sorted(findings, key=lambda f: (f.line, f.col))
 
 
