@@ -9,6 +9,7 @@ import pytest
 from aws_key_guard._main import main
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import next_steps
 
 K = [make_key_id(20 + i) for i in range(3)]
 S = [make_secret(20 + i) for i in range(3)]
@@ -65,12 +66,18 @@ CASES = [
 ]
 
 
+def _blocked(lines: str) -> bytes:
+    # What stderr ends with: the count of blocking findings (AKG003 only warns).
+    count = lines.count(' AKG001 ') + lines.count(' AKG002 ')
+    return next_steps(f'{count} blocking finding{"s" if count != 1 else ""} in 1 file')
+
+
 @pytest.mark.parametrize(('name', 'text', 'expected'), CASES)
 def test_main_pairs_in_reading_order(tmp_path, monkeypatch, capsysbinary, name, text, expected):
     monkeypatch.chdir(tmp_path)
     (tmp_path / name).write_text(text)
     assert main([name]) == 1
-    assert capsysbinary.readouterr() == (expected.encode(), b'')
+    assert capsysbinary.readouterr() == (expected.encode(), _blocked(expected))
 
 
 def test_main_pairs_in_reading_order_within_the_configured_window(
@@ -86,7 +93,7 @@ def test_main_pairs_in_reading_order_within_the_configured_window(
     (tmp_path / 'pyproject.toml').write_text('[tool.aws-key-guard]\npair-window = 10\n')
     assert main(['far.env']) == 1
     expected = _pair('far.env', 11, 23, 0, 0, 1) + _pair('far.env', 40, 23, 1, 1, 30)
-    assert capsysbinary.readouterr() == (expected.encode(), b'')
+    assert capsysbinary.readouterr() == (expected.encode(), _blocked(expected))
     (tmp_path / 'pyproject.toml').write_text('[tool.aws-key-guard]\npair-window = 9\n')
     assert main(['far.env']) == 1
     fps = ['sha256:' + hashlib.sha256(s.encode()).hexdigest()[:12] for s in S[:2]]
@@ -96,4 +103,4 @@ def test_main_pairs_in_reading_order_within_the_configured_window(
         + _lone('far.env', 30, 6, 1)
         + f'far.env:40:23: AKG002 AWS secret access key [{fps[1]}] with no access key ID\n'
     )
-    assert capsysbinary.readouterr() == (expected.encode(), b'')
+    assert capsysbinary.readouterr() == (expected.encode(), _blocked(expected))

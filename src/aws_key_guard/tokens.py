@@ -216,7 +216,13 @@ def _key_id_hit(buf: bytes, pos: int, layer: str | None) -> list[Hit]:
     secret = None
     if stop < len(buf) and buf[stop] in _KEY_ID_JOINERS:
         token = buf[stop : stop + SECRET_LEN]
-        if token.translate(decode.PLAIN_RUN_MAP) == SECRET_RUN and not is_placeholder(token):
+        # A packed secret holds a lower-case letter (all but 8.8e-10 of random
+        # ones do), as the record search's pattern asks; and no placeholder.
+        if (
+            token.translate(decode.PLAIN_RUN_MAP) == SECRET_RUN
+            and token.upper() != token
+            and not is_placeholder(token)
+        ):
             secret = token  # a packed pair
         elif not (pos and buf[pos - 1] in _PACKED_BEFORE):
             return []
