@@ -106,14 +106,18 @@ def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
     return -1 if m is None else m.start()
 
 
+_ESCAPE_STARTS: Final = (b'\\', b'%')
+
+
 def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
     """True if buf[pos:stop] touches an inner escape: a slice of a longer escaped run.
 
     The run may start inside the escape before it (`u002F...` after its backslash).
     """
     # Every escape starts with a backslash or a percent sign: look for one first.
-    ends = [i for i in (pos - 1, stop) if i >= 0 and buf[i : i + 1] in (b'\\', b'%')]
-    return any(pattern(_INNER).match(buf, i) is not None for i in ends)
+    if buf[stop : stop + 1] in _ESCAPE_STARTS and pattern(_INNER).match(buf, stop):
+        return True
+    return buf[pos - 1 : pos] in _ESCAPE_STARTS and pattern(_INNER).match(buf, pos - 1) is not None
 
 
 class Span:

@@ -18,8 +18,6 @@ computes both exactly):
 
 from __future__ import annotations
 
-import itertools
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
@@ -35,7 +33,7 @@ _INDEX: Final = {ord(c): i for i, c in enumerate(_BASE64)}
 _CASE_MAP: Final = bytes(ord('U') if 65 <= b <= 90 else ord('l') for b in range(256))
 # The key that follows each key on a QWERTY keyboard, row after row.
 _ROWS: Final = ('qwertyuiopasdfghjklzxcvbnm', 'QWERTYUIOPASDFGHJKLZXCVBNM', '1234567890')
-_NEXT_KEY: Final = {ord(a): ord(b) for row in _ROWS for a, b in itertools.pairwise(row)}
+_NEXT_KEY: Final = {ord(row[i]): ord(row[i + 1]) for row in _ROWS for i in range(len(row) - 1)}
 # Alphabets a placeholder may keep to, each with its share of the mixture:
 # one case and digits (the two largest shares: 40 characters of 36 code in
 # 206.8 bits, under the bound only with a large share), a hex digest, one
@@ -69,6 +67,7 @@ _GUESS: Final = 0.75
 def _word_bits() -> dict[int, float]:
     # Letters as in English words, a tenth of them capitals; digits and the
     # two symbols keep a small share, so every base64 character has a chance.
+    # Worked out when a token is judged: a clean commit never needs it.
     import math
 
     total = sum(_LETTERS.values())
@@ -79,9 +78,6 @@ def _word_bits() -> dict[int, float]:
     for c in b'0123456789+/':
         chance[c] = 0.1 / 12
     return {c: -math.log2(p) for c, p in chance.items()}
-
-
-_WORDS: Final = _word_bits()
 
 
 def looks_random(token: bytes) -> bool:
@@ -138,7 +134,8 @@ def code_length(token: bytes) -> float:
         for alphabet, share in _ALPHABETS
         if chars <= set(alphabet)
     ]
-    lengths.append(sum(_WORDS[c] for c in token) - math.log2(_WORDS_SHARE))
+    words = _word_bits()
+    lengths.append(sum(words[c] for c in token) - math.log2(_WORDS_SHARE))
     counts: dict[int, int] = {}
     adaptive = -math.log2(_COUNT_SHARE)
     for i, c in enumerate(token):

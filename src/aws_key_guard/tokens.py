@@ -314,9 +314,11 @@ def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None
             lead = escape.end - pos
             via = via or escape.layer
     if stop - pos - lead == SECRET_LEN:
+        token = buf[pos + lead : stop]
+        if is_one_case(token):
+            return None  # a placeholder wherever it stands (most runs): settled first
         if decode.touches_inner_escape(buf, pos, stop):
             return None  # a slice of an escaped run, judged whole by _escaped_hits
-        token = buf[pos + lead : stop]
         if _stands_alone(buf, pos + lead, stop, lead > 0):
             context = _secret_context(buf, pos + lead, stop, token)
             if context is not None:
