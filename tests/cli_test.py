@@ -192,3 +192,36 @@ def test_main_in_process_closed_stdout(cwd, monkeypatch, capsys):
     monkeypatch.setattr(sys, 'stdout', None)  # as Python starts with fd 1 closed
     assert main(['many.env']) == 2
     assert capsys.readouterr().err == 'aws-key-guard: error: standard output is closed\n'
+
+
+def test_main_bug_while_judging_is_one_line_naming_the_file(cwd, capsysbinary, monkeypatch):
+    from aws_key_guard import cli
+
+    def judge_file(*args: object) -> None:
+        raise ZeroDivisionError('would quote file bytes')
+
+    monkeypatch.setattr(cli, 'judge_file', judge_file)
+    _pair_in(cwd, 'pair.env')
+    where = f'cli_test.py:{judge_file.__code__.co_firstlineno + 1}'
+    assert main(['pair.env', 'clean.txt']) == 2
+    assert capsysbinary.readouterr() == (
+        b'',
+        f'aws-key-guard: error: pair.env: internal error ZeroDivisionError at {where}\n'.encode(),
+    )
+
+
+def test_main_bug_while_scanning_writes_no_baseline(cwd, capsysbinary, monkeypatch):
+    from aws_key_guard import pipeline
+
+    def scan_chunks(*args: object, **options: object) -> None:
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(pipeline, 'scan_chunks', scan_chunks)
+    where = f'cli_test.py:{scan_chunks.__code__.co_firstlineno + 1}'
+    assert main(['--write-baseline', 'b.json', 'clean.txt']) == 2
+    assert capsysbinary.readouterr() == (
+        b'',
+        b'aws-key-guard: error: b.json not written: clean.txt: '
+        + f'internal error ZeroDivisionError at {where}\n'.encode(),
+    )
+    assert not (cwd / 'b.json').exists()

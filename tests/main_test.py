@@ -1377,3 +1377,14 @@ def test_main_stops_past_the_marker_cap_and_fails_closed(tmp_path, monkeypatch, 
         b'not scanned past byte %d\n' % offset
     )
     assert err == b''
+
+
+def test_main_interrupt_anywhere_is_one_line(monkeypatch, capsys):
+    from aws_key_guard import _main
+
+    def interrupted(argv: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_main, '_run', interrupted)
+    assert main(['clean.py']) == 130
+    assert capsys.readouterr() == ('', 'aws-key-guard: error: interrupted\n')

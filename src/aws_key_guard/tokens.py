@@ -359,8 +359,6 @@ def _secret_context(buf: bytes, pos: int, stop: int, token: bytes) -> bool | Non
     With AWS words before it or a key ID near it, only a placeholder is turned
     away; a loose token must also look random (see randomness.py for the odds).
     """
-    if is_one_case(token):
-        return None  # a placeholder wherever it stands: no need to look around it
     context = has_context(buf, pos)
     if context or _near_key_id(buf, pos, stop):
         return None if is_placeholder(token) else context
