@@ -49,7 +49,7 @@ def _load_revision(rev: str, into: Path) -> ModuleType:
 
 
 def _time(scan: object, files: list[Path]) -> float:
-    from aws_key_guard.intake import read_chunks
+    from aws_key_guard.files import read_chunks
 
     t0 = time.perf_counter()
     for f in files:

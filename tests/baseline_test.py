@@ -21,9 +21,9 @@ from aws_key_guard.baseline import load_baseline
 from aws_key_guard.baseline import normalize_path
 from aws_key_guard.baseline import render_baseline
 from aws_key_guard.baseline import write_baseline
+from aws_key_guard.error import ScanError
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
-from aws_key_guard.model import ScanError
 from aws_key_guard.model import Secret
 from tests.conftest import make_key_id
 from tests.conftest import make_secret

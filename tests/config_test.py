@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from aws_key_guard.config import DEFAULT_BASELINE
 from aws_key_guard.config import Config
 from aws_key_guard.config import load_config
+from aws_key_guard.error import ScanError
 from aws_key_guard.files import BASELINE_MAX
 from aws_key_guard.files import CONFIG_MAX
-from aws_key_guard.model import ScanError
+from aws_key_guard.probe import DEFAULT_BASELINE
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 from tests.conftest import next_steps

@@ -5,10 +5,10 @@ import threading
 
 import pytest
 
+from aws_key_guard.error import ScanError
 from aws_key_guard.git import BlobReader
 from aws_key_guard.git import run
 from aws_key_guard.git import stream_fields
-from aws_key_guard.model import ScanError
 from tests.conftest import git
 
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from aws_key_guard.error import ScanError
+from aws_key_guard.files import read_chunks
 from aws_key_guard.intake import Blob
 from aws_key_guard.intake import blob_tags
 from aws_key_guard.intake import file_tags
 from aws_key_guard.intake import history_blobs
 from aws_key_guard.intake import pushed_blobs
-from aws_key_guard.intake import read_chunks
 from aws_key_guard.intake import ref_update_blobs
 from aws_key_guard.intake import staged_blobs
-from aws_key_guard.model import ScanError
 from tests.conftest import git
 
 

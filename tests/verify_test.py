@@ -10,9 +10,9 @@ from aws_key_guard import __version__
 from aws_key_guard import verify
 from aws_key_guard._main import main
 from aws_key_guard.account import decode_account
+from aws_key_guard.error import ScanError
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
-from aws_key_guard.model import ScanError
 from aws_key_guard.model import Secret
 from aws_key_guard.verify import CANARY_ACCOUNTS
 from aws_key_guard.verify import Verifier

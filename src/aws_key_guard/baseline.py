@@ -11,10 +11,10 @@ from contextlib import suppress
 from typing import Final
 from typing import NamedTuple
 
+from aws_key_guard.error import ScanError
 from aws_key_guard.fingerprint import is_fingerprint
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
-from aws_key_guard.model import ScanError
 
 VERSION: Final = 1
 _CODES: Final = frozenset(code.value for code in Code if code is not Code.UNSCANNABLE)

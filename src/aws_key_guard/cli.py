@@ -17,16 +17,16 @@ from typing import Final
 
 from aws_key_guard import __version__
 from aws_key_guard.allowlist import Rules
-from aws_key_guard.config import DEFAULT_BASELINE
 from aws_key_guard.config import load_config
 from aws_key_guard.config import load_config_file
+from aws_key_guard.error import ScanError
+from aws_key_guard.files import read_chunks
 from aws_key_guard.files import read_stdin
 from aws_key_guard.intake import Blob
 from aws_key_guard.intake import blob_tags
 from aws_key_guard.intake import file_tags
 from aws_key_guard.intake import history_blobs
 from aws_key_guard.intake import pushed_blobs
-from aws_key_guard.intake import read_chunks
 from aws_key_guard.intake import ref_update_blobs
 from aws_key_guard.intake import staged_blobs
 from aws_key_guard.intake import unpushed_blobs
@@ -37,11 +37,11 @@ from aws_key_guard.judge import repo_path
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
-from aws_key_guard.model import ScanError
 from aws_key_guard.pipeline import FileScan
 from aws_key_guard.pipeline import internal_error
 from aws_key_guard.pipeline import scan_file
 from aws_key_guard.pipeline import scan_files
+from aws_key_guard.probe import DEFAULT_BASELINE
 from aws_key_guard.probe import top_level
 from aws_key_guard.report import FORMATS
 from aws_key_guard.report import Report

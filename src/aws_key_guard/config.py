@@ -8,14 +8,13 @@ import sys
 from typing import TYPE_CHECKING
 from typing import NamedTuple
 
+from aws_key_guard.error import ScanError
 from aws_key_guard.fingerprint import is_fingerprint
 from aws_key_guard.marker import mask_runs
-from aws_key_guard.model import ScanError
 
 # The file names and the cheap look for our table live where a clean commit can use them.
-from aws_key_guard.probe import DEFAULT_BASELINE as DEFAULT_BASELINE
-from aws_key_guard.probe import OWN_FILE as OWN_FILE
-from aws_key_guard.probe import PYPROJECT as PYPROJECT
+from aws_key_guard.probe import OWN_FILE
+from aws_key_guard.probe import PYPROJECT
 from aws_key_guard.probe import mentions_table
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import IO
 from typing import Final
 
-from aws_key_guard.model import ScanError
+from aws_key_guard.error import ScanError
 from aws_key_guard.window import CHUNK_SIZE
 
 # Modes git records in trees and the index.

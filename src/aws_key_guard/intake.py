@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from typing import Final
 from typing import NamedTuple
 
-# On disk, a file is read by files, which the hook's everyday path imports alone.
-from aws_key_guard.files import read_chunks as read_chunks
-from aws_key_guard.model import ScanError
+from aws_key_guard.error import ScanError
 
 
 class Blob(NamedTuple):

@@ -1,12 +1,10 @@
-"""Shared records: candidate tokens, findings, allowed values and the one project exception."""
+"""Shared records: candidate tokens, findings, allowed values, markers, the finding codes."""
 
 from __future__ import annotations
 
 import enum
 from typing import NamedTuple
 
-# ScanError lives apart so that a clean commit never pays for enum and typing.
-from aws_key_guard.error import ScanError as ScanError
 from aws_key_guard.fingerprint import fingerprint
 
 

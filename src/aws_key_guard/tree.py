@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import NamedTuple
 
-from aws_key_guard.model import ScanError
+from aws_key_guard.error import ScanError
 
 if TYPE_CHECKING:
     import subprocess

@@ -10,8 +10,8 @@ from typing import cast
 
 from aws_key_guard import __version__
 from aws_key_guard.account import decode_account
+from aws_key_guard.error import ScanError
 from aws_key_guard.model import Finding
-from aws_key_guard.model import ScanError
 from aws_key_guard.text import printable
 
 if TYPE_CHECKING:  # botocore is an optional extra: imported for real only in Verifier
