@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -243,29 +242,3 @@ def test_workers_stop_with_the_hook(tmp_path, signum, returncode, stderr):
 
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-# A SIGINT that lands in hypothesis' gc callback is reported there as lost.
-@pytest.mark.filterwarnings('ignore::pytest.PytestUnraisableExceptionWarning')
-def test_main_interrupted_is_one_line(tmp_path, monkeypatch, capsys):
-    names = _slow_tree(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    # Python's own handler, even where this run ignores SIGINT (a background job).
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    # Real SIGINTs while this process scans a file of several seconds, until
-    # one lands (one raised inside a gc callback is lost, as Python does).
-    done = threading.Event()
-
-    def interrupt() -> None:
-        while not done.wait(0.3):
-            os.kill(os.getpid(), signal.SIGINT)
-
-    thread = threading.Thread(target=interrupt)
-    thread.start()
-    try:
-        assert main(names[:1]) == 130
-    finally:
-        done.set()
-        thread.join()
-        signal.signal(signal.SIGINT, previous)
-    assert capsys.readouterr() == ('', 'aws-key-guard: error: interrupted\n')
