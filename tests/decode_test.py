@@ -93,3 +93,12 @@ def test_base64_offsets_round_trip():
 def test_records_show_their_fields():
     assert repr(decode.escape_at(b'%3D', 0)) == "Escape(3, 61, 'url')"
     assert repr(decode.escaped_span(b'a%2Fb', 1, 40)) == "Span(0, 5, b'a/b', False)"
+
+
+def test_wrapped_block_needs_its_first_line_to_hold_only_base64():
+    # 64 base64 characters, then more text on their line: no wrapped block.
+    run = b'QUJD' * 16
+    buf = run + b' and more\n' + run + b'\n' + run[:20] + b'\n'
+    assert decode.wrapped_block(buf, 0, 0, 64, 1 << 12) is None
+    block = run + b'\n' + run + b'\n' + run[:20] + b'\n'
+    assert decode.wrapped_block(block, 0, 0, 64, 1 << 12) == [(0, 64), (65, 129), (130, 150)]
