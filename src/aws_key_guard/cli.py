@@ -239,11 +239,7 @@ def scan_blobs(
             )
             rc = max(rc, checked)
     progress.close()
-    if submodules:
-        names = b', '.join(map(quote_name, submodules))
-        sys.stderr.buffer.write(b'aws-key-guard: note: submodules are not scanned here: ' + names)
-        sys.stderr.buffer.write(b'\n')
-        sys.stderr.buffer.flush()
+    _note_submodules(list(submodules))
     return rc
 
 
@@ -318,11 +314,12 @@ def record_baseline(
 
 
 def _note_submodules(names: Sequence[str]) -> None:
+    # Names quoted as git quotes them: one note is always one line.
     if names:
-        print(
-            f'aws-key-guard: note: submodules are not scanned here: {", ".join(names)}',
-            file=sys.stderr,
-        )
+        quoted = b', '.join(map(quote_name, names))
+        sys.stderr.buffer.write(b'aws-key-guard: note: submodules are not scanned here: ')
+        sys.stderr.buffer.write(quoted + b'\n')
+        sys.stderr.buffer.flush()
 
 
 def _files_from(
