@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aws_key_guard import decode
 from aws_key_guard import tokens
+from aws_key_guard.randomness import is_one_case
 from aws_key_guard.tokens import Hit
 from aws_key_guard.window import Window
 
@@ -37,6 +38,24 @@ _BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
 _UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
 
 
+def _quiet(buf: bytes, pos: int, stop: int, final: bool) -> bool:
+    """True for a plain run that can hold no token nor base64 text: most runs, settled in C.
+
+    Hashes, identifiers and blobs come in floods; only the rest pay for a Run.
+    """
+    size = stop - pos
+    if size >= tokens.SESSION_TOKEN_MIN or size in decode.WRAP_WIDTHS:
+        return False
+    if stop == len(buf) and not final:
+        return False  # the next read may extend it
+    token = buf[pos:stop]
+    if b'\\' in token or b'%' in token:
+        return False
+    if size == tokens.SECRET_LEN and not is_one_case(token):
+        return False
+    return not decode.may_be_base64_text(buf, pos, stop)
+
+
 def _placed(view: decode.View, hits: list[Hit], buf: bytes, value: int | None) -> list[Hit]:
     """A view's hits at their offsets in buf; value is where a whole base64 value starts."""
     placed = []
@@ -64,7 +83,10 @@ class _Scan:
         runs = buf.translate(decode.RUN_MAP)
         hits = tokens.key_id_hits(buf, start, end, self.search, None)
         base64_runs = []
-        for run in tokens.secret_runs(buf, runs, start, end):
+        for pos, stop in tokens.run_spans(runs, start, end):
+            if pos >= start and _quiet(buf, pos, stop, final):
+                continue
+            run = tokens.Run(buf, pos, stop, start, end)
             hits += tokens.run_hits(buf, run, start, end, None)
             base64_runs += [p for p in run.pieces if p[1] - p[0] >= tokens.BASE64_MIN]
         base64_runs += tokens.base64_key_id_runs(buf, runs, start, end, self.search)

@@ -258,8 +258,8 @@ class Run:
             self.pieces = [p for p in found if start <= p[0] < end]
 
 
-def secret_runs(buf: bytes, runs: bytes, start: int, end: int) -> list[Run]:
-    """Runs that may hold a secret beginning in buf[start:end], runs being buf's run map.
+def run_spans(runs: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """(pos, stop) of the runs that may hold a secret beginning in [start, end) of a run map.
 
     The first may be shorter: the rest of a run that began before start.
     """
@@ -267,11 +267,11 @@ def secret_runs(buf: bytes, runs: bytes, start: int, end: int) -> list[Run]:
     pos = start
     if start and runs[start - 1] == _X:
         pos = decode.run_stop(runs, start)
-        found.append(Run(buf, decode.run_start(runs, start), pos, start, end))
+        found.append((decode.run_start(runs, start), pos))
     pos = runs.find(SECRET_RUN, pos)
     while pos != -1 and pos < end:
         stop = decode.run_stop(runs, pos)
-        found.append(Run(buf, pos, stop, start, end))
+        found.append((pos, stop))
         pos = runs.find(SECRET_RUN, stop)
     return found
 
@@ -393,8 +393,8 @@ def judge(
     if runs is None:
         runs = buf.translate(decode.RUN_MAP)
     hits = key_id_hits(buf, start, end, search, layer)
-    for run in secret_runs(buf, runs, start, end):
-        hits += run_hits(buf, run, start, end, layer)
+    for pos, stop in run_spans(runs, start, end):
+        hits += run_hits(buf, Run(buf, pos, stop, start, end), start, end, layer)
     return hits
 
 
