@@ -504,3 +504,35 @@ def test_scan_chunks_search_depends_on_its_own_input_only(monkeypatch):
     compiled.clear()
     assert [c.line for c in scan.scan_chunks([small])] == [1]
     assert compiled == []
+
+
+def test_floods_past_the_memos_size_keep_every_verdict():
+    # A scan remembers tokens that hold nothing wherever they stand, and its
+    # memos start over when full: floods of distinct ones, past that size,
+    # leave what follows them found at its place.
+    import base64
+
+    from aws_key_guard.randomness import is_placeholder
+
+    units = [f'Ab{i:04d}' * 7 for i in range(5000)]
+    assert all(is_placeholder(u[:40].encode()) for u in units)
+    texts = [
+        base64.b64encode(f'plain words, line {i:05d} of the flood!'.encode()) for i in range(5000)
+    ]
+    assert all(decode.may_be_base64_text(t, 0, len(t)) for t in texts)
+    encoded = base64.b64encode(f'aws_access_key_id={KEY}\n'.encode()).decode()
+    data = (
+        ''.join(f'{u[:40]}\n' for u in units)
+        + ''.join(f'{t.decode()}\n' for t in texts)
+        + f'id = {KEY}\nkey = {SECRET}\n{encoded}\n'
+    )
+    assert _found(data) == [
+        ('key-id', 10001, 6, KEY, False),
+        ('secret', 10002, 7, SECRET, False),
+        ('key-id', 10003, 25, KEY, False),  # where its encoding starts
+    ]
+
+
+def test_a_hex_digest_after_an_escape_is_no_secret():
+    digest = 'ab12' * 10
+    assert _found(f'{{"notes": "x\\\\n{digest}"}}') == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 from aws_key_guard import decode
 from aws_key_guard import tokens
 from aws_key_guard.randomness import is_one_case
+from aws_key_guard.randomness import is_placeholder
 from aws_key_guard.tokens import Hit
 from aws_key_guard.window import Window
 
@@ -36,24 +37,17 @@ _BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
 # In UTF-16 text a key ID's 20 characters alternate with NUL bytes, in both
 # byte orders; binary data with NULs rarely does, and is spared the views.
 _UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
+# Tokens remembered per scan as holding nothing wherever they stand: a flood
+# of one token costs a set lookup each. Bounded: the set starts over when full.
+_MEMO_MAX: Final = 4096
 
 
-def _quiet(buf: bytes, pos: int, stop: int, final: bool) -> bool:
-    """True for a plain run that can hold no token nor base64 text: most runs, settled in C.
-
-    Hashes, identifiers and blobs come in floods; only the rest pay for a Run.
-    """
-    size = stop - pos
-    if size >= tokens.SESSION_TOKEN_MIN or size in decode.WRAP_WIDTHS:
-        return False
-    if stop == len(buf) and not final:
-        return False  # the next read may extend it
+def _plain(buf: bytes, pos: int, stop: int, start: int, end: int, final: bool) -> bytes | None:
+    """The run buf[pos:stop] if it lies whole in the window with no escape in it: most runs."""
+    if pos < start or stop > end or (stop == len(buf) and not final):
+        return None
     token = buf[pos:stop]
-    if b'\\' in token or b'%' in token:
-        return False
-    if size == tokens.SECRET_LEN and not is_one_case(token):
-        return False
-    return not decode.may_be_base64_text(buf, pos, stop)
+    return None if b'\\' in token or b'%' in token else token
 
 
 def _placed(view: decode.View, hits: list[Hit], buf: bytes, value: int | None) -> list[Hit]:
@@ -69,14 +63,16 @@ def _placed(view: decode.View, hits: list[Hit], buf: bytes, value: int | None) -
 
 
 class _Scan:
-    """What a scan carries from one read to the next: its search and its open base64 run."""
+    """What a scan carries from one read to the next: its search, its open base64 run, memos."""
 
-    __slots__ = ('base64_origin', 'block_stop', 'search')
+    __slots__ = ('base64_origin', 'block_stop', 'placeholders', 'search', 'silent_base64')
 
     def __init__(self, search: tokens.Search) -> None:
         self.search = search
         self.base64_origin = 0  # file offset where a base64 run that crosses reads starts
         self.block_stop = 0  # file offset where the last wrapped block judged whole ends
+        self.placeholders: dict[bytes, bool] = {}  # 40-character tokens judged
+        self.silent_base64: set[bytes] = set()  # runs whose whole decoding held nothing
 
     def judge(self, buf: bytes, base: int, start: int, end: int, final: bool) -> list[Hit]:
         """Tokens that begin in buf[start:end], at their file offsets."""
@@ -84,16 +80,34 @@ class _Scan:
         hits = tokens.key_id_hits(buf, start, end, self.search, None)
         base64_runs = []
         for pos, stop in tokens.run_spans(runs, start, end):
-            if pos >= start and _quiet(buf, pos, stop, final):
-                continue
-            run = tokens.Run(buf, pos, stop, start, end)
-            hits += tokens.run_hits(buf, run, start, end, None)
-            base64_runs += [p for p in run.pieces if p[1] - p[0] >= tokens.BASE64_MIN]
+            token = _plain(buf, pos, stop, start, end, final)
+            if token is None or not self._no_secret(token):
+                run = tokens.Run(buf, pos, stop, start, end)
+                hits += tokens.run_hits(buf, run, start, end, None)
+                base64_runs += [p for p in run.pieces if p[1] - p[0] >= tokens.BASE64_MIN]
+            elif len(token) in decode.WRAP_WIDTHS or decode.may_be_base64_text(
+                token, 0, len(token)
+            ):
+                base64_runs.append((pos, stop))
         base64_runs += tokens.base64_key_id_runs(buf, runs, start, end, self.search)
         if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
             hits += self._utf16_hits(buf, runs, base, start, end)
         hits += self._base64_hits(buf, runs, base, start, end, final, base64_runs)
         return [Hit(base + h.offset, h.kind, h.token, h.context, h.layer) for h in hits]
+
+    def _no_secret(self, token: bytes) -> bool:
+        """True if a plain run holds no secret or session token wherever it stands."""
+        size = len(token)
+        if size != tokens.SECRET_LEN:
+            return size < tokens.SESSION_TOKEN_MIN
+        if is_one_case(token):
+            return True
+        placeholder = self.placeholders.get(token)
+        if placeholder is None:
+            if len(self.placeholders) >= _MEMO_MAX:
+                self.placeholders.clear()
+            placeholder = self.placeholders[token] = is_placeholder(token)
+        return placeholder
 
     def _utf16_hits(self, buf: bytes, runs: bytes, base: int, start: int, end: int) -> list[Hit]:
         first = max(0, start - 2 * tokens.CONTEXT_BEFORE - 4)
@@ -149,8 +163,18 @@ class _Scan:
             and not decode.may_be_base64_text(buf, begin, stop)
         ):
             return []
+        # A run that lies whole in the window is decoded whole: where it stands
+        # changes nothing unless its decoding holds a token.
+        whole = buf[begin:stop] if start <= begin and stop <= end else None
+        if whole in self.silent_base64:
+            return []
         view = decode.base64_view(buf, run, start, end, final, _BASE64_BEFORE)
-        return self._view_hits(view, buf, begin if view.origin == begin else None)
+        hits = self._view_hits(view, buf, begin if view.origin == begin else None)
+        if whole is not None and not hits:
+            if len(self.silent_base64) >= _MEMO_MAX:
+                self.silent_base64.clear()
+            self.silent_base64.add(whole)
+        return hits
 
     def _view_hits(self, view: decode.View, buf: bytes, value: int | None) -> list[Hit]:
         text = view.text
