@@ -96,3 +96,22 @@ def test_file_scan_survives_the_trip_from_a_worker(work):
     )
     assert len(scan.candidates) == 2
     assert len(scan.markers) == 1
+
+
+@pytest.mark.parametrize('filler_lines', [0, 40_000], ids=['held', 'past-the-hold'])
+def test_markers_cover_their_lines_before_and_past_the_hold(work, capsysbinary, filler_lines):
+    # Markers are searched for once a file shows a token: at once in a small
+    # file, as it streams in one larger than what a scan holds back.
+    filler = 'x = 1  # nothing to see\n' * filler_lines
+    key, secret = make_key_id(7), make_secret(7)
+    (work / 'big.py').write_text(
+        f'{filler}id = "{key}"  # aws-key-guard: allow test account\n'
+        f'key = "{secret}"  # aws-key-guard: allow test account\n'
+        f'other = "{make_key_id(8)}"\n'
+    )
+    assert main(['big.py']) == 0
+    assert capsysbinary.readouterr() == (
+        b'big.py:%d:10: AKG003 AWS access key ID %s...%s with no secret\n'
+        % (filler_lines + 3, make_key_id(8)[:4].encode(), make_key_id(8)[-4:].encode()),
+        b'',
+    )

@@ -14,6 +14,7 @@ from aws_key_guard.files import read_chunks
 from aws_key_guard.marker import MarkerWatcher
 from aws_key_guard.scan import scan_chunks
 from aws_key_guard.tokens import FIND_LIMIT
+from aws_key_guard.window import HOLD
 from aws_key_guard.workers import file_size
 from aws_key_guard.workers import judge_files
 
@@ -116,9 +117,11 @@ def scan_file(
     chunks: Iterable[bytes], *, foreign: bool = True, search: Search = 'auto'
 ) -> FileScan:
     """Scan a stream once for tokens and allow markers; a read error is the FileScan's error."""
-    watcher = MarkerWatcher(foreign=foreign, cap=MAX_CANDIDATES)
+    watcher = MarkerWatcher(foreign=foreign, cap=MAX_CANDIDATES, hold=HOLD)
     try:
         found = scan_chunks(watcher.watch(chunks), limit=MAX_CANDIDATES, search=search)
+        if found:
+            watcher.catch_up()
     except ScanError as e:
         return FileScan(error=str(e))
     except Exception as e:
@@ -126,6 +129,10 @@ def scan_file(
         # traceback (exit 1) nor a pass. Only the type and place: an
         # exception's message may quote the file's bytes.
         return FileScan(bug=internal_error(e))
+    if watcher.stop is not None:
+        # Past the cap the stream ends after that read; a scan that ran on
+        # while the reads were held keeps only what it would have seen.
+        found = [c for c in found if c.offset < watcher.stop]
     overflow = found[MAX_CANDIDATES] if len(found) > MAX_CANDIDATES else None
     return FileScan(found[:MAX_CANDIDATES], watcher.markers, overflow=overflow, cut=watcher.cut)
 

@@ -8,6 +8,9 @@ Words this module owns:
   start was judged already and is kept only as context (`keep` bytes).
 - lookahead: bytes after end that are in the buffer but judged only after
   the next read, so that a token that starts before end is seen whole.
+- held: bytes dropped from the window whose newlines are not yet counted.
+  They are counted once a token is located, or when more than HOLD bytes
+  are held: most files hold no token, and their lines are never counted.
 - seam: where two reads meet. Through the lookahead a token across a seam is
   judged exactly once, whatever the read sizes.
 """
@@ -24,6 +27,9 @@ if TYPE_CHECKING:
 # scans in about a quarter less time than with reads of 1 MiB.
 CHUNK_SIZE: Final = 1 << 16
 _BOMS: Final = (b'\xff\xfe', b'\xfe\xff')
+# What a scan holds back for work that only a file with a token needs:
+# counting lines here, searching for allow markers (pipeline.py).
+HOLD: Final = 1 << 19
 
 
 class Window:
@@ -33,6 +39,8 @@ class Window:
         '_bom',
         '_chunks',
         '_cursor',
+        '_held',
+        '_held_size',
         '_keep',
         '_line',
         '_line_start',
@@ -61,6 +69,8 @@ class Window:
         self._line = 1  # line number at the cursor
         self._line_start = 0  # file offset where that line begins
         self._bom = False  # the file starts with a UTF-16 byte order mark
+        self._held: list[tuple[bytes, int, int, int]] = []  # (buf, base, lo, hi) uncounted
+        self._held_size = 0
 
     def fill(self) -> bool:
         """Take the next read; True if buf[start:end] now holds bytes to judge.
@@ -89,25 +99,36 @@ class Window:
         if not self.lines:
             return 0, 0
         pos = offset - self.base
-        self._count_to(pos)
+        self._count_held()
+        self._count(self.buf, self.base, self._cursor, pos)
+        self._cursor = pos
         col = offset - self._line_start + 1
         if utf16:
             col = (offset - self._line_start) // 2 + 1 - int(self._line == 1 and self._bom)
         return self._line, col
 
-    def _count_to(self, pos: int) -> None:
-        newlines = self.buf.count(b'\n', self._cursor, pos)
+    def _count(self, buf: bytes, base: int, lo: int, hi: int) -> None:
+        newlines = buf.count(b'\n', lo, hi)
         if newlines:
             self._line += newlines
-            self._line_start = self.base + self.buf.rfind(b'\n', self._cursor, pos) + 1
-        self._cursor = pos
+            self._line_start = base + buf.rfind(b'\n', lo, hi) + 1
+
+    def _count_held(self) -> None:
+        for held in self._held:
+            self._count(*held)
+        self._held = []
+        self._held_size = 0
 
     def slide(self) -> None:
         """Mark buf[start:end] judged and drop what lies more than `keep` bytes before the rest."""
         self.start = max(self.start, self.end)
         keep = max(0, self.start - self._keep)
         if self.lines and self._cursor < keep:
-            self._count_to(keep)
+            self._held.append((self.buf, self.base, self._cursor, keep))
+            self._held_size += len(self.buf)
+            if self._held_size > HOLD:
+                self._count_held()
+            self._cursor = keep
         self.buf = self.buf[keep:]
         self.base += keep
         self.start -= keep
