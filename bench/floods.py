@@ -81,6 +81,7 @@ FLOODS: dict[str, Callable[[int], bytes]] = {
     "'allow' repeated, no newline": lambda n: _repeat(b'allow ', n),
     '40-hex lines (git object ids)': hex_lines,
     '40-char mixed-case words': lambda n: _repeat(b'Aa' * 20 + b' ', n),
+    'AKIA repeated, a NUL every 4 KiB': lambda n: _repeat(b'AKIA' * 1023 + b'\0\0\0\0', n),
 }
 
 
