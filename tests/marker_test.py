@@ -224,3 +224,17 @@ def test_watch_markers_masks_a_key_before_cutting_the_reason(start, expected):
     reason = 'r' * 10 + ' ' * (start - 11) + SECRET
     (marker,) = _markers(f'x  # {ALLOW} {reason}\n')
     assert marker.reason == expected
+
+
+@pytest.mark.parametrize('chunk', [1 << 20, 4096, 777], ids=['whole', '4k', 'odd'])
+def test_markers_among_a_flood_of_the_word(chunk):
+    # Past many plain uses of the word in one read, the rest are found by a
+    # pattern; markers there, at any read boundary, are found all the same.
+    prose = 'we allow this, disallow that: allow it\n' * 200
+    data = f'{prose}k = 1  # {ALLOW} flood\n{prose}x = 2  # {NEXT} later\ny = 3\n'
+    first = len(prose)
+    second = first + len(f'k = 1  # {ALLOW} flood\n') + len(prose)
+    assert _markers(data, chunk) == [
+        _m(first, reason='flood'),
+        _m(second + len(f'x = 2  # {NEXT} later\n'), NEXT, 'later'),
+    ]

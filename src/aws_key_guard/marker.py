@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_key_guard import decode
 from aws_key_guard.fingerprint import is_fingerprint
 
 # Light to import: the hook's everyday path watches every file it scans, and
@@ -37,6 +38,8 @@ _RUN: Final = 20
 # then seen long enough to be masked before the reason is cut.
 _AHEAD: Final = len(_TRIGGER) + max(len(f[1]) for f in _FORMS) + 1 + REASON_MAX + _RUN
 _BEFORE: Final = frozenset(b': \t')  # what every marker has just before the trigger
+_MARKED: Final = b':[ \t]*' + _TRIGGER
+_DENSE: Final = 64  # triggers in one read past which the rest are found by pattern
 # A marker word must end here: `aws-key-guard: allowed` is prose, not a marker.
 _WORD: Final = frozenset(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
 # Comment closers end a reason: what follows them on the line is code, perhaps the key.
@@ -93,6 +96,27 @@ def _match(ctx: bytes, pos: int, forms: tuple[_Form, ...]) -> _Form | None:
             if end == len(ctx) or ctx[end] not in _WORD:
                 return form
     return None
+
+
+def _triggers(chunk: bytes) -> Iterator[int]:
+    """Offsets in chunk of the triggers that may be part of a marker."""
+    seen = 0
+    pos = chunk.find(_TRIGGER)
+    while pos != -1:
+        # Cheap tests first (`disallow`, `.allow(`, prose): every marker has a
+        # colon shortly before the trigger and no letter right before it.
+        if pos < _BEHIND or (
+            chunk[pos - 1] in _BEFORE and chunk.rfind(b':', pos - _BEHIND, pos) != -1
+        ):
+            yield pos
+        seen += 1
+        if seen > _DENSE and pos >= _BEHIND:
+            # A read full of the word (a flood, prose): a pattern finds, in C,
+            # the few that follow a colon and blanks, as every marker's does.
+            for m in decode.pattern(_MARKED).finditer(chunk, pos + 1):
+                yield m.end() - len(_TRIGGER)
+            return
+        pos = chunk.find(_TRIGGER, pos + 1)
 
 
 # A trigger's absolute offset, its line's start, up to _BEHIND bytes before it,
@@ -185,18 +209,11 @@ class MarkerWatcher:
         # Each hit looks back for its line's start only as far as the hit before
         # it, so a long line full of the word costs linear time.
         line_start, searched = self.head, 0
-        pos = chunk.find(_TRIGGER)
-        while pos != -1:
-            # Cheap tests first (`disallow`, `.allow(`, prose): every marker has a
-            # colon shortly before the trigger and no letter right before it.
-            if pos < _BEHIND or (
-                chunk[pos - 1] in _BEFORE and chunk.rfind(b':', pos - _BEHIND, pos) != -1
-            ):
-                if (nl := chunk.rfind(b'\n', searched, pos)) != -1:
-                    line_start = self.base + nl + 1
-                self._found(self.base + pos, line_start, chunk)
-                searched = pos
-            pos = chunk.find(_TRIGGER, pos + 1)
+        for pos in _triggers(chunk):
+            if (nl := chunk.rfind(b'\n', searched, pos)) != -1:
+                line_start = self.base + nl + 1
+            self._found(self.base + pos, line_start, chunk)
+            searched = pos
         self._settle(chunk)
         if (nl := chunk.rfind(b'\n')) != -1:
             self.head = self.base + nl + 1
