@@ -85,9 +85,10 @@ class _Scan:
                 run = tokens.Run(buf, pos, stop, start, end)
                 hits += tokens.run_hits(buf, run, start, end, None)
                 base64_runs += [p for p in run.pieces if p[1] - p[0] >= tokens.BASE64_MIN]
-            elif len(token) in decode.WRAP_WIDTHS or decode.may_be_base64_text(
-                token, 0, len(token)
+            elif len(token) in decode.WRAP_WIDTHS or (
+                token not in self.silent_base64 and decode.may_be_base64_text(token, 0, len(token))
             ):
+                # A wrapped block's first line is judged where it stands, never from the memo.
                 base64_runs.append((pos, stop))
         base64_runs += tokens.base64_key_id_runs(buf, runs, start, end, self.search)
         if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
