@@ -61,13 +61,35 @@ _LETTERS: Final = dict(
     )
 )  # fmt: skip
 _PERIODS: Final = range(1, 17)  # a unit of up to 16 characters, repeated
+# The guess from the character before (0: none): the next or previous one
+# of the base64 alphabet, the next key on a keyboard row.
+_B64: Final = _BASE64.encode()
+_NO_NEXT_KEY: Final = bytes(c for c in _B64 if c not in _NEXT_KEY)
+_GUESSES: Final = (
+    bytes.maketrans(_B64, _B64[1:] + b'\0'),
+    bytes.maketrans(_B64, b'\0' + _B64[:-1]),
+    bytes.maketrans(
+        bytes(_NEXT_KEY) + _NO_NEXT_KEY, bytes(_NEXT_KEY.values()) + bytes(len(_NO_NEXT_KEY))
+    ),
+)
 _GUESS: Final = 0.75
+
+
+_word_table: dict[int, float] = {}  # filled once, by the first token judged
+_placeholders: dict[bytes, bool] = {}  # is_placeholder's verdicts, at most _CACHE_MAX
+_CACHE_MAX: Final = 4096
 
 
 def _word_bits() -> dict[int, float]:
     # Letters as in English words, a tenth of them capitals; digits and the
     # two symbols keep a small share, so every base64 character has a chance.
-    # Worked out when a token is judged: a clean commit never needs it.
+    # Worked out when a token is first judged: a clean commit never needs it.
+    if not _word_table:
+        _word_table.update(_word_chances())
+    return _word_table
+
+
+def _word_chances() -> dict[int, float]:
     import math
 
     total = sum(_LETTERS.values())
@@ -111,8 +133,17 @@ def is_one_case(token: bytes) -> bool:
 
 
 def is_placeholder(token: bytes) -> bool:
-    """True for a token such as `abcd...`, `qwerty...`, a repeated unit or a hex digest."""
-    return code_length(token) <= PLACEHOLDER_BITS
+    """True for a token such as `abcd...`, `qwerty...`, a repeated unit or a hex digest.
+
+    Verdicts are remembered (a bounded cache): a flood of one token, or a
+    token judged on two paths, is worked out once.
+    """
+    verdict = _placeholders.get(token)
+    if verdict is None:
+        if len(_placeholders) >= _CACHE_MAX:
+            _placeholders.clear()
+        verdict = _placeholders[token] = code_length(token) <= PLACEHOLDER_BITS
+    return verdict
 
 
 def code_length(token: bytes) -> float:
@@ -128,11 +159,10 @@ def code_length(token: bytes) -> float:
     import math
 
     n = len(token)
-    chars = set(token)
     lengths = [
         n * math.log2(len(alphabet)) - math.log2(share)
         for alphabet, share in _ALPHABETS
-        if chars <= set(alphabet)
+        if not token.translate(None, alphabet)
     ]
     words = _word_bits()
     lengths.append(sum(words[c] for c in token) - math.log2(_WORDS_SHARE))
@@ -149,24 +179,23 @@ def code_length(token: bytes) -> float:
 
 def _rule_lengths(token: bytes) -> list[float]:
     # A rule's model gives its guess _GUESS of the chance and shares the rest
-    # out evenly; where it makes no guess, every character has 1/64.
+    # out evenly; where it makes no guess, every character has 1/64. Hits
+    # are counted by map() and translate(): each rule costs a few C passes.
     import math
+    from operator import eq
 
-    alphabet = _BASE64.encode()
-    index = [_INDEX[c] for c in token]
-    guesses: list[list[int | None]] = [
-        ([None] * k + list(token))[: len(token)]
-        for k in _PERIODS  # a unit of k repeated
-    ]
-    guesses.append([None, *(alphabet[i + 1] if i < 63 else None for i in index[:-1])])
-    guesses.append([None, *(alphabet[i - 1] if i > 0 else None for i in index[:-1])])
-    guesses.append([None, *(_NEXT_KEY.get(c) for c in token[:-1])])
+    n = len(token)
     hit = -math.log2(_GUESS + (1 - _GUESS) / 64)
     miss = -math.log2((1 - _GUESS) / 64)
-    share = -math.log2(_RULES_SHARE / len(guesses))
+    share = -math.log2(_RULES_SHARE / (len(_PERIODS) + len(_GUESSES)))
     lengths = []
-    for guess in guesses:
-        hits = sum(g == c for g, c in zip(guess, token, strict=True))
-        blind = guess.count(None)
-        lengths.append(share + hits * hit + (len(token) - hits - blind) * miss + blind * 6)
+    for k in _PERIODS:  # a unit of k repeated: no guess for the first k
+        hits = sum(map(eq, token, token[k:]))
+        blind = min(k, n)
+        lengths.append(share + hits * hit + (n - hits - blind) * miss + blind * 6)
+    for table in _GUESSES:  # each character guessed from the one before it
+        guess = token[:-1].translate(table)
+        hits = sum(map(eq, guess, token[1:]))
+        blind = 1 + guess.count(0)
+        lengths.append(share + hits * hit + (n - hits - blind) * miss + blind * 6)
     return lengths

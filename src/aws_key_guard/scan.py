@@ -37,8 +37,8 @@ _BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
 # In UTF-16 text a key ID's 20 characters alternate with NUL bytes, in both
 # byte orders; binary data with NULs rarely does, and is spared the views.
 _UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
-# Tokens remembered per scan as holding nothing wherever they stand: a flood
-# of one token costs a set lookup each. Bounded: the set starts over when full.
+# Runs remembered per scan as decoding to nothing wherever they stand: a
+# flood of one costs a set lookup each. Bounded: the set starts over when full.
 _MEMO_MAX: Final = 4096
 
 
@@ -65,13 +65,12 @@ def _placed(view: decode.View, hits: list[Hit], buf: bytes, value: int | None) -
 class _Scan:
     """What a scan carries from one read to the next: its search, its open base64 run, memos."""
 
-    __slots__ = ('base64_origin', 'block_stop', 'placeholders', 'search', 'silent_base64')
+    __slots__ = ('base64_origin', 'block_stop', 'search', 'silent_base64')
 
     def __init__(self, search: tokens.Search) -> None:
         self.search = search
         self.base64_origin = 0  # file offset where a base64 run that crosses reads starts
         self.block_stop = 0  # file offset where the last wrapped block judged whole ends
-        self.placeholders: dict[bytes, bool] = {}  # 40-character tokens judged
         self.silent_base64: set[bytes] = set()  # runs whose whole decoding held nothing
 
     def judge(self, buf: bytes, base: int, start: int, end: int, final: bool) -> list[Hit]:
@@ -101,14 +100,7 @@ class _Scan:
         size = len(token)
         if size != tokens.SECRET_LEN:
             return size < tokens.SESSION_TOKEN_MIN
-        if is_one_case(token):
-            return True
-        placeholder = self.placeholders.get(token)
-        if placeholder is None:
-            if len(self.placeholders) >= _MEMO_MAX:
-                self.placeholders.clear()
-            placeholder = self.placeholders[token] = is_placeholder(token)
-        return placeholder
+        return is_one_case(token) or is_placeholder(token)
 
     def _utf16_hits(self, buf: bytes, runs: bytes, base: int, start: int, end: int) -> list[Hit]:
         first = max(0, start - 2 * tokens.CONTEXT_BEFORE - 4)
