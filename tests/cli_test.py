@@ -195,12 +195,12 @@ def test_main_in_process_closed_stdout(cwd, monkeypatch, capsys):
 
 
 def test_main_bug_while_judging_is_one_line_naming_the_file(cwd, capsysbinary, monkeypatch):
-    from aws_key_guard import cli
+    from aws_key_guard import check
 
     def judge_file(*args: object) -> None:
         raise ZeroDivisionError('would quote file bytes')
 
-    monkeypatch.setattr(cli, 'judge_file', judge_file)
+    monkeypatch.setattr(check, 'judge_file', judge_file)
     _pair_in(cwd, 'pair.env')
     where = f'cli_test.py:{judge_file.__code__.co_firstlineno + 1}'
     assert main(['pair.env', 'clean.txt']) == 2

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aws_key_guard import cli
+from aws_key_guard import check
 from aws_key_guard import pipeline
 from aws_key_guard._main import main
 from tests.conftest import git
@@ -156,7 +156,7 @@ def test_json_and_sarif_escape_names(
 
 def test_stderr_line_for_findings_not_shown_quotes_the_name(git_repo, monkeypatch, capsysbinary):
     name = _write(b'two\n\x1b[2Jsecrets.env', f'aws_secret_access_key: {SECRET}\n' * 2)
-    monkeypatch.setattr(cli, 'MAX_SHOWN', 1)
+    monkeypatch.setattr(check, 'MAX_SHOWN', 1)
     assert main([name]) == 1
     out, err = capsysbinary.readouterr()
     quoted = _git_quoted(name)

@@ -14,7 +14,7 @@ from aws_key_guard import pipeline
 from aws_key_guard import scan
 from aws_key_guard._main import main
 from aws_key_guard.account import decode_account
-from aws_key_guard.cli import MAX_SHOWN
+from aws_key_guard.check import MAX_SHOWN
 from aws_key_guard.pairing import looks_like_words
 from aws_key_guard.pipeline import MAX_CANDIDATES
 from aws_key_guard.report import Report
@@ -1167,6 +1167,39 @@ def test_main_clean_file_imports_nothing_heavy(files):
         'print(sorted(heavy & (set(sys.modules) - before)))\n'
     )
     assert _fresh(code) == (0, '[]\n', '')
+
+
+# What only other modes and formats need: a blocked everyday commit, which the
+# user waits on to read, must not pay for any of it (DESIGN.md, Performance).
+NOT_FOR_A_BLOCKED_COMMIT = (
+    'argparse',
+    'json',
+    'shutil',
+    'subprocess',
+    'tomllib',
+    'aws_key_guard.baseline',
+    'aws_key_guard.cli',
+    'aws_key_guard.config',
+    'aws_key_guard.formats',
+    'aws_key_guard.git',
+    'aws_key_guard.intake',
+    'aws_key_guard.progress',
+    'aws_key_guard.tree',
+    'aws_key_guard.verify',
+)
+
+
+def test_main_blocked_commit_imports_only_what_its_report_needs(files):
+    code = (
+        'import sys\n'
+        'from aws_key_guard._main import main\n'
+        'rc = main(["clean.py", "pair.env", "lone.txt", "docs.md"])\n'
+        f'print(rc, sorted(set({NOT_FOR_A_BLOCKED_COMMIT}) & set(sys.modules)))\n'
+    )
+    lone = f'lone.txt:1:11: AKG003 AWS access key ID {MASK} with no secret\n'
+    pair = f'pair.env:3:23: AKG001 AWS access key pair: secret [{FP}] '
+    pair += f'with access key ID {MASK} at line 2\n'
+    assert _fresh(code) == (0, f'{pair}{lone}1 []\n', ONE_BLOCKING.decode())
 
 
 @pytest.mark.parametrize(('count', 'handed_on'), [(1, False), (1_000, False)])

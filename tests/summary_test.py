@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from aws_key_guard import cli
+from aws_key_guard import check
 from aws_key_guard._main import main
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
@@ -59,7 +59,7 @@ def test_one_finding_is_singular_and_lone_key_ids_count_when_they_block(files, c
 
 
 def test_findings_not_shown_are_counted(files, monkeypatch, capsysbinary):
-    monkeypatch.setattr(cli, 'MAX_SHOWN', 1)
+    monkeypatch.setattr(check, 'MAX_SHOWN', 1)
     assert main(['two.ini']) == 1
     _, err = capsysbinary.readouterr()
     assert err == (

@@ -1,15 +1,18 @@
-"""The hook's entry: a clean commit is judged here; anything else goes to the full CLI.
+"""The hook's entry: an everyday commit is judged from here; anything else goes to the full CLI.
 
 Every commit pays for this module's imports, and a clean commit should cost
-little more than Python's start-up. The full command line (argparse, which
-imports re and gettext; the records, which import enum and typing;
-configuration, git intake and reports) is imported only when it can make a
-difference, and then takes over the files scanned here as they are.
+little more than Python's start-up. A commit with findings, when the
+defaults hold and every name is a file, is judged and reported by `check`,
+which imports only what the report needs. The full command line (argparse,
+which imports re and gettext; configuration, git intake and the other
+formats) is imported only when it can make a difference, and then takes over
+the files scanned here as they are.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 
 from aws_key_guard.pipeline import scan_files
@@ -32,6 +35,13 @@ def _everyday(args: Sequence[str]) -> bool:
     return defaults_apply()
 
 
+def _is_directory(name: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(name).st_mode)
+    except OSError:
+        return False  # the scan says why
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(argv)
@@ -45,12 +55,19 @@ def _run(argv: Sequence[str] | None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     prescanned = None
     if _everyday(args):
-        # The full CLI would print nothing for a clean file and exit 0; it
-        # takes the others' scans as they are (a directory's scan is unused).
-        scans = scan_files(args)
-        if all(scan is None for scan in scans):
+        # The full CLI would print nothing for a clean file and exit 0.
+        scans = list(zip(args, scan_files(args), strict=True))
+        found = [name for name, scan in scans if scan is not None]
+        if not found:
             return 0
-        prescanned = dict(zip(args, scans, strict=True))
+        if not any(map(_is_directory, found)):
+            # Files only, with the defaults: judged and reported as the full
+            # CLI would, without its parser, configuration or git intake.
+            from aws_key_guard.check import check_everyday
+
+            return check_everyday(scans)
+        # The full CLI expands the directories and takes the other scans as they are.
+        prescanned = dict(scans)
     from aws_key_guard.cli import main as run_cli
 
     return run_cli(args, prescanned=prescanned)

@@ -107,6 +107,14 @@ def _values(finding: Finding) -> list[tuple[int, bytes]]:
     return values
 
 
+def _in_baseline(filename: str, code: str, fp: str, baseline: frozenset[BaselineEntry]) -> bool:
+    # Imported here: only a run that read a baseline needs it.
+    from aws_key_guard.baseline import BaselineEntry
+    from aws_key_guard.baseline import normalize_path
+
+    return BaselineEntry(normalize_path(filename), code, fp) in baseline
+
+
 def sort_findings(
     filename: str,
     findings: Sequence[Finding],
@@ -119,15 +127,8 @@ def sort_findings(
     at: for a pair, the secret's (the key ID alone cannot sign anything). A
     marked key ID does not allow the secret it pairs with on another line.
     """
-    if not findings:
-        return [], []
-    # Imported here: a clean commit has no findings to match.
-    from aws_key_guard.baseline import BaselineEntry
-    from aws_key_guard.baseline import normalize_path
-
     kept: list[Finding] = []
     allowed: list[Allowed] = []
-    path = normalize_path(filename)
     for f in findings:
         why = None
         fp = f.fingerprint  # None for AKG900, which nothing allows
@@ -138,7 +139,7 @@ def sort_findings(
                 why = '; '.join(dict.fromkeys(notes))
             elif fp in rules.fingerprints:
                 why = f'allow-fingerprints in {rules.config_file}'
-            elif BaselineEntry(path, f.code.value, fp) in rules.baseline:
+            elif rules.baseline and _in_baseline(filename, f.code.value, fp, rules.baseline):
                 why = f'baseline {rules.baseline_file}'
         if why is None:
             kept.append(f)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from collections.abc import Generator
@@ -12,11 +11,14 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-from typing import BinaryIO
-from typing import Final
 
 from aws_key_guard import __version__
 from aws_key_guard.allowlist import Rules
+from aws_key_guard.check import add_findings
+from aws_key_guard.check import allowed_shown
+from aws_key_guard.check import check_file
+from aws_key_guard.check import print_error
+from aws_key_guard.check import run_report
 from aws_key_guard.config import load_config
 from aws_key_guard.config import load_config_file
 from aws_key_guard.error import ScanError
@@ -31,22 +33,17 @@ from aws_key_guard.intake import ref_update_blobs
 from aws_key_guard.intake import staged_blobs
 from aws_key_guard.intake import unpushed_blobs
 from aws_key_guard.judge import Settings
-from aws_key_guard.judge import exit_code
 from aws_key_guard.judge import judge_file
 from aws_key_guard.judge import repo_path
-from aws_key_guard.model import Allowed
+from aws_key_guard.judge import way_back
 from aws_key_guard.model import Code
-from aws_key_guard.model import Finding
 from aws_key_guard.pipeline import FileScan
-from aws_key_guard.pipeline import internal_error
 from aws_key_guard.pipeline import scan_file
 from aws_key_guard.pipeline import scan_files
 from aws_key_guard.probe import DEFAULT_BASELINE
 from aws_key_guard.probe import top_level
 from aws_key_guard.report import FORMATS
 from aws_key_guard.report import Report
-from aws_key_guard.text import format_summary
-from aws_key_guard.text import printable
 from aws_key_guard.text import quote_name
 from aws_key_guard.tree import STDIN_NAME
 from aws_key_guard.tree import expand_directories
@@ -82,22 +79,6 @@ git intake: --staged reads what the next commit will hold; --from-ref/--to-ref
 """
 
 
-# Per file, at most this many findings are reported; stderr counts the rest.
-MAX_SHOWN: Final = 1_000
-
-
-class OutputError(ScanError):
-    """The report could not be written (a full disk, a closed pipe): nothing more can show."""
-
-
-def _add(report: Report, filename: str, findings: list[Finding], allowed: list[Allowed]) -> None:
-    try:
-        report.add(filename, findings, allowed)
-        report.stream.flush()
-    except OSError as e:
-        raise OutputError(e.strerror) from None
-
-
 def _excluded(filename: str, settings: Settings) -> bool:
     return bool(settings.exclude_types and file_tags(filename) & settings.exclude_types)
 
@@ -107,73 +88,6 @@ def _path_excluded(filename: str, settings: Settings, *, on_disk: bool = True) -
         return False
     path = repo_path(filename, settings) if on_disk else filename
     return settings.exclude.search(path) is not None
-
-
-def _shown(allowed: list[Allowed], settings: Settings, commit: str | None) -> list[Allowed]:
-    if not settings.list_allowed:
-        return []
-    return [
-        a if a.finding is None else a._replace(finding=a.finding._replace(commit=commit))
-        for a in allowed
-    ]
-
-
-def _report_internal_error(error: str, filename: str | None = None) -> None:
-    name = b'' if filename is None else quote_name(filename) + b': '
-    sys.stderr.buffer.write(b'aws-key-guard: error: ' + name + error.encode() + b'\n')
-    sys.stderr.buffer.flush()
-
-
-def _print_error(message: str) -> None:
-    # Messages may quote names from arguments, configuration or git: kept on one line.
-    print(f'aws-key-guard: error: {printable(message)}', file=sys.stderr)
-
-
-def _capped(filename: str, findings: list[Finding]) -> list[Finding]:
-    # Where scanning stopped must show even past the cap.
-    shown = findings[:MAX_SHOWN] + [f for f in findings[MAX_SHOWN:] if f.code is Code.UNSCANNABLE]
-    if len(findings) > len(shown):
-        message = f': {len(findings) - len(shown)} more findings not shown'
-        message += f' (at most {MAX_SHOWN} per file)\n'
-        sys.stderr.buffer.write(b'aws-key-guard: ' + quote_name(filename) + message.encode())
-        sys.stderr.buffer.flush()
-    return shown
-
-
-def check_file(
-    filename: str,
-    scan: FileScan,
-    settings: Settings,
-    report: Report,
-    verifier: Verifier | None = None,
-    *,
-    commit: str | None = None,
-    from_git: bool = False,
-) -> int:
-    """Judge, verify and report one scanned file (capped); its exit code."""
-    # Fail closed on a bug: exit 2 and one line naming the file rather than a
-    # traceback (which exits 1), and go on with the other files. Each file's
-    # lines are written whole and flushed, so what the report holds stays valid.
-    if scan.bug is not None:
-        _report_internal_error(scan.bug, filename)
-        return 2
-    try:
-        # A file read from disk is named from the current directory; git names blobs.
-        path = filename if from_git else repo_path(filename, settings)
-        result = judge_file(scan, path, settings)
-        findings = [f._replace(commit=commit) for f in result.findings]
-        rc = exit_code(findings, settings)
-        report.tally(filename, findings)
-        findings = _capped(filename, findings)
-        if verifier is not None:
-            findings = verifier.verify_findings(findings)
-        _add(report, filename, findings, _shown(result.allowed, settings, commit))
-    except OutputError:
-        raise
-    except Exception as e:
-        _report_internal_error(internal_error(e), filename)
-        return 2
-    return rc
 
 
 def _unless_excluded(
@@ -265,7 +179,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         rules=Rules(config.allow_fingerprints, config.source, baseline, baseline_file),
         list_allowed=args.list_allowed,
         top=top,
-        prefix=os.path.relpath('.', top) if top else '',
+        prefix=way_back(top),
     )
 
 
@@ -291,7 +205,9 @@ def record_baseline(
         if scan.bug is not None:
             raise ScanError(f'{baseline_file} not written: {filename}: {scan.bug}')
         result = judge_file(scan, path, settings)
-        _add(report, filename, result.findings, _shown(result.allowed, settings, None))
+        add_findings(
+            report, filename, result.findings, allowed_shown(result.allowed, settings, None)
+        )
         if any(f.code is Code.UNSCANNABLE for f in result.findings):
             raise ScanError(f'{baseline_file} not written: {filename} could not be scanned')
         scanned.add(normalize_path(path))
@@ -564,30 +480,14 @@ def main(
         # Only with --verify: the everyday path stays offline and free of botocore.
         verifier = _verifier() if args.verify else None
     except ScanError as e:
-        _print_error(str(e))
+        print_error(str(e))
         return 2
-    if args.output is None and sys.stdout is None:
-        # Started with no standard output at all (`>&-`): the report has nowhere to go.
-        print('aws-key-guard: error: standard output is closed', file=sys.stderr)
-        return 2
-    stream: BinaryIO = sys.stdout.buffer
-    if args.output is not None:
-        try:
-            stream = open(args.output, 'wb')  # noqa: SIM115 -- closed once the report is done
-        except OSError as e:
-            _print_error(f'{args.output}: {e.strerror}')
-            return 2
-    report = Report(stream, args.format, block_lone_key_ids=settings.block_lone_key_ids)
-    try:
-        rc = _run(args, settings, report, verifier, prescanned or {})
-    except OutputError as e:
-        return _lost(args.output, stream, str(e))
-    except ScanError as e:
-        # git failed (not a repository, unknown revision) or a baseline could not be
-        # written: what was found still counts.
-        _print_error(str(e))
-        rc = 2
-    return _finish(args, report, stream, rc)
+    return run_report(
+        args.output,
+        args.format,
+        lambda report: _run(args, settings, report, verifier, prescanned or {}),
+        block_lone_key_ids=settings.block_lone_key_ids,
+    )
 
 
 def _verifier() -> Verifier:
@@ -656,36 +556,3 @@ def check_files(
         elif (found := scans[filename]) is not None:
             rc = max(rc, check_file(filename, found, settings, report, verifier))
     return rc
-
-
-def _finish(args: argparse.Namespace, report: Report, stream: BinaryIO, rc: int) -> int:
-    try:
-        report.finish()
-        if args.output is not None:
-            stream.close()
-    except OSError as e:
-        return _lost(args.output, stream, e.strerror)
-    except Exception as e:
-        _report_internal_error(internal_error(e))
-        rc = 2
-    if report.fmt == 'text' and report.blocking:
-        # What to do next, once per run, after the lines (stdout is flushed).
-        summary = format_summary(report.blocking, len(report.blocking_files))
-        sys.stderr.buffer.write(summary)
-        sys.stderr.buffer.flush()
-    return rc
-
-
-def _lost(output: str | None, stream: BinaryIO, reason: str | None) -> int:
-    # What could not be written stays buffered; left there, it would fail
-    # again at exit, with a second message and Python's own exit code.
-    if output is None:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-        os.close(devnull)
-    else:
-        with contextlib.suppress(OSError):
-            stream.close()
-    where = 'standard output' if output is None else output
-    print(f'aws-key-guard: error: cannot write the report to {where}: {reason}', file=sys.stderr)
-    return 2

@@ -52,6 +52,11 @@ def repo_path(filename: str, settings: Settings) -> str:
     return os.path.normpath(os.path.join(settings.prefix, filename)).replace(os.sep, '/')
 
 
+def way_back(top: str) -> str:
+    """The current directory as named from `top`, the repository's top level ('' if there)."""
+    return os.path.relpath('.', top) if top else ''
+
+
 def judge_file(scan: FileScan, path: str, settings: Settings) -> FileResult:
     """The findings of one scanned file, known at `path` (as baselines name it)."""
     if scan.error is not None:
