@@ -26,12 +26,23 @@ if TYPE_CHECKING:
     from typing import Final
 
 BASE64_CHARS: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-PLAIN_RUN_MAP: Final = bytes(ord('x') if b in BASE64_CHARS else ord(' ') for b in range(256))
+
+
+def class_map(members: bytes) -> bytes:
+    """A translate table: 'x' for each byte of members, ' ' for every other byte.
+
+    Every commit pays for the tables at import: a loop over members only.
+    """
+    table = bytearray(b' ' * 256)
+    for b in members:
+        table[b] = ord('x')
+    return bytes(table)
+
+
+PLAIN_RUN_MAP: Final = class_map(BASE64_CHARS)
 # Escape characters become 'x' too, and NUL '0': one translate, then bytes.find
 # locates every run that can hold a secret, plain or escaped, and UTF-16 text.
-RUN_MAP: Final = bytes(
-    ord('x') if b in BASE64_CHARS + b'\\%' else ord('0') if b == 0 else ord(' ') for b in range(256)
-)
+RUN_MAP: Final = b'0' + class_map(BASE64_CHARS + b'\\%')[1:]
 UTF16_LAYERS: Final = ('utf-16le', 'utf-16be')
 # Inner escapes: `\/`, `\u002F`, `%2F`, and `%252F` when a value was encoded twice.
 _INNER: Final = rb'\\(?:/|u002[bBfF])|%(?:25)?2[bBfF]'
@@ -46,9 +57,7 @@ WRAP_WIDTHS: Final = (64, 76)
 _WRAP_INDENT: Final = 64  # the most indent a block's lines may share
 # Each 4-char group of base64 for ASCII text starts with A-Z or a-f (a byte
 # below 0x80); a key ID fills 6 groups in a row. Identifiers rarely do this.
-_TEXT_GROUP_MAP: Final = bytes(
-    ord('x') if b in b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef' else ord(' ') for b in range(256)
-)
+_TEXT_GROUP_MAP: Final = class_map(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef')
 _TEXT_GROUPS: Final = b'x' * 6
 _patterns: dict[bytes, re.Pattern[bytes]] = {}
 

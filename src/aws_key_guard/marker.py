@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aws_key_guard import decode
-from aws_key_guard.fingerprint import is_fingerprint
 
 # Light to import: the hook's everyday path watches every file it scans, and
 # the Marker record (typing) is imported only once a marker is found.
@@ -78,6 +77,8 @@ def _parse_text(raw: bytes) -> tuple[frozenset[str], str]:
     # The reason holds REASON_MAX bytes; the _RUN bytes read past them show
     # whether a run that starts before the cut is long enough to be masked.
     text = mask_runs(text, len(line[:REASON_MAX].decode('utf-8', 'ignore')))
+    from aws_key_guard.fingerprint import is_fingerprint  # once a marker is found
+
     words = text.split()
     count = 0
     while count < len(words) and is_fingerprint(words[count]):

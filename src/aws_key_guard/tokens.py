@@ -59,8 +59,8 @@ _SESSION_CONTEXT: Final = rb'(?i)session[-_. ]?token'
 _CONTEXT_WORDS: Final = {_CONTEXT: b'secret', _SESSION_CONTEXT: b'session'}
 # Control bytes other than tab, newline, vertical tab, form feed and return.
 _PACKED_BEFORE: Final = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
-_NOT_PACKED_BEFORE: Final = bytes(b for b in range(256) if b not in _PACKED_BEFORE)
-_NOT_CAPITAL: Final = bytes(b for b in range(256) if not 0x41 <= b <= 0x5A)
+_NOT_PACKED_BEFORE: Final = bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x100))
+_NOT_CAPITAL: Final = bytes(range(0x41)) + bytes(range(0x5B, 0x100))
 _CAPITALS: Final[dict[tuple[bytes, ...], tuple[bytes, ...]]] = {
     prefixes: tuple(p.translate(None, _NOT_CAPITAL) for p in prefixes)
     for prefixes in (_KEY_ID_PREFIXES, _BASE64_KEY_IDS)
