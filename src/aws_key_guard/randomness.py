@@ -28,9 +28,8 @@ ENTROPY_FLOOR: Final = 3.8
 PLACEHOLDER_BITS: Final = 240 - 30
 
 _BASE64: Final = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-_INDEX: Final = {ord(c): i for i, c in enumerate(_BASE64)}
 # Capitals become 'U', every other byte 'l': a word's shape in one translate.
-_CASE_MAP: Final = bytes(ord('U') if 65 <= b <= 90 else ord('l') for b in range(256))
+_CASE_MAP: Final = b'l' * 0x41 + b'U' * 26 + b'l' * (0x100 - 0x5B)
 # The key that follows each key on a QWERTY keyboard, row after row.
 _ROWS: Final = ('qwertyuiopasdfghjklzxcvbnm', 'QWERTYUIOPASDFGHJKLZXCVBNM', '1234567890')
 _NEXT_KEY: Final = {ord(row[i]): ord(row[i + 1]) for row in _ROWS for i in range(len(row) - 1)}
