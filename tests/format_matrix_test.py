@@ -393,6 +393,14 @@ FOUND = [
     ),
     pytest.param(f'{K1}:{S1}\n', [('AKG001', 1, 22, None)], id='one-line-key-id-first'),
     pytest.param(f'{S1} {K1}\n', [('AKG001', 1, 1, None)], id='one-line-secret-first'),
+    pytest.param(f'{K1}/{S1}\n', [('AKG001', 1, 22, None)], id='one-line-joined-by-slash'),
+    pytest.param(
+        f'path = s3://bucket/{K1}/{SX}\n', [('AKG001', 1, 41, None)], id='slash-joined-in-a-path'
+    ),
+    pytest.param(
+        f'id={K1}\nkey={S1}-suffix\n', [('AKG001', 2, 5, None)], id='secret-followed-by-dash-word'
+    ),
+    pytest.param(f'id={K1}\nkey={S1}.x\n', [('AKG001', 2, 5, None)], id='secret-followed-by-dot-x'),
     pytest.param(
         f'secret: {S1}\n' + 'filler line\n' * 5000 + f'id: {K1}\n',
         [('AKG001', 1, 9, None)],
@@ -628,6 +636,23 @@ QUIET = [
         LONE,
         id='jwt-beside-aws-words',
     ),
+    pytest.param(
+        with_lone_key(
+            'aws_secret_access_key = '
+            + '-'.join(x.replace('/', '_').replace('+', '-') for x in (S1, S2[:30], S3))
+            + '\n'
+        ),
+        LONE,
+        id='base64url-token-with-secret-length-part',
+    ),
+    pytest.param(
+        with_lone_key(f'aws_secret_access_key = {S1.replace("/", "_")}.{S2[:30]}.{S3}\n'),
+        LONE,
+        id='dotted-token-with-secret-length-part',
+    ),
+    pytest.param(f'{K1[:-1]}/{S1}\n', [], id='slash-joined-short-key-id'),
+    pytest.param(f'x{K1}/{S1}\n', [], id='slash-joined-key-id-inside-a-word'),
+    pytest.param(f'AKIA{K1[4:].lower()}/{S1}\n', [], id='slash-joined-lower-case-key-id'),
     pytest.param(
         with_lone_key('aws_secret_access_key = getInternalServerErrorResponseForRequest\n'),
         LONE,

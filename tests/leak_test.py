@@ -26,15 +26,17 @@ def _secret_with_slash(start: int) -> str:
     return make_secret(seed)
 
 
-KEYS = [make_key_id(40 + i) for i in range(5)]
+KEYS = [make_key_id(40 + i) for i in range(7)]
 PAIR = make_secret(40)
 LONE = make_secret(41)
 ESCAPED = _secret_with_slash(42)
 ENCODED = make_secret(43)
 REASON = make_secret(44)
 CONFIG = make_secret(45)
+JOINED = make_secret(46)
+SUFFIXED = make_secret(47)
 TOKEN = 'IQoJb3JpZ2luX2VjE' + ''.join(make_secret(50 + i) for i in range(8))
-CREDENTIALS = [PAIR, LONE, ESCAPED, ENCODED, REASON, CONFIG, TOKEN]
+CREDENTIALS = [PAIR, LONE, ESCAPED, ENCODED, REASON, CONFIG, JOINED, SUFFIXED, TOKEN]
 
 FILES = {
     # A pair, and a lone key ID (AKG003), whose body must not show whole either.
@@ -48,6 +50,8 @@ FILES = {
             'Other': ESCAPED.replace('/', '\\u002F'),
         }
     ).replace('\\\\', '\\'),
+    'joined.txt': f'{KEYS[5]}/{JOINED}\n',
+    'suffixed.txt': f'id={KEYS[6]}\nkey={SUFFIXED}-old\n',
     'url.txt': f'https://x.test/?aws_secret_access_key={ESCAPED.replace("/", "%2F")}\n',
     'secret.yaml': (
         'kind: Secret\ndata:\n  credentials: '
@@ -128,6 +132,8 @@ def test_inputs_are_found(workdir):
         ('session.ini', 'AKG004'),
         ('escaped.json', 'AKG001'),
         ('url.txt', 'AKG002'),
+        ('joined.txt', 'AKG001'),
+        ('suffixed.txt', 'AKG001'),
         ('secret.yaml', 'AKG001'),
     }
     assert 'fixture.py' not in {f['path'] for f in doc['findings']}

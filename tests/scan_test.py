@@ -387,7 +387,12 @@ def test_base64_layer_keeps_memory_bounded_on_one_huge_line():
 
 EDGES = [
     pytest.param(f'k={KEY}\na.{SECRET}', [('key-id', 1, 3, KEY)], id='dot-after-base64-before'),
-    pytest.param(f'k={KEY}\n{SECRET}.b', [('key-id', 1, 3, KEY)], id='dot-then-base64-after'),
+    pytest.param(
+        f'k={KEY}\n{SECRET}.{SECRET[:20]}', [('key-id', 1, 3, KEY)], id='dot-then-base64-after'
+    ),
+    pytest.param(
+        f'k={KEY}\n{SECRET}.b.c', [('key-id', 1, 3, KEY)], id='dot-then-short-dotted-part-after'
+    ),
     pytest.param(f'k={KEY}\n-{SECRET}', [('key-id', 1, 3, KEY)], id='dash-before'),
     pytest.param(f'k={KEY}\n{SECRET}_', [('key-id', 1, 3, KEY)], id='underscore-after'),
     pytest.param(
@@ -482,7 +487,7 @@ def test_escaped_run_beside_aws_words_that_is_no_secret():
     assert _found(f'"SecretAccessKey": "{escaped}"\n') == []
     # A slice of a base64url token.
     escaped = PLAIN[:20] + '\\/' + PLAIN[21:]
-    assert _found(f'"SecretAccessKey": "{escaped}-x"\n') == []
+    assert _found(f'"SecretAccessKey": "{escaped}-{PLAIN[:20]}"\n') == []
 
 
 def test_scan_chunks_search_depends_on_its_own_input_only(monkeypatch):

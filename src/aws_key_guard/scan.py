@@ -99,7 +99,7 @@ class _Scan:
         """True if a plain run holds no secret or session token wherever it stands."""
         size = len(token)
         if size != tokens.SECRET_LEN:
-            return size < tokens.SESSION_TOKEN_MIN
+            return size < tokens.SESSION_TOKEN_MIN and tokens.slash_pair(token, 0, size) == 0
         return is_one_case(token) or is_placeholder(token)
 
     def _utf16_hits(self, buf: bytes, runs: bytes, base: int, start: int, end: int) -> list[Hit]:

@@ -91,6 +91,12 @@ _JOINER_BYTES: Final = decode.BASE64_CHARS[:62] + b'_+'  # letters, digits, '_',
 _KEY_ID_JOINERS: Final = frozenset(_JOINER_BYTES)
 _SECRET_JOINERS: Final = frozenset(b'-_')
 _DOT: Final = ord('.')
+_SLASH: Final = ord('/')
+# A secret may end in a short suffix (`<secret>-old`, `<secret>.x`): no base64url
+# or JWT part is this short and then ends.
+_SUFFIX_MAX: Final = 16
+_ALNUM: Final = decode.BASE64_CHARS[:62]
+_SUFFIX_JOINERS: Final = (b'-', b'_', b'.', b'+', b'/', b'\\', b'%')
 SECRET_RUN: Final = b'x' * SECRET_LEN
 BASE64_RUN: Final = b'x' * BASE64_MIN
 _X: Final = ord('x')
@@ -252,10 +258,24 @@ class Run:
         self.stop = stop
         self.escaped = buf.find(b'\\', pos, stop) != -1 or buf.find(b'%', pos, stop) != -1
         if not self.escaped:
-            self.pieces = [(pos, stop)] if pos >= start else []
+            cut = slash_pair(buf, pos, stop)
+            self.pieces = [(cut, stop)] if cut >= start else []
         else:
             found = decode.base64_runs(buf, pos, stop, BASE64_MIN)
             self.pieces = [p for p in found if start <= p[0] < end]
+
+
+def slash_pair(buf: bytes, pos: int, stop: int) -> int:
+    """Where the secret of the run buf[pos:stop] starts: after `<key ID>/` if it ends in
+    `<key ID>/<secret>` (one run to the run map, as '/' is base64), else at pos."""
+    cut = stop - SECRET_LEN
+    first = cut - 1 - KEY_ID_LEN
+    if first < pos or buf[cut - 1] != _SLASH or buf[first : first + 4] not in _KEY_ID_PREFIXES:
+        return pos
+    if first > pos and buf[first - 1] != _SLASH:
+        return pos
+    body = buf[first + 4 : cut - 1]
+    return cut if body.isalnum() and body.upper() == body else pos
 
 
 def run_spans(runs: bytes, start: int, end: int) -> list[tuple[int, int]]:
@@ -369,14 +389,28 @@ def _stands_alone(buf: bytes, pos: int, stop: int, after_escape: bool) -> bool:
     """True if no joiner or dotted part touches buf[pos:stop], nor does it end a wrapped block."""
     before = -1 if after_escape or not pos else buf[pos - 1]
     after = buf[stop] if stop < len(buf) else -1
-    if before in _SECRET_JOINERS or after in _SECRET_JOINERS:
+    if before in _SECRET_JOINERS:
         return False
     # Touching '.' and more base64, it is one part of a dotted token (a JWT).
     if before == _DOT and pos > 1 and buf[pos - 2] in _BASE64:
         return False
-    if after == _DOT and stop + 1 < len(buf) and buf[stop + 1] in _BASE64:
+    if after in _SECRET_JOINERS and not _short_suffix(buf, stop + 1):
+        return False
+    dotted = after == _DOT and stop + 1 < len(buf) and buf[stop + 1] in _BASE64
+    if dotted and not _short_suffix(buf, stop + 1):
         return False
     return not decode.ends_wrapped_block(buf, pos, after_escape)
+
+
+def _short_suffix(buf: bytes, pos: int) -> bool:
+    """True if buf[pos:] starts with a short word that ends the token (`-old`, `.x`).
+
+    The parts of a base64url or dotted token (a JWT) after a secret-length one
+    are long, or are joined on by yet another '-', '_' or '.'.
+    """
+    word = buf[pos : pos + _SUFFIX_MAX + 1]
+    size = len(word) - len(word.lstrip(_ALNUM))
+    return 0 < size <= _SUFFIX_MAX and buf[pos + size : pos + size + 1] not in _SUFFIX_JOINERS
 
 
 def judge(
