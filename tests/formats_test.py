@@ -365,3 +365,34 @@ def test_odd_text_in_a_reason_never_crashes_a_format():
     assert format_github('f', [odd]).endswith(b'::cannot scan file: cannot open caf\\udce9\n')
     assert b'"message": "cannot scan file: cannot open caf\\udce9"' in format_json([('f', [odd])])
     assert b'"text": "cannot scan file: cannot open caf\\udce9"' in format_sarif([('f', [odd])])
+
+
+@pytest.mark.parametrize(
+    ('prefix', 'column', 'units'),
+    [
+        ('key = ', 7, 7),
+        ('clé = ', 8, 7),  # é: two bytes, one UTF-16 code unit
+        ('🔑 key = ', 12, 10),  # the emoji: four bytes, two code units (a surrogate pair)
+    ],
+)
+def test_sarif_columns_count_utf16_code_units(
+    tmp_path, monkeypatch, capsysbinary, sarif_validator, prefix, column, units
+):
+    from aws_key_guard._main import main
+
+    key_id, secret = make_key_id(31), make_secret(31)
+    (tmp_path / 'a.env').write_text(f'id = {key_id}\n{prefix}{secret} # ünï\n', encoding='utf-8')
+    monkeypatch.chdir(tmp_path)
+    assert main(['--format', 'json', 'a.env']) == 1
+    assert [f['column'] for f in json.loads(capsysbinary.readouterr().out)['findings']] == [column]
+    assert main(['--format', 'sarif', 'a.env']) == 1
+    document = json.loads(capsysbinary.readouterr().out)
+    assert list(sarif_validator.iter_errors(document)) == []
+    assert document['runs'][0]['columnKind'] == 'utf16CodeUnits'
+    [result] = document['runs'][0]['results']
+    assert result['locations'][0]['physicalLocation']['region'] == {
+        'startLine': 2,
+        'startColumn': units,
+        'endLine': 2,
+        'endColumn': units + 40,
+    }

@@ -256,10 +256,12 @@ def _sarif_result(uri: str, finding: Finding, n: int, level: str) -> dict[str, o
     fingerprints = {'primaryLocationLineHash': f'{fp.removeprefix("sha256:")}:{n}'}
     if token is not None:
         fingerprints[FINGERPRINT_KEY] = fp
-    region = {'startLine': finding.line, 'startColumn': finding.col}
+    # SARIF counts columns in UTF-16 code units; a finding's col counts bytes.
+    column = finding.col if finding.units is None else finding.units
+    region = {'startLine': finding.line, 'startColumn': column}
     end = end_column(finding)
     if end is not None:
-        region.update(endLine=finding.line, endColumn=end)
+        region.update(endLine=finding.line, endColumn=end - finding.col + column)
     location = {'physicalLocation': {'artifactLocation': {'uri': uri}, 'region': region}}
     result: dict[str, object] = {
         'ruleId': finding.code,
@@ -297,6 +299,6 @@ def format_sarif(files: Iterable[FileFindings], *, block_lone_key_ids: bool = Fa
     log = {
         '$schema': SARIF_SCHEMA,
         'version': '2.1.0',
-        'runs': [{'tool': {'driver': driver}, 'results': results}],
+        'runs': [{'tool': {'driver': driver}, 'columnKind': 'utf16CodeUnits', 'results': results}],
     }
     return _utf8(json.dumps(log, indent=2, ensure_ascii=False) + '\n')

@@ -57,6 +57,9 @@ class Candidate(NamedTuple):
     token: Secret
     context: bool = False
     layer: str | None = None  # the decoding that revealed it; None for plain bytes
+    # The column in UTF-16 code units, as SARIF counts, where non-ASCII text
+    # before it on its line makes that differ from col (which counts bytes).
+    units: int | None = None
 
 
 class Finding(NamedTuple):
@@ -70,6 +73,7 @@ class Finding(NamedTuple):
     layer: str | None = None
     commit: str | None = None  # the commit that introduced it, for history scans
     verdict: str | None = None  # what --verify learnt of a pair, e.g. 'rejected'
+    units: int | None = None  # the column in UTF-16 code units, where it differs from col
 
     @property
     def value(self) -> bytes | None:

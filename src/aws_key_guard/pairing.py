@@ -152,7 +152,7 @@ def _cost(pairs: Sequence[tuple[Candidate, Candidate]]) -> tuple[int, int]:
 def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = None) -> list[Finding]:
     """Pair secrets with key IDs in reading order; report the rest as AKG002 to AKG004."""
     findings = [
-        Finding(Code.SESSION_TOKEN, c.line, c.col, secret=c.token, layer=c.layer)
+        Finding(Code.SESSION_TOKEN, c.line, c.col, secret=c.token, layer=c.layer, units=c.units)
         for c in candidates
         if c.kind is Kind.SESSION_TOKEN
     ]
@@ -182,6 +182,7 @@ def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = Non
                         secret.col,
                         secret=secret.token,
                         layer=secret.layer,
+                        units=secret.units,
                     )
                 )
     for secret in items:
@@ -196,13 +197,19 @@ def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = Non
                     secret.token,
                     paired.line,
                     layer=secret.layer,
+                    units=secret.units,
                 )
             )
     for key_id in key_ids:
         if key_id.token not in taken and not looks_like_words(key_id.token):
             findings.append(
                 Finding(
-                    Code.KEY_ID, key_id.line, key_id.col, key_id=key_id.token, layer=key_id.layer
+                    Code.KEY_ID,
+                    key_id.line,
+                    key_id.col,
+                    key_id=key_id.token,
+                    layer=key_id.layer,
+                    units=key_id.units,
                 )
             )
     findings.sort(key=lambda f: (f.line, f.col))

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from aws_key_guard.model import Candidate
     from aws_key_guard.model import Marker
 
-    _Plain = tuple[str, int, int, int, bytes, bool, str | None]  # a Candidate, as sent
+    _Plain = tuple[str, int, int, int, bytes, bool, str | None, int | None]  # a Candidate, as sent
     Search = Literal['auto', 'find', 'regex']
 
 # Per file, at most this many key-shaped tokens (and as many allow markers)
@@ -89,7 +89,7 @@ class FileScan:
         from aws_key_guard.model import Secret
 
         def candidate(t: _Plain) -> Candidate:
-            return Candidate(Kind(t[0]), t[1], t[2], t[3], Secret(t[4]), t[5], t[6])
+            return Candidate(Kind(t[0]), t[1], t[2], t[3], Secret(t[4]), t[5], t[6], t[7])
 
         from typing import cast
 
@@ -110,7 +110,7 @@ class FileScan:
 
 
 def _plain(c: Candidate) -> _Plain:
-    return (c.kind.value, c.line, c.col, c.offset, bytes(c.token), c.context, c.layer)
+    return (c.kind.value, c.line, c.col, c.offset, bytes(c.token), c.context, c.layer, c.units)
 
 
 def scan_file(

@@ -194,10 +194,12 @@ def _candidates(hits: list[Hit], window: Window) -> list[Candidate]:
 
     found = []
     for hit in hits:
-        line, col = window.locate(hit.offset, hit.layer in decode.UTF16_LAYERS)
+        utf16 = hit.layer in decode.UTF16_LAYERS
+        line, col = window.locate(hit.offset, utf16)
+        units = None if utf16 or not col else window.units(hit.offset, col)
         token = Secret(hit.token)
         found.append(
-            Candidate(Kind(hit.kind), line, col, hit.offset, token, hit.context, hit.layer)
+            Candidate(Kind(hit.kind), line, col, hit.offset, token, hit.context, hit.layer, units)
         )
     return found
 

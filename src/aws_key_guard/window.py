@@ -107,6 +107,19 @@ class Window:
             col = (offset - self._line_start) // 2 + 1 - int(self._line == 1 and self._bom)
         return self._line, col
 
+    def units(self, offset: int, col: int) -> int | None:
+        """The column of a located offset in UTF-16 code units (as SARIF counts), if not col.
+
+        The line's bytes are read as UTF-8, a stray byte as one unit. Of a line
+        longer than the buffer holds, the bytes dropped count one unit each.
+        """
+        pos = offset - self.base
+        prefix = self.buf[max(0, pos - col + 1) : pos]
+        if prefix.isascii():
+            return None
+        text = prefix.decode('utf-8', 'surrogateescape')
+        return col - len(prefix) + len(text.encode('utf-16-le', 'surrogatepass')) // 2
+
     def _count(self, buf: bytes, base: int, lo: int, hi: int) -> None:
         newlines = buf.count(b'\n', lo, hi)
         if newlines:
