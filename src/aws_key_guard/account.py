@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Final
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 _BASE32: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 _LARGEST: Final = 999_999_999_999

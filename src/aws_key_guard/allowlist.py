@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from collections.abc import Mapping
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-from typing import Final
-from typing import NamedTuple
-
 from aws_key_guard.fingerprint import fingerprint
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
+from aws_key_guard.record import Record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Mapping
+    from collections.abc import Sequence
+    from typing import Final
+
     from aws_key_guard.baseline import BaselineEntry
     from aws_key_guard.model import Marker
 
@@ -48,7 +48,7 @@ def builtin_reason(candidate: Candidate) -> str | None:
     return None
 
 
-class Rules(NamedTuple):
+class Rules(Record):
     fingerprints: frozenset[str] = frozenset()
     config_file: str | None = None
     baseline: frozenset[BaselineEntry] = frozenset()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
-from typing import NamedTuple
 
 from aws_key_guard.allowlist import Rules
 from aws_key_guard.allowlist import cover_values
@@ -16,7 +14,9 @@ from aws_key_guard.model import Finding
 from aws_key_guard.model import blocks
 from aws_key_guard.pairing import pair_candidates
 from aws_key_guard.pipeline import MAX_CANDIDATES
+from aws_key_guard.record import Record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
     from collections.abc import Sequence
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from aws_key_guard.pipeline import FileScan
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     """Every option that changes a result, from the command line and configuration."""
 
     block_lone_key_ids: bool = False
@@ -40,7 +40,7 @@ class Settings(NamedTuple):
     prefix: str = ''
 
 
-class FileResult(NamedTuple):
+class FileResult(Record):
     findings: list[Finding]  # what is reported
     allowed: list[Allowed]  # what was let through, and why
 

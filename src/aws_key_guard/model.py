@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import enum
-from typing import NamedTuple
-
 from aws_key_guard.fingerprint import fingerprint
+from aws_key_guard.record import Choice
+from aws_key_guard.record import Record
 
 
-class Kind(enum.Enum):
+class Kind(Choice):
     KEY_ID = 'key-id'
     SECRET = 'secret'  # noqa: S105 -- a kind's name, not a password
     SESSION_TOKEN = 'session-token'  # noqa: S105 -- a kind's name, not a password
 
 
-class Code(str, enum.Enum):
+class Code(str, Choice):
     """The finding codes: stable API, never renumbered."""
 
     PAIR = 'AKG001'
@@ -49,7 +48,7 @@ class Secret(bytes):
     __str__ = __repr__
 
 
-class Candidate(NamedTuple):
+class Candidate(Record):
     kind: Kind
     line: int
     col: int
@@ -62,7 +61,7 @@ class Candidate(NamedTuple):
     units: int | None = None
 
 
-class Finding(NamedTuple):
+class Finding(Record):
     code: Code
     line: int
     col: int
@@ -86,7 +85,7 @@ class Finding(NamedTuple):
         return None if self.value is None else fingerprint(self.value)
 
 
-class Allowed(NamedTuple):
+class Allowed(Record):
     line: int
     col: int
     why: str  # the marker and its reason, the baseline, the config or the built-in rule
@@ -94,7 +93,7 @@ class Allowed(NamedTuple):
     candidate: Candidate | None = None  # or a built-in example, dropped before pairing
 
 
-class Marker(NamedTuple):
+class Marker(Record):
     """An allow marker: the line it covers, and what it says."""
 
     line_start: int  # offset of the first byte of the line it covers

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Iterator
-from collections.abc import Sequence
-from typing import Final
 
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from collections.abc import Sequence
+    from typing import Final
 
 _VOWELS: Final = b'AEIOU'
 

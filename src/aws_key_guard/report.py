@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import BinaryIO
-from typing import Final
-
 from aws_key_guard.model import Allowed
 from aws_key_guard.model import Finding
 from aws_key_guard.model import blocks
 from aws_key_guard.text import write_findings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import BinaryIO
+    from typing import Final
 
 FORMATS: Final = ('text', 'json', 'sarif', 'github')
 

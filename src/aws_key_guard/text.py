@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from typing import BinaryIO
-from typing import Final
 
 from aws_key_guard.account import decode_account
 from aws_key_guard.fingerprint import fingerprint
@@ -14,6 +11,12 @@ from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
 from aws_key_guard.probe import DEFAULT_BASELINE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import BinaryIO
+    from typing import Final
 
 # git's quoting of names (core.quotePath, its default): a name with a control
 # byte, '"', '\\' or a byte of 0x80 or more is shown in double quotes, with C
