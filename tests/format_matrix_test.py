@@ -371,6 +371,23 @@ FOUND = [
         [('AKG001', 3, 25, 'utf-16le')],
         id='utf-16le-crlf-powershell',
     ),
+    pytest.param(CREDENTIALS.encode('utf-32'), [('AKG001', 3, 25, 'utf-32le')], id='utf-32le-bom'),
+    pytest.param(
+        CREDENTIALS.encode('utf-32-le'), [('AKG001', 3, 25, 'utf-32le')], id='utf-32le-no-bom'
+    ),
+    pytest.param(
+        b'\0\0\xfe\xff' + CREDENTIALS.encode('utf-32-be'),
+        [('AKG001', 3, 25, 'utf-32be')],
+        id='utf-32be-bom',
+    ),
+    pytest.param(
+        CREDENTIALS.encode('utf-32-be'), [('AKG001', 3, 25, 'utf-32be')], id='utf-32be-no-bom'
+    ),
+    pytest.param(
+        ('résumé = 1\n' + CREDENTIALS).encode('utf-32'),
+        [('AKG001', 4, 25, 'utf-32le')],
+        id='utf-32le-non-ascii-line-above',
+    ),
     pytest.param(CREDENTIALS.replace('\n', '\r\n'), [('AKG001', 3, 25, None)], id='crlf'),
     pytest.param(
         f'[default]\r\naws_access_key_id\t=\t{K1}\naws_secret_access_key\t=\t{S1}\r\n',

@@ -26,7 +26,7 @@ def _secret_with_slash(start: int) -> str:
     return make_secret(seed)
 
 
-KEYS = [make_key_id(40 + i) for i in range(7)]
+KEYS = [make_key_id(40 + i) for i in range(8)]
 PAIR = make_secret(40)
 LONE = make_secret(41)
 ESCAPED = _secret_with_slash(42)
@@ -35,8 +35,9 @@ REASON = make_secret(44)
 CONFIG = make_secret(45)
 JOINED = make_secret(46)
 SUFFIXED = make_secret(47)
+WIDE = make_secret(48)
 TOKEN = 'IQoJb3JpZ2luX2VjE' + ''.join(make_secret(50 + i) for i in range(8))
-CREDENTIALS = [PAIR, LONE, ESCAPED, ENCODED, REASON, CONFIG, JOINED, SUFFIXED, TOKEN]
+CREDENTIALS = [PAIR, LONE, ESCAPED, ENCODED, REASON, CONFIG, JOINED, SUFFIXED, WIDE, TOKEN]
 
 FILES = {
     # A pair, and a lone key ID (AKG003), whose body must not show whole either.
@@ -52,6 +53,7 @@ FILES = {
     ).replace('\\\\', '\\'),
     'joined.txt': f'{KEYS[5]}/{JOINED}\n',
     'suffixed.txt': f'id={KEYS[6]}\nkey={SUFFIXED}-old\n',
+    'utf32.ini': f'aws_access_key_id={KEYS[7]}\naws_secret_access_key={WIDE}\n'.encode('utf-32'),
     'url.txt': f'https://x.test/?aws_secret_access_key={ESCAPED.replace("/", "%2F")}\n',
     'secret.yaml': (
         'kind: Secret\ndata:\n  credentials: '
@@ -89,7 +91,8 @@ PIECES = set().union(
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     for name, text in FILES.items():
-        (tmp_path / name).write_text(text)
+        path = tmp_path / name
+        path.write_bytes(text) if isinstance(text, bytes) else path.write_text(text)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -134,6 +137,7 @@ def test_inputs_are_found(workdir):
         ('url.txt', 'AKG002'),
         ('joined.txt', 'AKG001'),
         ('suffixed.txt', 'AKG001'),
+        ('utf32.ini', 'AKG001'),
         ('secret.yaml', 'AKG001'),
     }
     assert 'fixture.py' not in {f['path'] for f in doc['findings']}

@@ -44,6 +44,9 @@ PLAIN_RUN_MAP: Final = class_map(BASE64_CHARS)
 # locates every run that can hold a secret, plain or escaped, and UTF-16 text.
 RUN_MAP: Final = b'0' + class_map(BASE64_CHARS + b'\\%')[1:]
 UTF16_LAYERS: Final = ('utf-16le', 'utf-16be')
+UTF32_LAYERS: Final = ('utf-32le', 'utf-32be')
+# Bytes per code unit of each wide text layer.
+WIDTHS: Final = {'utf-16le': 2, 'utf-16be': 2, 'utf-32le': 4, 'utf-32be': 4}
 # Inner escapes: `\/`, `\u002F`, `%2F`, and `%252F` when a value was encoded twice.
 _INNER: Final = rb'\\(?:/|u002[bBfF])|%(?:25)?2[bBfF]'
 _PIECE: Final = rb'[A-Za-z0-9+/]+|' + _INNER
@@ -270,20 +273,22 @@ def may_be_base64_text(buf: bytes, pos: int, stop: int) -> bool:
     return buf[pos:stop:4].translate(_TEXT_GROUP_MAP).find(_TEXT_GROUPS) != -1
 
 
-def utf16_view(region: bytes, *, big_endian: bool) -> bytes:
-    """One byte per UTF-16 code unit of region: the character if ASCII, else 0xFF.
+def utf16_view(region: bytes, *, big_endian: bool, width: int = 2) -> bytes:
+    """One byte per UTF-16 (or, width 4, UTF-32) code unit of region: its low byte if
+    the unit is below 256, else 0xFF.
 
-    Code unit i covers region[2i:2i+2]; its low byte is returned, so offsets map back
-    as 2i (little-endian) or 2i + 1 (big-endian).
+    Code unit i covers region[wi:wi+w]; its low byte is returned, so offsets map back
+    as wi (little-endian) or wi + w - 1 (big-endian).
     """
-    if big_endian:
-        high, low = region[0::2], region[1::2]
-    else:
-        low, high = region[0::2], region[1::2]
-    n = min(len(low), len(high))
+    n = len(region) // width
+    low_at = width - 1 if big_endian else 0
+    low = region[low_at::width][:n]
     # Word-wide OR through big integers: C speed, no per-byte Python loop.
-    mask = int.from_bytes(high[:n].translate(_NONZERO), 'big')
-    return (int.from_bytes(low[:n], 'big') | mask).to_bytes(n, 'big')
+    mask = 0
+    for at in range(width):
+        if at != low_at:
+            mask |= int.from_bytes(region[at::width][:n].translate(_NONZERO), 'big')
+    return (int.from_bytes(low, 'big') | mask).to_bytes(n, 'big')
 
 
 class View:
@@ -310,7 +315,7 @@ class View:
     def place(self, index: int) -> int:
         """Offset in the read of decoded byte index."""
         if self.layer != 'base64':
-            return self.origin + 2 * index
+            return self.origin + WIDTHS[self.layer] * index
         at = base64_offset(index)
         if self.lines is None:
             return self.origin + at
@@ -319,18 +324,19 @@ class View:
         return self.lines[row][0] + at - row * width
 
 
-def utf16_views(buf: bytes, first: int, start: int, end: int) -> list[View]:
-    """buf[first:] read as UTF-16 in both byte orders, judged from start to end."""
+def utf16_views(buf: bytes, first: int, start: int, end: int, width: int = 2) -> list[View]:
+    """buf[first:] read as UTF-16 (UTF-32 if width is 4) in both byte orders,
+    judged from start to end."""
     region = buf[first:]
     views = []
-    for shift, layer in enumerate(UTF16_LAYERS):
-        origin = first + shift
-        lo = max(0, -(-(start - origin) // 2))
+    for big_endian, layer in enumerate(UTF16_LAYERS if width == 2 else UTF32_LAYERS):
+        origin = first + big_endian * (width - 1)
+        lo = max(0, -(-(start - origin) // width))
         views.append(
             View(
-                utf16_view(region, big_endian=bool(shift)),
+                utf16_view(region, big_endian=bool(big_endian), width=width),
                 lo,
-                -(-(end - origin) // 2),
+                -(-(end - origin) // width),
                 layer,
                 origin,
             )

@@ -37,6 +37,8 @@ _BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
 # In UTF-16 text a key ID's 20 characters alternate with NUL bytes, in both
 # byte orders; binary data with NULs rarely does, and is spared the views.
 _UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
+# In UTF-32 text three NUL bytes stand between its characters.
+_UTF32_RUN: Final = b'x000' * (tokens.KEY_ID_LEN - 1) + b'x'
 # Runs remembered per scan as decoding to nothing wherever they stand: a
 # flood of one costs a set lookup each. Bounded: the set starts over when full.
 _MEMO_MAX: Final = 4096
@@ -91,7 +93,8 @@ class _Scan:
                 base64_runs.append((pos, stop))
         base64_runs += tokens.base64_key_id_runs(buf, runs, start, end, self.search)
         if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
-            hits += self._utf16_hits(buf, runs, base, start, end)
+            hits += self._utf16_hits(buf, runs, base, start, end, 2)
+            hits += self._utf16_hits(buf, runs, base, start, end, 4)
         hits += self._base64_hits(buf, runs, base, start, end, final, base64_runs)
         return [Hit(base + h.offset, h.kind, h.token, h.context, h.layer) for h in hits]
 
@@ -102,13 +105,16 @@ class _Scan:
             return size < tokens.SESSION_TOKEN_MIN and tokens.slash_pair(token, 0, size) == 0
         return is_one_case(token) or is_placeholder(token)
 
-    def _utf16_hits(self, buf: bytes, runs: bytes, base: int, start: int, end: int) -> list[Hit]:
-        first = max(0, start - 2 * tokens.CONTEXT_BEFORE - 4)
-        first += (base + first) & 1  # code units begin at even offsets of the file
-        if runs.find(_UTF16_RUN, first) == -1:
+    def _utf16_hits(
+        self, buf: bytes, runs: bytes, base: int, start: int, end: int, width: int
+    ) -> list[Hit]:
+        """Tokens in UTF-16 text (width 2) or UTF-32 text (width 4)."""
+        first = max(0, start - width * (tokens.CONTEXT_BEFORE + 2))
+        first += -(base + first) % width  # code units begin at multiples of width in the file
+        if runs.find(_UTF16_RUN if width == 2 else _UTF32_RUN, first) == -1:
             return []
         hits = []
-        for view in decode.utf16_views(buf, first, start, end):
+        for view in decode.utf16_views(buf, first, start, end, width):
             found = tokens.judge(view.text, view.lo, view.hi, self.search, layer=view.layer)
             hits += _placed(view, found, buf, None)
         return hits
@@ -194,9 +200,9 @@ def _candidates(hits: list[Hit], window: Window) -> list[Candidate]:
 
     found = []
     for hit in hits:
-        utf16 = hit.layer in decode.UTF16_LAYERS
-        line, col = window.locate(hit.offset, utf16)
-        units = None if utf16 or not col else window.units(hit.offset, col)
+        width = decode.WIDTHS.get(hit.layer or '', 1)
+        line, col = window.locate(hit.offset, width)
+        units = None if width > 1 or not col else window.units(hit.offset, col)
         token = Secret(hit.token)
         found.append(
             Candidate(Kind(hit.kind), line, col, hit.offset, token, hit.context, hit.layer, units)

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 # under the size at which malloc maps fresh pages for each one: a large tree
 # scans in about a quarter less time than with reads of 1 MiB.
 CHUNK_SIZE: Final = 1 << 16
-_BOMS: Final = (b'\xff\xfe', b'\xfe\xff')
+_BOMS: Final = (b'\xff\xfe', b'\xfe\xff')  # UTF-16's, and the start of UTF-32LE's
+_UTF32BE_BOM: Final = b'\x00\x00\xfe\xff'
 # What a scan holds back for work that only a file with a token needs:
 # counting lines here, searching for allow markers (pipeline.py).
 HOLD: Final = 1 << 19
@@ -87,14 +88,14 @@ class Window:
         if self.end <= self.start:
             return False
         if not self.base:
-            self._bom = self.buf[:2] in _BOMS
+            self._bom = self.buf[:2] in _BOMS or self.buf[:4] == _UTF32BE_BOM
         return True
 
-    def locate(self, offset: int, utf16: bool) -> tuple[int, int]:
+    def locate(self, offset: int, width: int) -> tuple[int, int]:
         """The 1-based line and column of a file offset at or after the last one located.
 
-        (0, 0) when lines are not counted. In UTF-16 text the column counts code
-        units, as an editor does, not bytes.
+        (0, 0) when lines are not counted. In UTF-16 or UTF-32 text (width 2 or 4
+        bytes a code unit) the column counts code units, as an editor does, not bytes.
         """
         if not self.lines:
             return 0, 0
@@ -103,8 +104,8 @@ class Window:
         self._count(self.buf, self.base, self._cursor, pos)
         self._cursor = pos
         col = offset - self._line_start + 1
-        if utf16:
-            col = (offset - self._line_start) // 2 + 1 - int(self._line == 1 and self._bom)
+        if width > 1:
+            col = (offset - self._line_start) // width + 1 - int(self._line == 1 and self._bom)
         return self._line, col
 
     def units(self, offset: int, col: int) -> int | None:
