@@ -323,6 +323,18 @@ FOUND = [
         id='jupyter-notebook-key-after-newline-escape',
     ),
     pytest.param(
+        f'const char *id = "{K1}";\n'
+        f'const char *key = "{SX.replace("/", chr(92) + "x2F").replace("+", chr(92) + "x2b")}";\n',
+        [('AKG001', 2, 20, 'c-escape')],
+        id='c-hex-escapes',
+    ),
+    pytest.param(
+        f'id = b"{K1}"\n'
+        f'key = b"{SX.replace("/", chr(92) + "057").replace("+", chr(92) + "053")}"\n',
+        [('AKG001', 2, 9, 'c-escape')],
+        id='c-octal-escapes',
+    ),
+    pytest.param(
         f'conn = "aws://{K1}:{url(SX)}@"\n',
         [('AKG001', 1, 36, 'url')],
         id='url-encoded-slash-and-plus',

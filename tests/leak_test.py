@@ -36,6 +36,7 @@ CONFIG = make_secret(45)
 JOINED = make_secret(46)
 SUFFIXED = make_secret(47)
 WIDE = make_secret(48)
+C_ESCAPED = ESCAPED.replace('/', '\\x2F')
 TOKEN = 'IQoJb3JpZ2luX2VjE' + ''.join(make_secret(50 + i) for i in range(8))
 CREDENTIALS = [PAIR, LONE, ESCAPED, ENCODED, REASON, CONFIG, JOINED, SUFFIXED, WIDE, TOKEN]
 
@@ -54,6 +55,7 @@ FILES = {
     'joined.txt': f'{KEYS[5]}/{JOINED}\n',
     'suffixed.txt': f'id={KEYS[6]}\nkey={SUFFIXED}-old\n',
     'utf32.ini': f'aws_access_key_id={KEYS[7]}\naws_secret_access_key={WIDE}\n'.encode('utf-32'),
+    'escaped.c': f'char *id = "{KEYS[2]}";\nchar *key = "{C_ESCAPED}";\n',
     'url.txt': f'https://x.test/?aws_secret_access_key={ESCAPED.replace("/", "%2F")}\n',
     'secret.yaml': (
         'kind: Secret\ndata:\n  credentials: '
@@ -84,6 +86,7 @@ PIECES = set().union(
     *(_pieces(v) for v in CREDENTIALS),
     *(_pieces(v.replace('/', '\\/')) for v in CREDENTIALS),
     *(_pieces(v.replace('/', '%2F')) for v in CREDENTIALS),
+    *(_pieces(v.replace('/', '\\x2F')) for v in CREDENTIALS),
     *(_pieces(k) for k in KEYS),
 )
 
@@ -138,6 +141,7 @@ def test_inputs_are_found(workdir):
         ('joined.txt', 'AKG001'),
         ('suffixed.txt', 'AKG001'),
         ('utf32.ini', 'AKG001'),
+        ('escaped.c', 'AKG001'),
         ('secret.yaml', 'AKG001'),
     }
     assert 'fixture.py' not in {f['path'] for f in doc['findings']}

@@ -6,7 +6,7 @@ Words this module owns:
   other byte in it. A run map translates a buffer so that every run becomes
   'x' and bytes.find locates runs at memchr speed. In RUN_MAP the escape
   characters '\\' and '%' count as run bytes too, and NUL becomes '0'.
-- escape: `\\n`, `\\u002F` (JSON) or `%2F` (URL), one character written as
+- escape: `\\n`, `\\u002F` (JSON), `\\x2F` or `\\057` (C) or `%2F` (URL), one character written as
   several. An inner escape stands for '/' or '+' and so sits inside an escaped
   run; any other ends a token, like the byte it stands for.
 - view: decoded bytes of part of a read (a base64 run, a wrapped base64
@@ -47,8 +47,9 @@ UTF16_LAYERS: Final = ('utf-16le', 'utf-16be')
 UTF32_LAYERS: Final = ('utf-32le', 'utf-32be')
 # Bytes per code unit of each wide text layer.
 WIDTHS: Final = {'utf-16le': 2, 'utf-16be': 2, 'utf-32le': 4, 'utf-32be': 4}
-# Inner escapes: `\/`, `\u002F`, `%2F`, and `%252F` when a value was encoded twice.
-_INNER: Final = rb'\\(?:/|u002[bBfF])|%(?:25)?2[bBfF]'
+# Inner escapes: `\/`, `\u002F`, C's `\x2F` and `\057`, `%2F`, and `%252F` when a
+# value was encoded twice.
+_INNER: Final = rb'\\(?:/|u002[bBfF]|x2[bBfF]|05[37])|%(?:25)?2[bBfF]'
 _PIECE: Final = rb'[A-Za-z0-9+/]+|' + _INNER
 _SPAN: Final = rb'(?:' + _PIECE + rb')+'  # a whole escaped run in one C-level match
 _ESCAPE: Final = rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})'
@@ -197,7 +198,7 @@ def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
     for m in pattern(_PIECE).finditer(buf, start, stop):
         piece = m[0]
         if piece[:1] in (b'\\', b'%'):
-            piece = b'+' if piece[-1:] in b'bB' else b'/'
+            piece = b'+' if piece[-1:] in b'bB3' else b'/'  # `\053` is C's octal '+'
         text += piece
     return Span(start, stop, bytes(text[: limit + 1]), after_escape)
 

@@ -320,9 +320,16 @@ def _escaped_hits(buf: bytes, lo: int, hi: int, start: int, end: int) -> list[Hi
         if _stands_alone(buf, span.start, span.stop, span.after_escape):
             context = _secret_context(buf, span.start, span.stop, span.text)
             if context is not None:
-                layer = 'url' if b'%' in buf[span.start : span.stop] else 'json-escape'
+                layer = _escape_layer(buf[span.start : span.stop])
                 hits.append(Hit(span.start, SECRET, span.text, context, layer))
     return hits
+
+
+def _escape_layer(span: bytes) -> str:
+    """The layer of an escaped run: URL encoding, C escapes or JSON escapes."""
+    if b'%' in span:
+        return 'url'
+    return 'c-escape' if b'\\x' in span or b'\\0' in span else 'json-escape'
 
 
 def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None:
