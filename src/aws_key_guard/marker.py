@@ -132,17 +132,12 @@ class MarkerWatcher:
     Each read is searched in place; only small windows around hits are copied.
     """
 
-    def __init__(self, *, foreign: bool = True, cap: int | None = None, hold: int = 0) -> None:
+    def __init__(self, *, foreign: bool = True, cap: int | None = None) -> None:
         self.found: list[Marker] = []
         self.forms = _FORMS if foreign else tuple(f for f in _FORMS if not f[4])
-        self.cap = cap  # past this many markers, watch() ends the stream
+        self.cap = cap  # past this many markers, the stream is to end (cut)
         self.cut: int | None = None
         self.stop: int | None = None  # with cut: the end of the read in which the cap was passed
-        # Reads are passed on unsearched up to `hold` bytes: markers matter only
-        # in a file that holds a token, and most files hold none (see catch_up).
-        self.hold = hold
-        self.held: list[bytes] | None = [] if hold else None
-        self.held_size = 0
         self.base = 0  # absolute offset of the current read
         self.head = 0  # absolute offset of the line the current read starts in
         self.tail = b''  # the last _TAIL bytes before the current read
@@ -163,35 +158,13 @@ class MarkerWatcher:
 
         Past `cap` markers (waiting next-line ones count) the stream ends, and
         `cut` is the offset of the line the first one past the cap covers.
-        With `hold`, the first reads are searched only by catch_up() or once
-        they add up to more than `hold` bytes.
         """
         for chunk in chunks:
-            if self.held is None:
-                self.feed(chunk)
-            else:
-                self.held.append(chunk)
-                self.held_size += len(chunk)
-                if self.held_size > self.hold:
-                    self._search_held()
+            self.feed(chunk)
             yield chunk
             if self.cut is not None:
                 break
-        if self.held is None:
-            self.finish()
-
-    def catch_up(self) -> None:
-        """Search the reads held back, then finish: for a file found to hold a token."""
-        if self.held is not None:
-            self._search_held()
-            self.finish()
-
-    def _search_held(self) -> None:
-        held, self.held = self.held or [], None
-        for chunk in held:
-            self.feed(chunk)
-            if self.cut is not None:
-                return
+        self.finish()
 
     def feed(self, chunk: bytes) -> None:
         still_open: list[_Hit] = []

@@ -11,7 +11,6 @@ import os
 
 from aws_key_guard.error import ScanError
 from aws_key_guard.files import read_chunks
-from aws_key_guard.marker import MarkerWatcher
 from aws_key_guard.scan import scan_chunks
 from aws_key_guard.tokens import FIND_LIMIT
 from aws_key_guard.window import HOLD
@@ -21,10 +20,12 @@ from aws_key_guard.workers import judge_files
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from collections.abc import Iterator
     from collections.abc import Sequence
     from typing import Final
     from typing import Literal
 
+    from aws_key_guard.marker import MarkerWatcher
     from aws_key_guard.model import Candidate
     from aws_key_guard.model import Marker
 
@@ -113,15 +114,61 @@ def _plain(c: Candidate) -> _Plain:
     return (c.kind.value, c.line, c.col, c.offset, bytes(c.token), c.context, c.layer, c.units)
 
 
+class _Markers:
+    """A file's allow markers, looked for only once they can matter.
+
+    The reads pass on to the scan and are held, up to HOLD bytes: only a file
+    that shows a token, or grows past that, has them searched, by a
+    MarkerWatcher (marker.py, imported then: a clean commit never loads it).
+    """
+
+    __slots__ = ('foreign', 'held', 'size', 'watcher')
+
+    def __init__(self, foreign: bool) -> None:
+        self.foreign = foreign
+        self.held: list[bytes] = []
+        self.size = 0
+        self.watcher: MarkerWatcher | None = None
+
+    def pass_on(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """The chunks, unchanged; they end early past the cap on markers."""
+        for chunk in chunks:
+            if self.watcher is None:
+                self.held.append(chunk)
+                self.size += len(chunk)
+                if self.size > HOLD:
+                    self.watch()
+            else:
+                self.watcher.feed(chunk)
+            yield chunk
+            if self.watcher is not None and self.watcher.cut is not None:
+                return
+
+    def watch(self) -> MarkerWatcher:
+        """The watcher, started on the reads held so far if it was not yet."""
+        if self.watcher is None:
+            from aws_key_guard.marker import MarkerWatcher
+
+            self.watcher = MarkerWatcher(foreign=self.foreign, cap=MAX_CANDIDATES)
+            for chunk in self.held:
+                self.watcher.feed(chunk)
+                if self.watcher.cut is not None:
+                    break
+            self.held = []
+        return self.watcher
+
+
 def scan_file(
     chunks: Iterable[bytes], *, foreign: bool = True, search: Search = 'auto'
 ) -> FileScan:
     """Scan a stream once for tokens and allow markers; a read error is the FileScan's error."""
-    watcher = MarkerWatcher(foreign=foreign, cap=MAX_CANDIDATES, hold=HOLD)
+    markers = _Markers(foreign)
     try:
-        found = scan_chunks(watcher.watch(chunks), limit=MAX_CANDIDATES, search=search)
-        if found:
-            watcher.catch_up()
+        found = scan_chunks(markers.pass_on(chunks), limit=MAX_CANDIDATES, search=search)
+        if not found and markers.watcher is None:
+            return FileScan()
+        watcher = markers.watch()
+        watcher.finish()
     except ScanError as e:
         return FileScan(error=str(e))
     except Exception as e:
