@@ -238,3 +238,11 @@ def test_markers_among_a_flood_of_the_word(chunk):
         _m(first, reason='flood'),
         _m(second + len(f'x = 2  # {NEXT} later\n'), NEXT, 'later'),
     ]
+
+
+def test_watch_ends_the_stream_after_the_read_that_passes_the_cap():
+    line = f'x = 1  # {ALLOW}\n'.encode()
+    chunks = [line * 10 for _ in range(5)]
+    watcher = MarkerWatcher(cap=15)
+    assert list(watcher.watch(chunks)) == chunks[:2]
+    assert (watcher.cut, watcher.stop, len(watcher.markers)) == (15 * len(line), 20 * len(line), 20)
