@@ -39,7 +39,7 @@ MAX_CANDIDATES: Final = 10_000
 
 
 class FileScan:
-    """What one read of a file found (a record with no import cost)."""
+    """What one read of a file found."""
 
     __slots__ = ('bug', 'candidates', 'cut', 'error', 'markers', 'overflow')
 

@@ -193,7 +193,7 @@ def _order(hit: Hit) -> tuple[int, str, str]:
 
 
 def _candidates(hits: list[Hit], window: Window) -> list[Candidate]:
-    # The records cost enum and typing to import: only a scan that found something pays.
+    # The records module is loaded only by a scan that found something.
     from aws_key_guard.model import Candidate
     from aws_key_guard.model import Kind
     from aws_key_guard.model import Secret

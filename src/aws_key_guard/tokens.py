@@ -32,7 +32,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
 
-KEY_ID: Final = 'key-id'  # the values of model.Kind, which costs enum to import
+KEY_ID: Final = 'key-id'  # the values of model.Kind, whose module a clean scan never loads
 SECRET: Final = 'secret'  # noqa: S105 -- a kind's name, not a password
 SESSION_TOKEN: Final = 'session-token'  # noqa: S105 -- a kind's name, not a password
 KEY_ID_LEN: Final = 20
@@ -54,9 +54,11 @@ _KEY_ID_PREFIX: Final = rb'A(?:KIA|SIA|BIA|CCA)'
 # The same prefixes base64-encoded at the start of a value.
 _BASE64_KEY_IDS: Final = (b'QUtJQ', b'QVNJQ', b'QUJJQ', b'QUNDQ')
 _BASE64_KEY_ID: Final = rb'Q(?:UtJQ|VNJQ|UJJQ|UNDQ)'
-_CONTEXT: Final = rb'(?i)secret[-_. ]?(?:access[-_. ]?)?key'
-_SESSION_CONTEXT: Final = rb'(?i)session[-_. ]?token'
-_CONTEXT_WORDS: Final = {_CONTEXT: b'secret', _SESSION_CONTEXT: b'session'}
+# AWS words, in any case, each word after the first with an optional '-',
+# '_', '.' or ' ' before it: `secret_access_key`, `SecretKey`, `session-token`.
+_SEPARATORS: Final = frozenset(b'-_. ')
+_SECRET_WORDS: Final = (b'secret', ((b'access', b'key'), (b'key',)))
+_SESSION_WORDS: Final = (b'session', ((b'token',),))
 # Control bytes other than tab, newline, vertical tab, form feed and return.
 _PACKED_BEFORE: Final = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
 _NOT_PACKED_BEFORE: Final = bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x100))
@@ -352,17 +354,30 @@ def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None
                 return Hit(pos + lead, SECRET, token, context, via)
     elif stop - pos >= SESSION_TOKEN_MIN:
         token = buf[pos : pos + SESSION_TOKEN_MAX]
-        if token.lower() != token != token.upper() and has_context(buf, pos, _SESSION_CONTEXT):
+        if token.lower() != token != token.upper() and has_context(buf, pos, _SESSION_WORDS):
             return Hit(pos, SESSION_TOKEN, token, True, layer)
     return None
 
 
-def has_context(buf: bytes, pos: int, words: bytes = _CONTEXT) -> bool:
-    """True if AWS words stand in the CONTEXT_BEFORE bytes before pos."""
-    lo = max(0, pos - CONTEXT_BEFORE)
-    if buf[lo:pos].lower().find(_CONTEXT_WORDS[words]) == -1:
-        return False  # each phrase holds its first word: most tokens have none near
-    return decode.pattern(words).search(buf, lo, pos) is not None
+def has_context(
+    buf: bytes, pos: int, words: tuple[bytes, tuple[tuple[bytes, ...], ...]] = _SECRET_WORDS
+) -> bool:
+    """True if AWS words stand in the CONTEXT_BEFORE bytes before pos (no `re` needed)."""
+    text = buf[max(0, pos - CONTEXT_BEFORE) : pos].lower()
+    first, endings = words
+    at = text.find(first)
+    while at != -1:  # most tokens have no first word near: one find settles them
+        for ending in endings:
+            end = at + len(first)
+            for word in ending:
+                end += end < len(text) and text[end] in _SEPARATORS
+                if not text.startswith(word, end):
+                    break
+                end += len(word)
+            else:
+                return True
+        at = text.find(first, at + 1)
+    return False
 
 
 def _near_key_id(buf: bytes, pos: int, stop: int) -> bool:
