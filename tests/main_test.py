@@ -1191,8 +1191,8 @@ NOT_FOR_A_BLOCKED_COMMIT = (
     'aws_key_guard.tree',
     'aws_key_guard.verify',
 )
-# Nor, where the scan needed no pattern (no AWS words near a token), `re`,
-# `enum` or `collections`: the records and the report cost none of them.
+# Nor `re`, `enum` or `collections`: AWS words are found without a pattern,
+# and the records and the report cost none of them.
 NOT_FOR_A_PLAIN_BLOCKED_COMMIT = (*NOT_FOR_A_BLOCKED_COMMIT, 'collections', 'enum', 're')
 
 
@@ -1211,7 +1211,7 @@ def test_main_blocked_commit_imports_only_what_its_report_needs(files):
     pair = f'pair.env:3:23: AKG001 AWS access key pair: secret [{FP}] '
     pair += f'with access key ID {MASK} at line 2\n'
     assert _imports_of(
-        ['clean.py', 'pair.env', 'lone.txt', 'docs.md'], NOT_FOR_A_BLOCKED_COMMIT
+        ['clean.py', 'pair.env', 'lone.txt', 'docs.md'], NOT_FOR_A_PLAIN_BLOCKED_COMMIT
     ) == (0, f'{pair}{lone}1 []\n', ONE_BLOCKING.decode())
 
 
