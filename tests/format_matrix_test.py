@@ -323,6 +323,16 @@ FOUND = [
         id='jupyter-notebook-key-after-newline-escape',
     ),
     pytest.param(
+        '{"id": "' + K1 + '", "key": "' + ''.join(f'\\u{ord(c):04x}' for c in SX) + '"}',
+        [('AKG001', 1, 40, 'json-escape')],
+        id='json-every-character-escaped',
+    ),
+    pytest.param(
+        f'id={K1}&key={"".join(f"%{ord(c):02X}" for c in SX)}\n',
+        [('AKG001', 1, 29, 'url')],
+        id='url-every-character-encoded',
+    ),
+    pytest.param(
         f'const char *id = "{K1}";\n'
         f'const char *key = "{SX.replace("/", chr(92) + "x2F").replace("+", chr(92) + "x2b")}";\n',
         [('AKG001', 2, 20, 'c-escape')],

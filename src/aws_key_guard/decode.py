@@ -48,8 +48,10 @@ UTF32_LAYERS: Final = ('utf-32le', 'utf-32be')
 # Bytes per code unit of each wide text layer.
 WIDTHS: Final = {'utf-16le': 2, 'utf-16be': 2, 'utf-32le': 4, 'utf-32be': 4}
 # Inner escapes: `\/`, `\u002F`, C's `\x2F` and `\057`, `%2F`, and `%252F` when a
-# value was encoded twice.
-_INNER: Final = rb'\\(?:/|u002[bBfF]|x2[bBfF]|05[37])|%(?:25)?2[bBfF]'
+# value was encoded twice; and any base64 character as `\u0041` or `%41`, as
+# tools that escape every character write it.
+_BASE64_HEX: Final = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
+_INNER: Final = rb'\\(?:/|u00' + _BASE64_HEX + rb'|x2[bBfF]|05[37])|%(?:25)?' + _BASE64_HEX
 _PIECE: Final = rb'[A-Za-z0-9+/]+|' + _INNER
 _SPAN: Final = rb'(?:' + _PIECE + rb')+'  # a whole escaped run in one C-level match
 _ESCAPE: Final = rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})'
@@ -182,6 +184,15 @@ def _span_start(buf: bytes, pos: int, limit: int) -> tuple[int, bool]:
     return escape.end, True
 
 
+def _inner_char(escape: bytes) -> bytes:
+    """The character an inner escape stands for."""
+    if escape == b'\\/':
+        return b'/'
+    if escape[1:2] == b'0':
+        return b'+' if escape[-1:] == b'3' else b'/'  # C's octal `\053`, `\057`
+    return bytes([int(escape[-2:], 16)])
+
+
 def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
     """The escaped run around the inner escape at pos, decoded up to limit + 1 chars.
 
@@ -198,7 +209,7 @@ def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
     for m in pattern(_PIECE).finditer(buf, start, stop):
         piece = m[0]
         if piece[:1] in (b'\\', b'%'):
-            piece = b'+' if piece[-1:] in b'bB3' else b'/'  # `\053` is C's octal '+'
+            piece = _inner_char(piece)
         text += piece
     return Span(start, stop, bytes(text[: limit + 1]), after_escape)
 
