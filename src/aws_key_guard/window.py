@@ -8,9 +8,12 @@ Words this module owns:
   start was judged already and is kept only as context (`keep` bytes).
 - lookahead: bytes after end that are in the buffer but judged only after
   the next read, so that a token that starts before end is seen whole.
-- held: bytes dropped from the window whose newlines are not yet counted.
-  They are counted once a token is located, or when more than HOLD bytes
-  are held: most files hold no token, and their lines are never counted.
+- held: the reads of a file's first HOLD bytes, whose newlines are not yet
+  counted. They are counted once a token is located, or once the file grows
+  past HOLD, and from then on each part as it leaves the window, while it is
+  still in the CPU's cache: most files hold no token, and their lines are
+  never counted. The reads held are the very objects the pipeline holds for
+  its allow markers: holding costs no copy.
 - seam: where two reads meet. Through the lookahead a token across a seam is
   judged exactly once, whatever the read sizes.
 """
@@ -66,11 +69,11 @@ class Window:
         self.start = 0
         self.end = 0
         self.final = False
-        self._cursor = 0  # index of buf up to which newlines have been counted
+        self._cursor = 0  # index of buf up to which newlines are counted or held
         self._line = 1  # line number at the cursor
         self._line_start = 0  # file offset where that line begins
         self._bom = False  # the file starts with a UTF-16 byte order mark
-        self._held: list[tuple[bytes, int, int, int]] = []  # (buf, base, lo, hi) uncounted
+        self._held: list[bytes] | None = []  # the reads from offset 0, while holding
         self._held_size = 0
 
     def fill(self) -> bool:
@@ -83,6 +86,9 @@ class Window:
         self.final = following is None
         if chunk:
             self.buf += chunk
+            if self._held is not None and self.lines:
+                self._held.append(chunk)
+                self._held_size += len(chunk)
         self._next = following
         self.end = len(self.buf) if self.final else len(self.buf) - self._lookahead
         if self.end <= self.start:
@@ -100,7 +106,8 @@ class Window:
         if not self.lines:
             return 0, 0
         pos = offset - self.base
-        self._count_held()
+        if self._held is not None:
+            self._count_held(offset)
         self._count(self.buf, self.base, self._cursor, pos)
         self._cursor = pos
         col = offset - self._line_start + 1
@@ -130,21 +137,27 @@ class Window:
             self._line += newlines
             self._line_start = base + buf.rfind(b'\n', lo, hi) + 1
 
-    def _count_held(self) -> None:
-        for held in self._held:
-            self._count(*held)
-        self._held = []
-        self._held_size = 0
+    def _count_held(self, stop: int) -> None:
+        # Newlines before the file offset stop, from the reads held; the
+        # window then counts on its own.
+        base = 0
+        for chunk in self._held or ():
+            if base >= stop:
+                break
+            self._count(chunk, base, 0, min(len(chunk), stop - base))
+            base += len(chunk)
+        self._held = None
+        self._cursor = stop - self.base
 
     def slide(self) -> None:
         """Mark buf[start:end] judged and drop what lies more than `keep` bytes before the rest."""
         self.start = max(self.start, self.end)
         keep = max(0, self.start - self._keep)
         if self.lines and self._cursor < keep:
-            self._held.append((self.buf, self.base, self._cursor, keep))
-            self._held_size += len(self.buf)
-            if self._held_size > HOLD:
-                self._count_held()
+            if self._held is None:
+                self._count(self.buf, self.base, self._cursor, keep)
+            elif self._held_size > HOLD:
+                self._count_held(self.base + keep)
             self._cursor = keep
         self.buf = self.buf[keep:]
         self.base += keep
