@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aws_key_guard import decode
 from tests.conftest import make_secret
@@ -59,6 +62,12 @@ def test_next_inner_escape():
             decode.Span(1, 56, b'ab/' + b'c' * 38, False),
             id='decoded-only-up-to-the-limit',
         ),
+        pytest.param(
+            b'ab\\/' + b'c' * 5000 + b' d',
+            2,
+            decode.Span(0, 5004, b'', False),
+            id='far-too-long-run-ends-where-it-ends',
+        ),
     ],
 )
 def test_escaped_span(data, pos, expected):
@@ -102,3 +111,91 @@ def test_wrapped_block_needs_its_first_line_to_hold_only_base64():
     assert decode.wrapped_block(buf, 0, 0, 64, 1 << 12) is None
     block = run + b'\n' + run + b'\n' + run[:20] + b'\n'
     assert decode.wrapped_block(block, 0, 0, 64, 1 << 12) == [(0, 64), (65, 129), (130, 150)]
+
+
+# The escape grammar written as patterns: the specification the hand-written
+# parsers (which spare a commit the import of `re`) are checked against.
+_HEX64 = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
+_INNER = re.compile(rb'\\(?:/|u00' + _HEX64 + rb'|x2[bBfF]|05[37])|%(?:25)?' + _HEX64)
+_PIECE = re.compile(rb'[A-Za-z0-9+/]+|' + _INNER.pattern)
+_SPAN = re.compile(rb'(?:' + _PIECE.pattern + rb')+')
+_ESCAPE = re.compile(rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})')
+_ESCAPE_BEFORE = re.compile(rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2})\Z')
+
+
+def _escape_by_pattern(buf: bytes, pos: int) -> decode.Escape | None:
+    m = _ESCAPE.match(buf, pos)
+    if m is None:
+        return None
+    if m[2] is not None:
+        return decode.Escape(m.end(), int(m[2], 16), 'url')
+    value = int(m[1][1:], 16) if m[1][:1] == b'u' else ord('\n')
+    return decode.Escape(m.end(), value, 'json-escape')
+
+
+def _span_start_by_pattern(buf: bytes, pos: int, limit: int) -> tuple[int, bool]:
+    lo = max(0, pos - 6 * (limit + 1))
+    runs = buf[lo:pos].translate(decode.PLAIN_RUN_MAP)
+    start, count = pos, 0
+    while True:
+        plain = lo + runs.rfind(b' ', 0, start - lo) + 1
+        count += start - plain
+        start = plain
+        if count > limit or plain == lo > 0:
+            return -1, False
+        if not plain or buf[plain - 1] not in b'\\%':
+            return start, False
+        inner = _PIECE.match(buf, plain - 1)
+        if inner is None:
+            break
+        count += 1 - (inner.end() - plain)
+        start = plain - 1
+    escape = _escape_by_pattern(buf, plain - 1)
+    return (start, False) if escape is None else (escape.end, True)
+
+
+def _span_by_pattern(buf: bytes, pos: int, limit: int) -> decode.Span:
+    start, after_escape = _span_start_by_pattern(buf, pos, limit)
+    run = _SPAN.match(buf, pos if start < 0 else start)
+    assert run is not None
+    stop = run.end()
+    if start < 0 or stop - start > 6 * (limit + 1):
+        return decode.Span(start, stop, b'', after_escape)
+    text = bytearray()
+    for m in _PIECE.finditer(buf, start, stop):
+        piece = m[0]
+        text += decode._inner_char(piece) if piece[:1] in (b'\\', b'%') else piece
+    return decode.Span(start, stop, bytes(text[: limit + 1]), after_escape)
+
+
+# Bytes that make escapes, near-escapes and runs when strung together.
+_ESCAPISH = st.lists(
+    st.sampled_from(
+        [
+            *(bytes([c]) for c in b'\\%ux0123579aAbBcfFnt/+z=G \n'),
+            *(b'25', b'2F', b'4a', b'7A', b'%25', b'%252f', b'\\/', b'\\u00', b'\\u002F'),
+            *(b'%2', b'\\x2', b'\\05'),
+        ]
+    ),
+    max_size=48,
+).map(b''.join)
+
+
+@given(_ESCAPISH, st.integers(0, 200), st.sampled_from([4, 8, 40]))
+def test_escapes_are_parsed_as_their_grammar_says(data, cut, limit):
+    hi = min(cut, len(data))
+    for pos in range(len(data) + 1):
+        inner = _INNER.match(data, pos)
+        assert decode.inner_escape_end(data, pos) == (-1 if inner is None else inner.end())
+        assert decode.escape_at(data, pos) == _escape_by_pattern(data, pos)
+        before = _ESCAPE_BEFORE.search(data, max(0, pos - 6), pos)
+        expected = None if before is None else _escape_by_pattern(data, before.start())
+        assert decode.escape_before(data, pos) == expected
+        found = _INNER.search(data, pos, hi)
+        assert decode.next_inner_escape(data, pos, hi) == (-1 if found is None else found.start())
+        if inner is not None:
+            assert decode.escaped_span(data, pos, limit) == _span_by_pattern(data, pos, limit)
+    for pos in range(1, len(data)):
+        for stop in range(pos, len(data) + 1):
+            touches = bool(_INNER.match(data, stop)) or bool(_INNER.match(data, pos - 1))
+            assert decode.touches_inner_escape(data, pos, stop) == touches

@@ -1226,6 +1226,23 @@ def test_main_blocked_commit_with_no_aws_words_imports_no_pattern_nor_enum(files
     )
 
 
+def test_main_blocked_commit_with_an_escaped_secret_imports_no_pattern_nor_enum(files):
+    # JSON writers that escape '/' (PHP's json_encode) write `\/` in about
+    # half of all secrets: escapes are parsed without `re`.
+    slashed = SECRET[:20] + '/' + SECRET[21:]
+    escaped = slashed.replace('/', '\\/')
+    text = f'{{"id": "{KEY}", "secret": "{escaped}"}}\n'
+    (files / 'creds.json').write_text(text)
+    fp = 'sha256:' + hashlib.sha256(slashed.encode()).hexdigest()[:12]
+    pair = f'creds.json:1:{text.index(escaped) + 1}: AKG001 AWS access key pair: '
+    pair += f'secret [{fp}] with access key ID {MASK} at line 1\n'
+    assert _imports_of(['clean.py', 'creds.json'], NOT_FOR_A_PLAIN_BLOCKED_COMMIT) == (
+        0,
+        f'{pair}1 []\n',
+        ONE_BLOCKING.decode(),
+    )
+
+
 @pytest.mark.parametrize(('count', 'handed_on'), [(1, False), (1_000, False)])
 def test_main_loose_secrets_are_judged_without_the_full_cli(files, count, handed_on):
     # Secret-shaped tokens with no AWS context and no key ID are no finding:

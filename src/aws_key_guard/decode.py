@@ -15,7 +15,9 @@ Words this module owns:
 - wrapped block: base64 broken into lines of one width (PEM 64, MIME 76),
   decoded joined so that a token split between two lines is seen whole.
 
-The patterns compile on first use: a clean commit never imports `re`.
+Escapes are parsed by hand, not by patterns: a commit whose key is written
+with escapes is judged, and reported, without importing `re`. The patterns
+other modules use compile on first use: a clean commit never imports `re`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
+    from collections.abc import Iterator
     from typing import Final
 
 BASE64_CHARS: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -50,12 +53,13 @@ WIDTHS: Final = {'utf-16le': 2, 'utf-16be': 2, 'utf-32le': 4, 'utf-32be': 4}
 # Inner escapes: `\/`, `\u002F`, C's `\x2F` and `\057`, `%2F`, and `%252F` when a
 # value was encoded twice; and any base64 character as `\u0041` or `%41`, as
 # tools that escape every character write it.
-_BASE64_HEX: Final = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
-_INNER: Final = rb'\\(?:/|u00' + _BASE64_HEX + rb'|x2[bBfF]|05[37])|%(?:25)?' + _BASE64_HEX
-_PIECE: Final = rb'[A-Za-z0-9+/]+|' + _INNER
-_SPAN: Final = rb'(?:' + _PIECE + rb')+'  # a whole escaped run in one C-level match
-_ESCAPE: Final = rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})'
-_ESCAPE_BEFORE: Final = rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2})\Z'
+_HEX: Final = BASE64_CHARS.hex().encode()
+# The two hex digits of a base64 character's code, as an escape may write them.
+_BASE64_HEX: Final = frozenset(_HEX[i : i + 2] for i in range(0, len(_HEX), 2)) | frozenset(
+    _HEX[i : i + 2].upper() for i in range(0, len(_HEX), 2)
+)
+_HEX_DIGITS: Final = b'0123456789abcdefABCDEF'
+_C_INNER: Final = (b'x2b', b'x2B', b'x2f', b'x2F', b'053', b'057')  # after the backslash
 _NONZERO: Final = bytes([0] + [0xFF] * 255)
 # Base64 wrapped at the usual widths ends in a short line that can be exactly
 # 40 characters long: a tail, not a secret.
@@ -97,31 +101,61 @@ class Escape:
         return f'Escape{self._fields()!r}'
 
 
+def _is_hex(digits: bytes, size: int) -> bool:
+    return len(digits) == size and not digits.translate(None, _HEX_DIGITS)
+
+
 def escape_at(buf: bytes, pos: int) -> Escape | None:
     """The one-character escape (`\\n`, `\\u0027`, `%3D`) that starts at pos, if any."""
-    m = pattern(_ESCAPE).match(buf, pos)
-    if m is None:
-        return None
-    if m[2] is not None:
-        return Escape(m.end(), int(m[2], 16), 'url')
-    code = m[1]
-    value = int(code[1:], 16) if code[:1] == b'u' else ord('\n')  # \b \f \n \r \t: all controls
-    return Escape(m.end(), value, 'json-escape')
+    lead = buf[pos : pos + 1]
+    if lead == b'%':
+        code = buf[pos + 1 : pos + 3]
+        return Escape(pos + 3, int(code, 16), 'url') if _is_hex(code, 2) else None
+    form = buf[pos + 1 : pos + 2] if lead == b'\\' else b''
+    if form and form in b'bfnrt':
+        return Escape(pos + 2, ord('\n'), 'json-escape')  # \b \f \n \r \t: all controls
+    code = buf[pos + 2 : pos + 6]
+    if form == b'u' and _is_hex(code, 4):
+        return Escape(pos + 6, int(code, 16), 'json-escape')
+    return None
 
 
 def escape_before(buf: bytes, pos: int) -> Escape | None:
     """The escape sequence that ends just before pos, if any."""
-    m = pattern(_ESCAPE_BEFORE).search(buf, max(0, pos - 6), pos)
-    return None if m is None else escape_at(buf, m.start())
+    for size in (6, 3, 2):  # `\\u0027`, `%3D`, `\\n`
+        escape = escape_at(buf, pos - size) if pos >= size else None
+        if escape is not None and escape.end == pos:
+            return escape
+    return None
+
+
+def inner_escape_end(buf: bytes, pos: int) -> int:
+    """Where the inner escape that starts at pos ends; -1 if none starts there."""
+    lead = buf[pos : pos + 1]
+    if lead == b'%':  # `%2F`, or `%252F` encoded twice
+        if buf[pos + 1 : pos + 3] == b'25' and buf[pos + 3 : pos + 5] in _BASE64_HEX:
+            return pos + 5
+        return pos + 3 if buf[pos + 1 : pos + 3] in _BASE64_HEX else -1
+    if lead != b'\\':
+        return -1
+    if buf[pos + 1 : pos + 2] == b'/':  # JSON's `\\/`
+        return pos + 2
+    if buf[pos + 1 : pos + 4] == b'u00' and buf[pos + 4 : pos + 6] in _BASE64_HEX:
+        return pos + 6
+    return pos + 4 if buf[pos + 1 : pos + 4] in _C_INNER else -1
 
 
 def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
-    """Offset of the first inner escape in [lo, hi), or -1."""
-    m = pattern(_INNER).search(buf, lo, hi)
-    return -1 if m is None else m.start()
-
-
-_ESCAPE_STARTS: Final = (b'\\', b'%')
+    """Offset of the first inner escape that lies whole in [lo, hi), or -1."""
+    slash, percent = buf.find(b'\\', lo, hi), buf.find(b'%', lo, hi)
+    while slash != -1 or percent != -1:
+        if percent == -1 or -1 < slash < percent:
+            pos, slash = slash, buf.find(b'\\', slash + 1, hi)
+        else:
+            pos, percent = percent, buf.find(b'%', percent + 1, hi)
+        if -1 < inner_escape_end(buf, pos) <= hi:
+            return pos
+    return -1
 
 
 def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
@@ -129,10 +163,7 @@ def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
 
     The run may start inside the escape before it (`u002F...` after its backslash).
     """
-    # Every escape starts with a backslash or a percent sign: look for one first.
-    if buf[stop : stop + 1] in _ESCAPE_STARTS and pattern(_INNER).match(buf, stop):
-        return True
-    return buf[pos - 1 : pos] in _ESCAPE_STARTS and pattern(_INNER).match(buf, pos - 1) is not None
+    return inner_escape_end(buf, stop) != -1 or (pos > 0 and inner_escape_end(buf, pos - 1) != -1)
 
 
 class Span:
@@ -172,10 +203,10 @@ def _span_start(buf: bytes, pos: int, limit: int) -> tuple[int, bool]:
             return -1, False
         if not plain or buf[plain - 1] not in b'\\%':
             return start, False
-        inner = pattern(_PIECE).match(buf, plain - 1)
-        if inner is None:
+        inner = inner_escape_end(buf, plain - 1)
+        if inner == -1:
             break
-        count += 1 - (inner.end() - plain)
+        count += 1 - (inner - plain)
         start = plain - 1
     escape = escape_at(buf, plain - 1)
     if escape is None:
@@ -193,24 +224,41 @@ def _inner_char(escape: bytes) -> bytes:
     return bytes([int(escape[-2:], 16)])
 
 
+def _pieces(buf: bytes, pos: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of the pieces of the escaped run from pos: plain runs and inner escapes."""
+    while (end := inner_escape_end(buf, pos)) != -1 or (end := _plain_end(buf, pos)) > pos:
+        yield pos, end
+        pos = end
+
+
+def _plain_end(buf: bytes, pos: int) -> int:
+    """Where the run of base64 characters from pos ends."""
+    size = 256
+    while (gap := buf[pos : pos + size].translate(PLAIN_RUN_MAP).find(b' ')) == -1:
+        if pos + size >= len(buf):
+            return len(buf)
+        size *= 4  # a long run is read in growing parts: linear time
+    return pos + gap
+
+
 def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
     """The escaped run around the inner escape at pos, decoded up to limit + 1 chars.
 
     The span's start is -1 when the run reaches more than limit characters to the
-    left of pos; its stop is always the end of the run, found in one regex match.
+    left of pos; its stop is always the end of the run.
     """
     start, after_escape = _span_start(buf, pos, limit)
-    run = pattern(_SPAN).match(buf, pos if start < 0 else start)
-    assert run is not None  # noqa: S101 -- pos starts an escape, so a run starts there
-    stop = run.end()
+    pieces = []
+    for piece in _pieces(buf, pos if start < 0 else start):
+        pieces.append(piece)
+        if start < 0 or piece[1] - start > 6 * (limit + 1):
+            pieces = pieces[-1:]  # far too long to matter: only its end is needed
+    stop = pieces[-1][1]
     if start < 0 or stop - start > 6 * (limit + 1):
-        return Span(start, stop, b'', after_escape)  # far too long to matter
+        return Span(start, stop, b'', after_escape)
     text = bytearray()
-    for m in pattern(_PIECE).finditer(buf, start, stop):
-        piece = m[0]
-        if piece[:1] in (b'\\', b'%'):
-            piece = _inner_char(piece)
-        text += piece
+    for first, end in pieces:
+        text += _inner_char(buf[first:end]) if buf[first] in b'\\%' else buf[first:end]
     return Span(start, stop, bytes(text[: limit + 1]), after_escape)
 
 
