@@ -50,6 +50,13 @@ def url(text: str) -> str:
     return urllib.parse.quote(text, safe='')
 
 
+def jwt(claims: dict[str, str]) -> str:
+    def part(value: dict[str, str]) -> str:
+        return b64(json.dumps(value)).rstrip('=').replace('+', '-').replace('/', '_')
+
+    return f'{part({"alg": "HS256", "typ": "JWT"})}.{part(claims)}.{b64(S3)[:43]}'
+
+
 def nb_cell(*lines: str) -> dict[str, object]:
     return {'cell_type': 'code', 'metadata': {}, 'outputs': [], 'source': list(lines)}
 
@@ -455,6 +462,49 @@ FOUND = [
         [('AKG001', 1, 29, 'json-escape')],
         id='json-escaped-slash-after-newline-escape',
     ),
+    # --- base64 inside base64, and inside UTF-16 ---------------------------------
+    pytest.param(
+        f'apiVersion: v1\nkind: Secret\ndata:\n  credentials: {b64(b64(CREDENTIALS))}\n',
+        [('AKG001', 4, 149, 'base64')],
+        id='kubernetes-data-base64-of-base64-credentials',
+    ),
+    pytest.param(
+        # `base64 ~/.aws/credentials | base64 -w0`: the inner base64 is wrapped at 76.
+        f'data:\n  credentials: {b64(base64.encodebytes(CREDENTIALS.encode()))}\n',
+        [('AKG001', 2, 150, 'base64')],
+        id='kubernetes-data-base64-of-wrapped-base64',
+    ),
+    pytest.param(
+        base64.encodebytes(base64.encodebytes(CREDENTIALS.encode())).decode(),
+        [('AKG001', 2, 59, 'base64')],
+        id='wrapped-base64-of-wrapped-base64',
+    ),
+    pytest.param(
+        f'Authorization: Bearer {jwt({"sub": "ci", "aws": b64(CREDENTIALS)})}\n',
+        [('AKG001', 1, 226, 'base64')],
+        id='jwt-claim-holding-base64-credentials',
+    ),
+    pytest.param(
+        f'payload: {b64(json.dumps({"aws_secret_access_key": b64(S1)}))}\n',
+        [('AKG002', 1, 46, 'base64')],
+        id='base64-json-holding-base64-secret',
+    ),
+    pytest.param(
+        f'credentials: {b64(CREDENTIALS)}\n'.encode('utf-16'),
+        [('AKG001', 1, 114, 'utf-16le')],
+        id='utf-16le-bom-base64-credentials',
+    ),
+    pytest.param(
+        f'credentials: {b64(CREDENTIALS)}\n'.encode('utf-16-be'),
+        [('AKG001', 1, 114, 'utf-16be')],
+        id='utf-16be-no-bom-base64-credentials',
+    ),
+    pytest.param(
+        # PowerShell's `Out-File` of `base64 ~/.aws/credentials`: wrapped lines, CRLF.
+        base64.encodebytes(CREDENTIALS.encode()).decode().replace('\n', '\r\n').encode('utf-16'),
+        [('AKG001', 2, 25, 'utf-16le')],
+        id='utf-16le-wrapped-base64-credentials',
+    ),
     # --- session tokens (AKG004) ----------------------------------------------
     pytest.param(
         f'[default]\naws_access_key_id = {KA}\naws_secret_access_key = {S1}\n'
@@ -688,6 +738,23 @@ QUIET = [
         with_lone_key(f'aws_secret_access_key = {S1.replace("/", "_")}.{S2[:30]}.{S3}\n'),
         LONE,
         id='dotted-token-with-secret-length-part',
+    ),
+    pytest.param(
+        with_lone_key(f'data:\n  blob: {b64(b64(random.Random(3).randbytes(300)))}\n'),
+        LONE,
+        id='base64-of-base64-of-random-bytes',
+    ),
+    pytest.param(
+        with_lone_key(
+            f'data:\n  tls.crt: {b64(f"-----BEGIN CERTIFICATE-----{chr(10)}{PEM}{chr(10)}")}\n'
+        ),
+        LONE,
+        id='kubernetes-data-base64-of-pem',
+    ),
+    pytest.param(
+        with_lone_key(f'blob: {b64(random.Random(4).randbytes(300))}\n').encode('utf-16'),
+        [('AKG003', 1, 4, 'utf-16le')],
+        id='utf-16le-base64-of-random-bytes',
     ),
     pytest.param(f'{K1[:-1]}/{S1}\n', [], id='slash-joined-short-key-id'),
     pytest.param(f'x{K1}/{S1}\n', [], id='slash-joined-key-id-inside-a-word'),

@@ -116,6 +116,7 @@ class _Scan:
         hits = []
         for view in decode.utf16_views(buf, first, start, end, width):
             found = tokens.judge(view.text, view.lo, view.hi, self.search, layer=view.layer)
+            found += self._inner_base64(view.text, view.lo, view.hi, view.layer)
             hits += _placed(view, found, buf, None)
         return hits
 
@@ -178,14 +179,44 @@ class _Scan:
     def _view_hits(self, view: decode.View, buf: bytes, value: int | None) -> list[Hit]:
         text = view.text
         runs = text.translate(decode.RUN_MAP)
+        found = []
         # Most long runs are identifiers, paths or binary data: skip them cheaply.
-        if runs.find(tokens.SECRET_RUN) == -1 and not tokens.key_id_prefixes(
+        if runs.find(tokens.SECRET_RUN) != -1 or tokens.key_id_prefixes(
             text, 0, len(text), self.search
         ):
-            return []
-        return _placed(
-            view, tokens.judge(text, view.lo, view.hi, self.search, runs, 'base64'), buf, value
-        )
+            found = tokens.judge(text, view.lo, view.hi, self.search, runs, 'base64')
+        if not found and runs.find(tokens.BASE64_RUN) != -1:
+            found = self._inner_base64(text, view.lo, view.hi, 'base64')
+        return _placed(view, found, buf, value)
+
+    def _inner_base64(self, text: bytes, lo: int, hi: int, layer: str | None) -> list[Hit]:
+        """Tokens in the base64 runs that begin in text[lo:hi], a view's decoded text (a
+        Kubernetes value that is a base64 file, a JWT claim, base64 in UTF-16 text).
+
+        One level deep, each run decoded whole as far as the read holds it; hits are
+        placed at their index in text.
+        """
+        hits = []
+        block_stop = 0
+        for begin, stop in decode.base64_runs(text, lo, len(text), tokens.BASE64_MIN):
+            if begin >= hi:
+                break
+            if begin < block_stop or not decode.may_be_base64_text(text, begin, stop):
+                continue
+            lines = decode.wrapped_block(text, 0, begin, stop, len(text))
+            if lines is None:
+                inner = decode.View(decode.decode_base64(text[begin:stop]), 0, 0, 'base64', begin)
+            else:
+                inner = decode.block_view(text, lines)
+                block_stop = lines[-1][1]
+            size = len(inner.text)
+            for hit in tokens.judge(inner.text, 0, size, self.search, None, layer):
+                context = hit.context
+                if hit.offset == 0 and hit.kind == tokens.SECRET and not context:
+                    context = tokens.has_context(text, begin)  # the words are outside the value
+                place = inner.place(hit.offset)
+                hits.append(Hit(place, hit.kind, hit.token, context, hit.layer))
+        return hits
 
 
 def _order(hit: Hit) -> tuple[int, str, str]:
