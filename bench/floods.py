@@ -82,6 +82,9 @@ FLOODS: dict[str, Callable[[int], bytes]] = {
     '40-hex lines (git object ids)': hex_lines,
     '40-char mixed-case words': lambda n: _repeat(b'Aa' * 20 + b' ', n),
     'AKIA repeated, a NUL every 4 KiB': lambda n: _repeat(b'AKIA' * 1023 + b'\0\0\0\0', n),
+    'short URL-encoded runs (a%2F...)': lambda n: _repeat(b'a%2F' * 12 + b' ', n),
+    'one URL-encoded run': lambda n: _repeat(b'a%2F', n),
+    'JSON newline escapes': lambda n: _repeat(b'\\n', n),
 }
 
 

@@ -32,6 +32,12 @@ def test_escape_before():
     assert decode.escape_before(b'idAKIA', 2) is None
 
 
+def test_next_inner_escape_past_a_flood_of_other_escapes():
+    data = b'\\n' * 10 + b'%0A' * 10 + b'%2F'
+    assert decode.next_inner_escape(data, 0, len(data)) == 50
+    assert decode.next_inner_escape(data, 0, len(data) - 1) == -1
+
+
 def test_next_inner_escape():
     data = b'a%20b\\nc\\u002Bd%252fe\\/'
     found = [decode.next_inner_escape(data, lo, len(data)) for lo in (0, 9, 16, 22)]
@@ -67,6 +73,18 @@ def test_next_inner_escape():
             2,
             decode.Span(0, 5004, b'', False),
             id='far-too-long-run-ends-where-it-ends',
+        ),
+        pytest.param(
+            b'a%2F' * 30 + b' ',
+            1,
+            decode.Span(0, 120, (b'a/' * 21)[:41], False),
+            id='more-pieces-than-a-key-has',
+        ),
+        pytest.param(
+            b'a%2F' * 100 + b' ',
+            1,
+            decode.Span(0, 400, b'', False),
+            id='many-pieces-far-too-long',
         ),
     ],
 )
@@ -115,10 +133,9 @@ def test_wrapped_block_needs_its_first_line_to_hold_only_base64():
 
 # The escape grammar written as patterns: the specification the hand-written
 # parsers (which spare a commit the import of `re`) are checked against.
-_HEX64 = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
-_INNER = re.compile(rb'\\(?:/|u00' + _HEX64 + rb'|x2[bBfF]|05[37])|%(?:25)?' + _HEX64)
-_PIECE = re.compile(rb'[A-Za-z0-9+/]+|' + _INNER.pattern)
-_SPAN = re.compile(rb'(?:' + _PIECE.pattern + rb')+')
+_INNER = re.compile(decode.INNER)
+_PIECE = re.compile(decode.PIECE)
+_SPAN = re.compile(decode.SPAN)
 _ESCAPE = re.compile(rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})')
 _ESCAPE_BEFORE = re.compile(rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2})\Z')
 

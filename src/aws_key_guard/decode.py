@@ -25,7 +25,6 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
-    from collections.abc import Iterator
     from typing import Final
 
 BASE64_CHARS: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -60,6 +59,16 @@ _BASE64_HEX: Final = frozenset(_HEX[i : i + 2] for i in range(0, len(_HEX), 2)) 
 )
 _HEX_DIGITS: Final = b'0123456789abcdefABCDEF'
 _C_INNER: Final = (b'x2b', b'x2B', b'x2f', b'x2F', b'053', b'057')  # after the backslash
+# The same grammar as patterns, for what is long: a key's escapes are parsed
+# by hand, a flood of escapes in C.
+_HEX64: Final = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
+INNER: Final = rb'\\(?:/|u00' + _HEX64 + rb'|x2[bBfF]|05[37])|%(?:25)?' + _HEX64
+PIECE: Final = rb'[A-Za-z0-9+/]+|' + INNER
+SPAN: Final = rb'(?:' + PIECE + rb')+'
+# Escapes, or pieces of an escaped run, looked at by hand before the rest is
+# left to a pattern: more than a key written with a few escaped characters
+# has, far fewer than a flood of escapes.
+_BY_HAND: Final = 8
 _NONZERO: Final = bytes([0] + [0xFF] * 255)
 # Base64 wrapped at the usual widths ends in a short line that can be exactly
 # 40 characters long: a tail, not a secret.
@@ -148,14 +157,15 @@ def inner_escape_end(buf: bytes, pos: int) -> int:
 def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
     """Offset of the first inner escape that lies whole in [lo, hi), or -1."""
     slash, percent = buf.find(b'\\', lo, hi), buf.find(b'%', lo, hi)
-    while slash != -1 or percent != -1:
+    for _ in range(_BY_HAND):
         if percent == -1 or -1 < slash < percent:
             pos, slash = slash, buf.find(b'\\', slash + 1, hi)
         else:
             pos, percent = percent, buf.find(b'%', percent + 1, hi)
-        if -1 < inner_escape_end(buf, pos) <= hi:
+        if pos == -1 or -1 < inner_escape_end(buf, pos) <= hi:
             return pos
-    return -1
+    found = pattern(INNER).search(buf, lo, hi)  # a flood of other escapes
+    return -1 if found is None else found.start()
 
 
 def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
@@ -224,16 +234,21 @@ def _inner_char(escape: bytes) -> bytes:
     return bytes([int(escape[-2:], 16)])
 
 
-def _pieces(buf: bytes, pos: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of the pieces of the escaped run from pos: plain runs and inner escapes."""
+def _pieces(buf: bytes, pos: int) -> list[tuple[int, int]] | None:
+    """(start, end) of each piece of the escaped run from pos (plain runs and inner
+    escapes); None if there are more than _BY_HAND."""
+    pieces: list[tuple[int, int]] = []
     while (end := inner_escape_end(buf, pos)) != -1 or (end := _plain_end(buf, pos)) > pos:
-        yield pos, end
+        if len(pieces) == _BY_HAND:
+            return None
+        pieces.append((pos, end))
         pos = end
+    return pieces
 
 
 def _plain_end(buf: bytes, pos: int) -> int:
     """Where the run of base64 characters from pos ends."""
-    size = 256
+    size = 64
     while (gap := buf[pos : pos + size].translate(PLAIN_RUN_MAP).find(b' ')) == -1:
         if pos + size >= len(buf):
             return len(buf)
@@ -248,14 +263,18 @@ def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
     left of pos; its stop is always the end of the run.
     """
     start, after_escape = _span_start(buf, pos, limit)
-    pieces = []
-    for piece in _pieces(buf, pos if start < 0 else start):
-        pieces.append(piece)
-        if start < 0 or piece[1] - start > 6 * (limit + 1):
-            pieces = pieces[-1:]  # far too long to matter: only its end is needed
-    stop = pieces[-1][1]
-    if start < 0 or stop - start > 6 * (limit + 1):
-        return Span(start, stop, b'', after_escape)
+    first = pos if start < 0 else start
+    pieces = _pieces(buf, first)
+    if pieces is None:  # many escapes: the run, and its pieces if it is short, found in C
+        run = pattern(SPAN).match(buf, first)
+        assert run is not None  # noqa: S101 -- pos starts an escape, so a run starts there
+        stop = run.end()
+        if not (start < 0 or stop - start > 6 * (limit + 1)):
+            pieces = [m.span() for m in pattern(PIECE).finditer(buf, start, stop)]
+    else:
+        stop = pieces[-1][1]
+    if pieces is None or start < 0 or stop - start > 6 * (limit + 1):
+        return Span(start, stop, b'', after_escape)  # far too long to matter
     text = bytearray()
     for first, end in pieces:
         text += _inner_char(buf[first:end]) if buf[first] in b'\\%' else buf[first:end]
