@@ -540,6 +540,29 @@ FOUND = [
         [('AKG001', 2, 116, 'base64'), ('AKG004', 2, 197, 'base64')],
         id='session-token-in-base64-credentials-file',
     ),
+    # --- keys split into literals placed next to each other (joined.py) ---------
+    pytest.param(
+        f'ACCESS_KEY = ("{K1[:10]}"\n              "{K1[10:]}")\n'
+        f'SECRET_KEY = ("{S1[:20]}"\n              "{S1[20:]}")\n',
+        [('AKG001', 3, 16, 'joined')],
+        id='python-implicit-concatenation',
+    ),
+    pytest.param(
+        f'static final String ID = "{K1[:6]}" + "{K1[6:]}";\n'
+        f'static final String SECRET = "{S1[:24]}" +\n        "{S1[24:]}";\n',
+        [('AKG001', 2, 31, 'joined')],
+        id='java-plus-concatenation',
+    ),
+    pytest.param(
+        f'$id = "{K1[:12]}" . "{K1[12:]}";\n$secret = "{S1}";\n',
+        [('AKG001', 2, 12, None)],
+        id='php-split-key-id-whole-secret',
+    ),
+    pytest.param(
+        f'aws:\n  access_key_id: {K1}\n  secret_access_key: >-\n    {S1[:20]}\n    {S1[20:]}\n',
+        [('AKG001', 4, 5, 'joined')],
+        id='yaml-folded-block-scalar',
+    ),
 ]
 
 

@@ -42,6 +42,8 @@ _UTF32_RUN: Final = b'x000' * (tokens.KEY_ID_LEN - 1) + b'x'
 # Runs remembered per scan as decoding to nothing wherever they stand: a
 # flood of one costs a set lookup each. Bounded: the set starts over when full.
 _MEMO_MAX: Final = 4096
+# Triggers this far before a read's start still open chains that reach into it.
+_JOINED_BACK: Final = 256
 
 
 def _plain(buf: bytes, pos: int, stop: int, start: int, end: int, final: bool) -> bytes | None:
@@ -79,6 +81,7 @@ class _Scan:
         """Tokens that begin in buf[start:end], at their file offsets."""
         runs = buf.translate(decode.RUN_MAP)
         hits = tokens.key_id_hits(buf, start, end, self.search, None)
+        triggers = tokens.joined_triggers(buf, max(0, start - _JOINED_BACK), end, self.search)
         base64_runs = []
         for pos, stop in tokens.run_spans(runs, start, end):
             token = _plain(buf, pos, stop, start, end, final)
@@ -96,7 +99,25 @@ class _Scan:
             hits += self._utf16_hits(buf, runs, base, start, end, 2)
             hits += self._utf16_hits(buf, runs, base, start, end, 4)
         hits += self._base64_hits(buf, runs, base, start, end, final, base64_runs)
+        if triggers:
+            hits += self._joined_hits(buf, start, end, final, triggers)
         return [Hit(base + h.offset, h.kind, h.token, h.context, h.layer) for h in hits]
+
+    def _joined_hits(
+        self, buf: bytes, start: int, end: int, final: bool, triggers: list[int]
+    ) -> list[Hit]:
+        """Tokens that only literals placed next to each other make, at their first piece."""
+        # Loaded only by a read that holds a key ID prefix or the word secret.
+        from aws_key_guard.joined import joined_views
+
+        hits = []
+        for view in joined_views(buf, triggers, final, tokens.CONTEXT_BEFORE):
+            for hit in tokens.judge(view.text, view.lo, view.hi, self.search, layer=view.layer):
+                offset = view.place(hit.offset)
+                # Inside one piece a token is the plain scan's; outside the window, another read's.
+                if view.crosses(hit.offset, len(hit.token)) and start <= offset < end:
+                    hits.append(Hit(offset, hit.kind, hit.token, hit.context, view.layer))
+        return hits
 
     def _no_secret(self, token: bytes) -> bool:
         """True if a plain run holds no secret or session token wherever it stands."""

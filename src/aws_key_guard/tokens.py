@@ -59,6 +59,7 @@ _BASE64_KEY_ID: Final = rb'Q(?:UtJQ|VNJQ|UJJQ|UNDQ)'
 _SEPARATORS: Final = frozenset(b'-_. ')
 _SECRET_WORDS: Final = (b'secret', ((b'access', b'key'), (b'key',)))
 _SESSION_WORDS: Final = (b'session', ((b'token',),))
+_TRIGGER_WORDS: Final = (b'ecret', b'ECRET')  # secret, Secret, SECRET
 # Control bytes other than tab, newline, vertical tab, form feed and return.
 _PACKED_BEFORE: Final = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
 _NOT_PACKED_BEFORE: Final = bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x100))
@@ -123,13 +124,27 @@ class Hit:
 class Search:
     """The prefix search of one scan: bytes.find until it has searched `limit` bytes, then re."""
 
-    __slots__ = ('_buf', '_capitals', 'limit', 'searched')
+    __slots__ = ('_buf', '_capitals', '_first', '_first_buf', 'limit', 'searched')
 
     def __init__(self, limit: int = FIND_LIMIT) -> None:
         self.limit = limit
         self.searched = 0
         self._buf = b''
         self._capitals = b''
+        self._first_buf = b''
+        self._first = -1
+
+    def first_prefix(self, buf: bytes) -> int:
+        """Where the pattern search of buf's key ID starts found a first prefix; -1 if none.
+
+        A buf the search has not seen may hold one anywhere: 0.
+        """
+        return self._first if buf is self._first_buf else 0
+
+    def found_first(self, buf: bytes, first: int) -> None:
+        """Remember where the pattern search of buf found its first prefix (-1: none)."""
+        self._first_buf = buf
+        self._first = first
 
     def by_pattern(self, size: int) -> bool:
         """Count size more bytes searched; True once past the limit."""
@@ -156,13 +171,40 @@ def find_all(
         return [m.start() for m in decode.pattern(source).finditer(buf, start, stop)]
     if not search.may_hold(buf, _CAPITALS[prefixes]):
         return []
+    return _find_each(buf, start, stop, prefixes)
+
+
+def _find_each(buf: bytes, start: int, stop: int, needles: tuple[bytes, ...]) -> list[int]:
     starts: list[int] = []
-    for prefix in prefixes:
-        pos = buf.find(prefix, start, stop)
+    for needle in needles:
+        pos = buf.find(needle, start, stop)
         while pos != -1:
             starts.append(pos)
-            pos = buf.find(prefix, pos + 1, stop)
+            pos = buf.find(needle, pos + 1, stop)
     return sorted(starts)
+
+
+def joined_triggers(buf: bytes, start: int, stop: int, search: Search) -> list[int]:
+    """Sorted offsets in buf[start:stop] of key ID prefixes and of the word `secret`: where
+    literals placed next to each other may make a token (see joined.py).
+
+    Called right after key_id_hits on the same buf, whose prefix search it reuses:
+    a read with no prefix and no capital `SECRET` costs no pass of its own.
+    """
+    if search.searched > search.limit:
+        first = search.first_prefix(buf)
+        if first == -1:
+            return []
+        prefix = decode.pattern(_KEY_ID_PREFIX)
+        found = [m.start() for m in prefix.finditer(buf, start, stop)]
+    elif search.may_hold(buf, _CAPITALS[_KEY_ID_PREFIXES]):
+        found = _find_each(buf, start, stop, _KEY_ID_PREFIXES)
+    elif search.may_hold(buf, (b'SECRET',)):
+        return _find_each(buf, start, stop, (b'SECRET',))
+    else:
+        return []
+    # Lower-case words are looked for only in a read that holds a prefix.
+    return sorted(found + _find_each(buf, start, stop, _TRIGGER_WORDS))
 
 
 def key_id_prefixes(buf: bytes, start: int, stop: int, search: Search) -> list[int]:
@@ -176,7 +218,9 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
         # Prefixes are capitals only: most buffers hold none once the rest is dropped.
         return key_id_prefixes(buf, start, stop, search)
     search.searched += stop - start
-    if decode.pattern(_KEY_ID_PREFIX).search(buf, start, stop + 3) is None:
+    found = decode.pattern(_KEY_ID_PREFIX).search(buf, start, stop + 3)
+    search.found_first(buf, -1 if found is None else found.start())
+    if found is None:
         return []  # one memchr-speed pass settles most reads
     lo = max(0, start - 6)  # an escape may start before
     reach = max(0, lo - RECORD_REACH)
