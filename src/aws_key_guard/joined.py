@@ -32,7 +32,7 @@ BACK: Final = 128
 REACH: Final = 256
 # Triggers looked at per read: a flood of them costs a bounded parse.
 TRIGGERS_MAX: Final = 64
-_QUOTES: Final = b'"\'`'
+_QUOTE_MAP: Final = decode.class_map(b'"\'`')
 _GAP: Final = b' \t\r\n+.&_\\'
 _GAP_MAX: Final = 64  # indentation and one operator
 _LINE_MAX: Final = JOINED_MAX + 64  # a block scalar's line with its indent
@@ -90,11 +90,6 @@ def _close(buf: bytes, pos: int) -> int:
         at = close + 1
 
 
-def _next_quote(buf: bytes, pos: int, hi: int) -> int:
-    found = [at for q in _QUOTES if (at := buf.find(q, pos, hi)) != -1]
-    return min(found) if found else -1
-
-
 def _chain(buf: bytes, pos: int) -> tuple[list[tuple[int, int]], int]:
     """The pieces of the chain whose first literal opens at pos, and where parsing resumes."""
     pieces: list[tuple[int, int]] = []
@@ -122,14 +117,15 @@ def _chain(buf: bytes, pos: int) -> tuple[list[tuple[int, int]], int]:
 def _quoted(buf: bytes, lo: int, hi: int) -> tuple[list[list[tuple[int, int]]], int]:
     """The chains of two or more literals that open in buf[lo:hi], and where parsing stopped."""
     chains = []
-    pos = _next_quote(buf, lo, hi)
-    while pos != -1:
-        pieces, resume = _chain(buf, pos)
+    quotes = buf[lo:hi].translate(_QUOTE_MAP)  # every quote as 'x': one find locates the next
+    at = quotes.find(b'x')
+    while at != -1:
+        pieces, resume = _chain(buf, lo + at)
         if len(pieces) > 1:
             chains.append(pieces)
-        pos = _next_quote(buf, resume, hi)
-        lo = resume
-    return chains, max(lo, hi)
+        at = quotes.find(b'x', resume - lo)
+        hi = max(hi, resume)
+    return chains, hi
 
 
 def _block(buf: bytes, pos: int, final: bool) -> list[tuple[int, int]]:

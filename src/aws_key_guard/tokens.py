@@ -124,27 +124,29 @@ class Hit:
 class Search:
     """The prefix search of one scan: bytes.find until it has searched `limit` bytes, then re."""
 
-    __slots__ = ('_buf', '_capitals', '_first', '_first_buf', 'limit', 'searched')
+    __slots__ = ('_buf', '_capitals', '_prefix_buf', '_prefixes', 'limit', 'searched')
 
     def __init__(self, limit: int = FIND_LIMIT) -> None:
         self.limit = limit
         self.searched = 0
         self._buf = b''
         self._capitals = b''
-        self._first_buf = b''
-        self._first = -1
+        self._prefix_buf = b''
+        self._prefixes: list[int] | None = None
 
-    def first_prefix(self, buf: bytes) -> int:
-        """Where the pattern search of buf's key ID starts found a first prefix; -1 if none.
+    def prefixes_in(self, buf: bytes) -> list[int] | None:
+        """The key ID prefixes the search of buf's key ID starts found; None if it only knows
+        there is one (the pattern search stops at the first). A buf it has not seen: None."""
+        return self._prefixes if buf is self._prefix_buf else None
 
-        A buf the search has not seen may hold one anywhere: 0.
-        """
-        return self._first if buf is self._first_buf else 0
+    def capitals_hold(self, buf: bytes, word: bytes) -> bool:
+        """True if word stands in buf's capital letters, as may_hold last saw them."""
+        return buf is self._buf and word in self._capitals
 
-    def found_first(self, buf: bytes, first: int) -> None:
-        """Remember where the pattern search of buf found its first prefix (-1: none)."""
-        self._first_buf = buf
-        self._first = first
+    def found_prefixes(self, buf: bytes, prefixes: list[int] | None) -> None:
+        """Remember the key ID prefixes found in buf (None: at least one, not where)."""
+        self._prefix_buf = buf
+        self._prefixes = prefixes
 
     def by_pattern(self, size: int) -> bool:
         """Count size more bytes searched; True once past the limit."""
@@ -191,18 +193,14 @@ def joined_triggers(buf: bytes, start: int, stop: int, search: Search) -> list[i
     Called right after key_id_hits on the same buf, whose prefix search it reuses:
     a read with no prefix and no capital `SECRET` costs no pass of its own.
     """
-    if search.searched > search.limit:
-        first = search.first_prefix(buf)
-        if first == -1:
+    found = search.prefixes_in(buf)
+    if found == []:
+        if not search.capitals_hold(buf, b'SECRET'):
             return []
+        return _find_each(buf, start, stop, (b'SECRET',))
+    if found is None:
         prefix = decode.pattern(_KEY_ID_PREFIX)
         found = [m.start() for m in prefix.finditer(buf, start, stop)]
-    elif search.may_hold(buf, _CAPITALS[_KEY_ID_PREFIXES]):
-        found = _find_each(buf, start, stop, _KEY_ID_PREFIXES)
-    elif search.may_hold(buf, (b'SECRET',)):
-        return _find_each(buf, start, stop, (b'SECRET',))
-    else:
-        return []
     # Lower-case words are looked for only in a read that holds a prefix.
     return sorted(found + _find_each(buf, start, stop, _TRIGGER_WORDS))
 
@@ -216,10 +214,12 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
     """Sorted offsets in buf[start:stop] where a key ID may start."""
     if search.searched + stop - start <= search.limit:
         # Prefixes are capitals only: most buffers hold none once the rest is dropped.
-        return key_id_prefixes(buf, start, stop, search)
+        prefixes = key_id_prefixes(buf, start, stop, search)
+        search.found_prefixes(buf, prefixes)
+        return prefixes
     search.searched += stop - start
     found = decode.pattern(_KEY_ID_PREFIX).search(buf, start, stop + 3)
-    search.found_first(buf, -1 if found is None else found.start())
+    search.found_prefixes(buf, [] if found is None else None)
     if found is None:
         return []  # one memchr-speed pass settles most reads
     lo = max(0, start - 6)  # an escape may start before
