@@ -7,7 +7,6 @@ Every text is built at run time from generated keys. Expected findings are
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import pathlib
 import random
@@ -37,9 +36,12 @@ TOKEN = 'IQoJb3JpZ2luX2VjE' + (S1 + S2 + S3).replace('/', 'A') * 8  # an STS-sha
 @pytest.fixture(autouse=True, params=['find', 'regex'])
 def prefix_search(request, monkeypatch):
     """The whole matrix with both prefix searches: small inputs use find, large ones regex."""
-    monkeypatch.setattr(
-        pipeline, 'scan_chunks', functools.partial(scan.scan_chunks, search=request.param)
-    )
+
+    # scan_file passes its own search ('auto'): the one given here must win over it.
+    def scan_chunks(*args, **kwargs):
+        return scan.scan_chunks(*args, **{**kwargs, 'search': request.param})
+
+    monkeypatch.setattr(pipeline, 'scan_chunks', scan_chunks)
 
 
 def b64(text: str | bytes) -> str:
