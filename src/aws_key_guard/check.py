@@ -99,6 +99,30 @@ def check_file(
     from_git: bool = False,
 ) -> int:
     """Judge, verify and report one scanned file (capped); its exit code."""
+    # A file read from disk is named from the current directory; git names blobs.
+    path = filename if from_git else repo_path(filename, settings)
+    if not scan.members:
+        return _check_one(filename, path, scan, settings, report, verifier, commit)
+    rc = 0
+    for member in scan.members:
+        # An archive's members are named `archive!member` (see archive.py).
+        inner = f'!{member.member}' if member.member else ''
+        checked = _check_one(
+            filename + inner, path + inner, member, settings, report, verifier, commit
+        )
+        rc = max(rc, checked)
+    return rc
+
+
+def _check_one(
+    filename: str,
+    path: str,
+    scan: FileScan,
+    settings: Settings,
+    report: Report,
+    verifier: Verifier | None,
+    commit: str | None,
+) -> int:
     # Fail closed on a bug: exit 2 and one line naming the file rather than a
     # traceback (which exits 1), and go on with the other files. Each file's
     # lines are written whole and flushed, so what the report holds stays valid.
@@ -106,8 +130,6 @@ def check_file(
         report_internal_error(scan.bug, filename)
         return 2
     try:
-        # A file read from disk is named from the current directory; git names blobs.
-        path = filename if from_git else repo_path(filename, settings)
         result = judge_file(scan, path, settings)
         findings = [f._replace(commit=commit) for f in result.findings]
         rc = exit_code(findings, settings)

@@ -183,6 +183,15 @@ def load_settings(args: argparse.Namespace) -> Settings:
     )
 
 
+def _stands(path: str, scanned: set[str], top: str) -> bool:
+    # A baseline entry's file exists and was not scanned now; for an archive's
+    # member (`archive!member`, where a name may hold '!' too), its archive.
+    heads = [path[:i] for i, c in enumerate(path) if c == '!'] + [path]
+    if any(head in scanned for head in heads):
+        return False
+    return any(os.path.lexists(os.path.join(top, head)) for head in heads)
+
+
 def record_baseline(
     baseline_file: str, filenames: Sequence[str], settings: Settings, report: Report
 ) -> int:
@@ -202,25 +211,26 @@ def record_baseline(
             continue
         path = repo_path(filename, settings)
         scan = scan_file(read_chunks(filename), foreign=settings.foreign_markers)
-        if scan.bug is not None:
-            raise ScanError(f'{baseline_file} not written: {filename}: {scan.bug}')
-        result = judge_file(scan, path, settings)
-        add_findings(
-            report, filename, result.findings, allowed_shown(result.allowed, settings, None)
-        )
-        if any(f.code is Code.UNSCANNABLE for f in result.findings):
-            raise ScanError(f'{baseline_file} not written: {filename} could not be scanned')
+        for part in scan.members or [scan]:  # an archive's members (archive.py)
+            inner = f'!{part.member}' if part.member else ''
+            if part.bug is not None:
+                raise ScanError(f'{baseline_file} not written: {filename}{inner}: {part.bug}')
+            result = judge_file(part, path + inner, settings)
+            add_findings(
+                report,
+                filename + inner,
+                result.findings,
+                allowed_shown(result.allowed, settings, None),
+            )
+            if any(f.code is Code.UNSCANNABLE for f in result.findings):
+                raise ScanError(f'{baseline_file} not written: {filename} could not be scanned')
+            entries.update(entry_for(path + inner, f) for f in result.findings)
         scanned.add(normalize_path(path))
-        entries.update(entry_for(path, f) for f in result.findings)
     # Entries of files not scanned now stay while the file exists, so a
     # baseline can be written in batches (xargs), at once, or for a few files.
     with locked(baseline_file):
         old = load_baseline(baseline_file) if os.path.lexists(baseline_file) else frozenset()
-        entries.update(
-            e
-            for e in old
-            if e.path not in scanned and os.path.lexists(os.path.join(settings.top, e.path))
-        )
+        entries.update(e for e in old if _stands(e.path, scanned, settings.top))
         write_baseline(baseline_file, entries)
     count = len(entries)
     message = f'aws-key-guard: wrote {count} {"entry" if count == 1 else "entries"} to '

@@ -8,6 +8,7 @@ the full command line as it is, never to be read again.
 from __future__ import annotations
 
 import os
+from itertools import chain
 
 from aws_key_guard.error import ScanError
 from aws_key_guard.files import read_chunks
@@ -37,11 +38,15 @@ if TYPE_CHECKING:
 # is not scanned further and gets an AKG900 saying where scanning stopped.
 MAX_CANDIDATES: Final = 10_000
 
+# A file that starts as a zip, a gzip stream or a tar (archive.archive_kind)
+# has its members scanned: only then is archive.py, with zipfile, imported.
+_ZIP_OR_GZIP: Final = (b'PK\x03\x04', b'\x1f\x8b\x08')
+
 
 class FileScan:
     """What one read of a file found."""
 
-    __slots__ = ('bug', 'candidates', 'cut', 'error', 'markers', 'overflow')
+    __slots__ = ('bug', 'candidates', 'cut', 'error', 'markers', 'member', 'members', 'overflow')
 
     def __init__(
         self,
@@ -52,6 +57,8 @@ class FileScan:
         overflow: Candidate | None = None,
         cut: int | None = None,
         bug: str | None = None,
+        member: str = '',
+        members: Sequence[FileScan] = (),
     ) -> None:
         self.candidates = list(candidates)
         self.markers = list(markers)
@@ -59,6 +66,8 @@ class FileScan:
         self.overflow = overflow  # the first token past MAX_CANDIDATES: scanning stopped there
         self.cut = cut  # where scanning stopped past MAX_CANDIDATES markers (a line's offset)
         self.bug = bug  # an internal error's type and place: reported, never a pass
+        self.member = member  # an archive member's name, '' for the file itself
+        self.members = list(members)  # an archive's members that hold anything, in order
 
     def is_clean(self) -> bool:
         """True if nothing in it can be a finding, whatever the settings.
@@ -67,6 +76,8 @@ class FileScan:
         vectors, hashes in base64) are no finding; any other token is.
         """
         if self.bug or self.error or self.overflow or self.cut is not None:
+            return False
+        if not all(m.is_clean() for m in self.members):
             return False
         return all(c.kind.value == 'secret' and not c.context for c in self.candidates)
 
@@ -79,6 +90,8 @@ class FileScan:
             None if self.overflow is None else _plain(self.overflow),
             self.cut,
             self.bug,
+            self.member,
+            [m.encode() for m in self.members],
         )
 
     @classmethod
@@ -96,10 +109,10 @@ class FileScan:
 
         fields = cast(
             'tuple[list[_Plain], list[tuple[object, ...]], str | None, _Plain | None, int | None,'
-            ' str | None]',
+            ' str | None, str, list[object]]',
             sent,
         )
-        candidates, markers, error, overflow, cut, bug = fields
+        candidates, markers, error, overflow, cut, bug, member, members = fields
         return cls(
             [candidate(c) for c in candidates],
             [Marker(*m) for m in markers],  # type: ignore[arg-type] # as encode() wrote them
@@ -107,6 +120,8 @@ class FileScan:
             overflow=None if overflow is None else candidate(overflow),
             cut=cut,
             bug=bug,
+            member=member,
+            members=[cls.decode(m) for m in members],
         )
 
 
@@ -161,7 +176,43 @@ class _Markers:
 def scan_file(
     chunks: Iterable[bytes], *, foreign: bool = True, search: Search = 'auto'
 ) -> FileScan:
-    """Scan a stream once for tokens and allow markers; a read error is the FileScan's error."""
+    """Scan a stream once for tokens and allow markers; a read error is the FileScan's error.
+
+    An archive's members are scanned instead, each as a FileScan of its own.
+    """
+    stream = iter(chunks)
+    try:
+        first = next(stream, b'')
+    except ScanError as e:
+        return FileScan(error=str(e))
+    if first.startswith(_ZIP_OR_GZIP) or first[257:262] == b'ustar':
+        return _scan_archive(first, stream, foreign=foreign, search=search)
+    return _scan(chain((first,), stream) if first else (), foreign=foreign, search=search)
+
+
+def _scan_archive(
+    first: bytes, rest: Iterator[bytes], *, foreign: bool, search: Search
+) -> FileScan:
+    from aws_key_guard.archive import members
+
+    found = []
+    try:
+        for member in members(first, rest):
+            if member.fault is None:
+                scan = _scan(member.chunks, foreign=foreign, search=search)
+            else:
+                scan = FileScan(error=member.fault)
+            if scan.candidates or not scan.is_clean():  # a member with nothing is left out
+                scan.member = member.name
+                found.append(scan)
+    except ScanError as e:
+        found.append(FileScan(error=str(e)))
+    except Exception as e:
+        found.append(FileScan(bug=internal_error(e)))
+    return FileScan(members=found)
+
+
+def _scan(chunks: Iterable[bytes], *, foreign: bool, search: Search) -> FileScan:
     markers = _Markers(foreign)
     try:
         found = scan_chunks(markers.pass_on(chunks), limit=MAX_CANDIDATES, search=search)

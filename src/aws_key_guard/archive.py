@@ -1,0 +1,275 @@
+"""An archive's members as streams of chunks: zip, gzip and tar, one level nested, capped.
+
+Imported only for a file whose first bytes are an archive's magic number
+(`archive_kind`, which the everyday path inlines), so a commit with no archive
+never loads zipfile, tarfile or gzip. Each member's bytes are read a chunk at a
+time, decompressed as they are read: a member never sits in memory whole. A
+zip needs to seek to its central directory, so its bytes are spooled to a
+temporary file first (in memory up to `SPOOL_MEMORY`).
+
+What cannot be read is never skipped silently: a member or a whole archive
+that is corrupt, encrypted, nested too deep or larger than a cap yields a
+`Fault` naming it, reported as AKG900.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+import tempfile
+import zipfile
+import zlib
+
+from aws_key_guard.record import Record
+from aws_key_guard.window import CHUNK_SIZE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Iterator
+    from typing import IO
+    from typing import Final
+
+# Unpacked bytes scanned per member, and per file over every level (a tar's
+# bytes inside a gzip count as the gzip's and as its members'): a zip bomb
+# costs at most FILE_CAP bytes of work.
+MEMBER_CAP: Final = 64 << 20
+FILE_CAP: Final = 256 << 20
+# Levels of zip and tar unpacked: an archive and the archives among its
+# members. A gzip stream is no level: `.tar.gz` is one, and a `.gz` member of
+# a nested archive is unpacked too, but not a gzip directly inside a gzip.
+MAX_DEPTH: Final = 2
+SPOOL_MEMORY: Final = 8 << 20  # a zip is spooled to a temporary file past this
+
+ZIP_MAGIC: Final = b'PK\x03\x04'
+GZIP_MAGIC: Final = b'\x1f\x8b\x08'
+TAR_MAGIC: Final = b'ustar'
+TAR_MAGIC_AT: Final = 257
+
+# What a damaged archive raises (gzip's BadGzipFile is an OSError; a stream
+# that ends early, EOFError; an unknown zip method, NotImplementedError).
+_DAMAGED: Final = (
+    OSError,
+    EOFError,
+    ValueError,
+    zlib.error,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    tarfile.TarError,
+)
+
+
+class Member(Record):
+    """A member's bytes, or why they could not all be read (`fault`)."""
+
+    name: str  # within the file: nested names joined by '!', '' for the file itself
+    chunks: Iterable[bytes] = ()
+    fault: str | None = None
+
+
+def archive_kind(first: bytes) -> str | None:
+    """'zip', 'gzip' or 'tar' when a file's first bytes say it is one."""
+    if first.startswith(ZIP_MAGIC):
+        return 'zip'
+    if first.startswith(GZIP_MAGIC):
+        return 'gzip'
+    if first[TAR_MAGIC_AT : TAR_MAGIC_AT + len(TAR_MAGIC)] == TAR_MAGIC:
+        return 'tar'
+    return None
+
+
+def join(outer: str, inner: str) -> str:
+    """A member's name within the file: the names of the levels, '!' between them."""
+    return f'{outer}!{inner}' if outer and inner else outer or inner
+
+
+class _Budget:
+    """Unpacked bytes left for one file, and the faults met while its members were read."""
+
+    def __init__(self) -> None:
+        self.left = FILE_CAP
+        self.stopped = False  # past FILE_CAP: the file's other members are not read
+        self.faults: list[Member] = []
+
+    def drain(self) -> Iterator[Member]:
+        while self.faults:
+            yield self.faults.pop(0)
+
+
+class _Stop(Exception):
+    """The file's cap was reached: nothing more of it is read."""
+
+
+def members(first: bytes, rest: Iterator[bytes]) -> Iterator[Member]:
+    """The members of the archive whose first chunk is `first`, each to be read before the next.
+
+    A member's fault follows it; a fault named '' is the whole file's.
+    """
+    budget = _Budget()
+    try:
+        yield from _unpack('', first, rest, 0, budget)
+    except _Stop:
+        return
+
+
+def _unpack(
+    name: str, first: bytes, rest: Iterator[bytes], depth: int, budget: _Budget
+) -> Iterator[Member]:
+    kind = archive_kind(first)
+    try:
+        if kind == 'zip':
+            yield from _zip(name, _spool(first, rest), depth + 1, budget)
+        elif kind == 'tar':
+            yield from _tar(name, _Reader(first, rest), depth + 1, budget)
+        else:
+            yield from _gzip(name, first, rest, depth, budget)
+    except _DAMAGED as e:
+        yield Member(name, fault=f'damaged {kind} archive ({_why(e)})')
+
+
+def _why(error: BaseException) -> str:
+    # The exception's type only: its message can quote member names or bytes.
+    return type(error).__name__
+
+
+def _spool(first: bytes, rest: Iterator[bytes]) -> IO[bytes]:
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 -- closed by _zip
+    try:
+        spool.write(first)
+        for chunk in rest:
+            spool.write(chunk)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+class _Reader(io.RawIOBase):
+    """A stream of chunks as a file that gzip and tarfile read forward."""
+
+    def __init__(self, first: bytes, rest: Iterator[bytes]) -> None:
+        self._held = first
+        self._rest = rest
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if not self._held:  # chunks are never empty: an empty one is the end
+            self._held = next(self._rest, b'')
+        n = min(len(buffer), len(self._held))
+        buffer[:n] = self._held[:n]
+        self._held = self._held[n:]
+        return n
+
+
+def _read(name: str, stream: IO[bytes], budget: _Budget) -> Iterator[bytes]:
+    """A member's unpacked bytes, up to the caps; a fault past them or where damaged."""
+    size = 0
+    try:
+        while True:
+            room = min(MEMBER_CAP - size, budget.left)
+            # At a cap, one byte more tells a member that ends there from a larger one.
+            chunk = stream.read(min(CHUNK_SIZE, room) or 1)
+            if not chunk:
+                return
+            if not room:
+                budget.stopped = budget.left == 0
+                budget.faults.append(Member(name, fault=_over(size, budget)))
+                return
+            size += len(chunk)
+            budget.left -= len(chunk)
+            yield chunk
+    except _DAMAGED as e:
+        budget.faults.append(Member(name, fault=f'damaged archive member ({_why(e)})'))
+
+
+def _over(size: int, budget: _Budget) -> str:
+    if budget.stopped:
+        return f'archive unpacks to more than {FILE_CAP >> 20} MiB, not scanned past here'
+    return f'member unpacks to more than {MEMBER_CAP >> 20} MiB, not scanned past byte {size}'
+
+
+def _member(
+    name: str, stream: IO[bytes], depth: int, budget: _Budget, *, gzipped: str | None = None
+) -> Iterator[Member]:
+    """One member, unpacked further where it is an archive and the depth allows.
+
+    `gzipped`: for a gzip stream's content, the gzip's own name, which names
+    the members of a tar inside it.
+    """
+    chunks = _read(name, stream, budget)
+    first = next(chunks, b'')
+    kind = archive_kind(first)
+    if gzipped is not None and kind == 'tar' and depth < MAX_DEPTH:
+        yield from _tar(gzipped, _Reader(first, chunks), depth + 1, budget)
+    elif _opens(kind, depth, gzipped=gzipped is not None):
+        yield from _unpack(name, first, chunks, depth, budget)
+    else:
+        if kind is not None:
+            reason = f'{kind} archive nested too deep, scanned as it is stored'
+            budget.faults.append(Member(name, fault=reason))
+        yield Member(name, _again(first, chunks))
+    yield from budget.drain()
+    if budget.stopped:
+        raise _Stop
+
+
+def _opens(kind: str | None, depth: int, *, gzipped: bool) -> bool:
+    # A gzip stream is no level of its own, but one directly inside another is not opened.
+    if kind == 'gzip':
+        return not gzipped and depth <= MAX_DEPTH
+    return kind is not None and depth < MAX_DEPTH
+
+
+def _again(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _zip(name: str, spool: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
+    with spool, zipfile.ZipFile(spool) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            inner = join(name, info.filename)
+            if info.flag_bits & 0x1:
+                yield Member(inner, fault='encrypted archive member, not scanned')
+                continue
+            try:
+                stream = archive.open(info)
+            except _DAMAGED as e:
+                yield Member(inner, fault=f'damaged archive member ({_why(e)})')
+                continue
+            with stream:
+                yield from _member(inner, stream, depth, budget)
+
+
+def _tar(name: str, reader: _Reader, depth: int, budget: _Budget) -> Iterator[Member]:
+    # Read as a stream ('r|'): forward only, one member at a time.
+    with tarfile.open(fileobj=reader, mode='r|') as archive:
+        for info in archive:
+            # Directories, links and devices hold no bytes of their own.
+            stream = archive.extractfile(info) if info.isreg() else None
+            if stream is not None:
+                yield from _member(join(name, info.name), stream, depth, budget)
+
+
+def _gzip(
+    name: str, first: bytes, rest: Iterator[bytes], depth: int, budget: _Budget
+) -> Iterator[Member]:
+    inner = join(name, gzip_name(first))
+    with gzip.GzipFile(fileobj=_Reader(first, rest), mode='rb') as stream:
+        yield from _member(inner, stream, depth, budget, gzipped=name)  # type: ignore[arg-type]
+
+
+def gzip_name(header: bytes) -> str:
+    """The original name a gzip stream's header holds (RFC 1952's FNAME), or ''."""
+    flags = header[3] if len(header) > 3 else 0
+    at = 10
+    if flags & 0x04:  # FEXTRA: two bytes of length, then that many
+        at += 2 + int.from_bytes(header[at : at + 2], 'little')
+    end = header.find(b'\0', at)
+    if not flags & 0x08 or end < 0:
+        return ''
+    return header[at:end].decode('latin-1')

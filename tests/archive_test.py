@@ -1,0 +1,400 @@
+"""Keys inside zip, gzip and tar files: members scanned and named `archive!member`, capped."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aws_key_guard import archive
+from aws_key_guard._main import main
+from aws_key_guard.error import ScanError
+from aws_key_guard.pipeline import FileScan
+from aws_key_guard.pipeline import scan_file
+from tests.conftest import git
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+from tests.conftest import next_steps
+
+KEY = make_key_id(16)
+SECRET = make_secret(16)
+FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
+PROPS = f'aws.accessKeyId={KEY}\naws.secretKey={SECRET}\n'.encode()
+ONE = next_steps('1 blocking finding in 1 file')
+
+
+def _pair(name: str, line: int = 2, suffix: str = '') -> bytes:
+    return (
+        f'{name}:{line}:15: AKG001 AWS access key pair: secret [{FP}] '
+        f'with access key ID AKIA...{KEY[-4:]} at line {line - 1}{suffix}\n'
+    ).encode()
+
+
+def _unscannable(name: str, reason: str) -> bytes:
+    return f'{name}:1:1: AKG900 cannot scan file: {reason}\n'.encode()
+
+
+def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w', method) as z:
+        for name, data in members.items():
+            z.writestr(name, data)  # a name ending in '/' is a directory
+    return out.getvalue()
+
+
+def _tar(members: dict[str, bytes], mode: str = 'w') -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode=mode) as t:  # type: ignore[call-overload]
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            if name.endswith('/'):
+                info.type = tarfile.DIRTYPE
+            elif name.endswith('@'):
+                info.name, info.type, info.linkname = name[:-1], tarfile.SYMTYPE, 'elsewhere'
+            info.size = len(data) if info.isreg() else 0
+            t.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _gzip(data: bytes, name: str | None = None) -> bytes:
+    out = io.BytesIO()
+    # GzipFile stores the name it is given in the header (FNAME); none with ''.
+    with gzip.GzipFile(name or '', 'wb', fileobj=out, mtime=0) as g:
+        g.write(data)
+    return out.getvalue()
+
+
+# One key pair per archive, in the shapes credentials leak in.
+FOUND = {
+    'jar': (
+        'app.jar',
+        _zip(
+            {
+                'META-INF/MANIFEST.MF': b'Manifest-Version: 1.0\n',
+                'BOOT-INF/classes/application.properties': PROPS,
+            }
+        ),
+        'app.jar!BOOT-INF/classes/application.properties',
+    ),
+    'docx': (
+        'runbook.docx',
+        _zip({'[Content_Types].xml': b'<Types/>', 'word/': b'', 'word/document.xml': PROPS}),
+        'runbook.docx!word/document.xml',
+    ),
+    'xlsx': ('keys.xlsx', _zip({'xl/sharedStrings.xml': PROPS}), 'keys.xlsx!xl/sharedStrings.xml'),
+    'whl': (
+        'tool-1.0-py3-none-any.whl',
+        _zip({'tool/settings.py': PROPS, 'tool-1.0.dist-info/RECORD': b''}),
+        'tool-1.0-py3-none-any.whl!tool/settings.py',
+    ),
+    'zip stored': ('s.zip', _zip({'a.ini': PROPS}, zipfile.ZIP_STORED), 's.zip!a.ini'),
+    'zip deflated': ('d.zip', _zip({'a.ini': PROPS}), 'd.zip!a.ini'),
+    'renamed zip': ('notes.txt', _zip({'a.ini': PROPS}), 'notes.txt!a.ini'),
+    'tar': (
+        'conf.tar',
+        _tar({'config/': b'', 'config/link@': b'', 'config/credentials': PROPS}),
+        'conf.tar!config/credentials',
+    ),
+    'tar.gz': (
+        'conf.tar.gz',
+        _tar({'config/': b'', 'config/credentials': PROPS}, 'w:gz'),
+        'conf.tar.gz!config/credentials',
+    ),
+    'gz log': ('app.log.gz', _gzip(PROPS, 'app.log'), 'app.log.gz!app.log'),
+    'gz with no name': ('blob.gz', _gzip(PROPS), 'blob.gz'),
+    'zip in zip': (
+        'outer.zip',
+        _zip({'lib/inner.jar': _zip({'application.properties': PROPS})}),
+        'outer.zip!lib/inner.jar!application.properties',
+    ),
+    'gzip in tar': (
+        'logs.tar',
+        _tar({'logs/app.log.gz': _gzip(PROPS, 'app.log')}),
+        'logs.tar!logs/app.log.gz!app.log',
+    ),
+    'tar.gz in zip': (
+        'bundle.zip',
+        _zip({'conf.tgz': _tar({'c/aws.ini': PROPS}, 'w:gz')}),
+        'bundle.zip!conf.tgz!c/aws.ini',
+    ),
+    'gzip in a nested zip': (
+        'a.zip',
+        _zip({'b.zip': _zip({'c.gz': _gzip(PROPS)})}),
+        'a.zip!b.zip!c.gz',
+    ),
+}
+
+
+@pytest.mark.parametrize('case', FOUND, ids=list(FOUND))
+def test_a_key_in_an_archive_is_found_in_its_member(tmp_path, monkeypatch, capsysbinary, case):
+    filename, data, shown = FOUND[case]
+    monkeypatch.chdir(tmp_path)
+    Path(filename).write_bytes(data)
+    assert main([filename]) == 1
+    assert capsysbinary.readouterr() == (_pair(shown), ONE)
+
+
+def test_a_clean_archive_passes(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    lone = make_secret(3).encode()  # a secret-shaped token with no context: no finding
+    Path('clean.zip').write_bytes(_zip({'a.txt': b'hello\n', 'b.txt': lone}))
+    Path('empty.tar').write_bytes(_tar({'nothing/': b''}))
+    assert main(['clean.zip', 'empty.tar']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+
+
+def test_member_names_are_quoted_and_cannot_forge_a_line(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    forged = '../x\nfake.env:1:1: AKG001 forged\x1b[2J.ini'
+    Path('odd.zip').write_bytes(_zip({forged: PROPS, 'a!b\u202e.ini': PROPS}))
+    assert main(['odd.zip']) == 1
+    first = '"odd.zip!../x\\nfake.env:1:1: AKG001 forged\\033[2J.ini"'
+    second = '"odd.zip!a!b\\342\\200\\256.ini"'
+    assert capsysbinary.readouterr() == (
+        _pair(first) + _pair(second),
+        next_steps('2 blocking findings in 2 files'),
+    )
+
+
+def test_archives_nested_too_deep_are_named(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    third = _zip({'c.zip': _zip({'deep.ini': PROPS})})
+    Path('deep.zip').write_bytes(_zip({'b.zip': third}))
+    Path('double.gz').write_bytes(_gzip(_gzip(PROPS)))
+    Path('deep.tgz.zip').write_bytes(_zip({'b.zip': _zip({'c.tgz': _tar({'x': PROPS}, 'w:gz')})}))
+    assert main(['deep.zip', 'double.gz', 'deep.tgz.zip']) == 2
+    assert capsysbinary.readouterr() == (
+        _unscannable('deep.zip!b.zip!c.zip', 'zip archive nested too deep, scanned as it is stored')
+        + _unscannable('double.gz', 'gzip archive nested too deep, scanned as it is stored')
+        # A tar holds its members' bytes as they are: scanned so, still found.
+        + _pair('deep.tgz.zip!b.zip!c.tgz')
+        + _unscannable(
+            'deep.tgz.zip!b.zip!c.tgz', 'tar archive nested too deep, scanned as it is stored'
+        ),
+        ONE,
+    )
+
+
+def test_a_zip_bomb_gets_one_line_within_the_memory_bound(tmp_path):
+    bomb = tmp_path / 'bomb.zip'
+    with zipfile.ZipFile(bomb, 'w', zipfile.ZIP_DEFLATED) as z, z.open('zeros', 'w') as f:
+        for _ in range(80):
+            f.write(bytes(1 << 20))  # 80 MiB unpacked, past the member cap
+    # The hook's entry in a child that reports its own peak memory.
+    code = (
+        'import resource, sys; from aws_key_guard._main import main; rc = main(sys.argv[1:]);'
+        ' print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)'
+    )
+    result = subprocess.run(
+        [sys.executable, '-c', code, str(bomb)], capture_output=True, check=False
+    )
+    reason = 'member unpacks to more than 64 MiB, not scanned past byte 67108864'
+    assert (result.returncode, result.stdout) == (2, _unscannable(f'{bomb}!zeros', reason))
+    assert int(result.stderr) < 100 << 10  # KiB: bounded by the reads, not by the member
+
+
+def test_the_caps_name_where_scanning_stopped(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(archive, 'MEMBER_CAP', 1 << 20)
+    monkeypatch.setattr(archive, 'FILE_CAP', 2 << 20)
+    filler = b'x' * (1200 << 10)
+    members = {'a.txt': filler, 'b.ini': PROPS, 'c.txt': filler, 'd.ini': PROPS}
+    # Stored, so the archive spans many reads.
+    Path('big.zip').write_bytes(_zip(members, zipfile.ZIP_STORED))
+    assert main(['big.zip']) == 2
+    assert capsysbinary.readouterr() == (
+        _unscannable(
+            'big.zip!a.txt', 'member unpacks to more than 1 MiB, not scanned past byte 1048576'
+        )
+        + _pair('big.zip!b.ini')
+        + _unscannable(
+            'big.zip!c.txt', 'archive unpacks to more than 2 MiB, not scanned past here'
+        ),
+        ONE,
+    )
+
+
+def _corrupt_crc(data: bytes) -> bytes:
+    at = data.index(PROPS)
+    return data[:at] + b'#' + data[at + 1 :]
+
+
+def _bad_second_header(data: bytes) -> bytes:
+    at = data.index(b'PK\x03\x04', 4)
+    return data[:at] + b'PK\x03\x05' + data[at + 4 :]
+
+
+def _encrypted() -> bytes:
+    # zipfile writes no encryption: the central directory's flag says so.
+    data = _zip({'locked.ini': PROPS}, zipfile.ZIP_STORED)
+    at = data.index(b'PK\x01\x02') + 8
+    return data[:at] + bytes([data[at] | 0x1]) + data[at + 1 :]
+
+
+def _gzip_header(flags: int, rest: bytes) -> bytes:
+    return b'\x1f\x8b\x08' + bytes([flags]) + bytes(6) + rest
+
+
+JAR = FOUND['jar'][1]
+LOG = _gzip(PROPS, 'app.log')
+TAR = _tar({'x.ini': PROPS})
+DAMAGED = {
+    'truncated zip': JAR[: len(JAR) // 2],
+    'truncated gzip': LOG[:-12],
+    'bad crc': _corrupt_crc(_zip({'x.ini': PROPS}, zipfile.ZIP_STORED)),
+    'bad header': _bad_second_header(_zip({'a': b'a', 'b': PROPS})),
+    'encrypted': _encrypted(),
+    'gzip magic only': b'\x1f\x8b\x08',
+    'gzip name unterminated': _gzip_header(0x08, b'name'),
+    'tar bad checksum': TAR[:148] + b'99999999' + TAR[156:],
+}
+
+
+@pytest.mark.parametrize(
+    ('case', 'expected'),
+    [
+        ('truncated zip', _unscannable('f', 'damaged zip archive (BadZipFile)')),
+        ('truncated gzip', _unscannable('f!app.log', 'damaged archive member (EOFError)')),
+        ('bad crc', _unscannable('f!x.ini', 'damaged archive member (BadZipFile)')),
+        ('bad header', _unscannable('f!b', 'damaged archive member (BadZipFile)')),
+        ('encrypted', _unscannable('f!locked.ini', 'encrypted archive member, not scanned')),
+        ('gzip magic only', _unscannable('f', 'damaged archive member (EOFError)')),
+        ('gzip name unterminated', _unscannable('f', 'damaged archive member (EOFError)')),
+        ('tar bad checksum', _unscannable('f', 'damaged tar archive (ReadError)')),
+    ],
+)
+def test_a_damaged_archive_gets_a_line_naming_the_fault(
+    tmp_path, monkeypatch, capsysbinary, case, expected
+):
+    monkeypatch.chdir(tmp_path)
+    Path('f').write_bytes(DAMAGED[case])
+    assert main(['f']) == 2
+    assert capsysbinary.readouterr() == (expected, b'')
+
+
+def test_a_gzip_header_with_extra_field_still_names_its_member(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    plain = _gzip(PROPS)
+    extra = (2).to_bytes(2, 'little') + b'ab' + b'creds.ini\0'
+    Path('x.gz').write_bytes(_gzip_header(0x0C, extra + plain[10:]))
+    assert main(['x.gz']) == 1
+    assert capsysbinary.readouterr() == (_pair('x.gz!creds.ini'), ONE)
+
+
+def test_formats_carry_the_member_path(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    Path('app.jar').write_bytes(JAR)
+    assert main(['--format', 'json', 'app.jar']) == 1
+    found = json.loads(capsysbinary.readouterr().out)['findings']
+    assert [f['path'] for f in found] == ['app.jar!BOOT-INF/classes/application.properties']
+    assert main(['--format', 'sarif', 'app.jar']) == 1
+    out = capsysbinary.readouterr().out
+    (result,) = json.loads(out)['runs'][0]['results']
+    uri = result['locations'][0]['physicalLocation']['artifactLocation']['uri']
+    assert (uri, SECRET.encode() in out) == (
+        'app.jar%21BOOT-INF/classes/application.properties',
+        False,
+    )
+
+
+def test_a_baseline_records_members_and_keeps_those_of_archives_not_rescanned(
+    git_repo, capsysbinary
+):
+    Path('app.jar').write_bytes(JAR)
+    Path('logs.tgz').write_bytes(_tar({'app.log': PROPS}, 'w:gz'))
+    baseline = '.aws-key-guard-baseline.json'
+    assert main(['--write-baseline', baseline, 'app.jar', 'logs.tgz']) == 0
+    assert main(['--write-baseline', baseline, 'logs.tgz']) == 0
+    Path('logs.tgz').unlink()
+    assert main(['--write-baseline', baseline, 'README']) == 2  # no such file: not written
+    capsysbinary.readouterr()
+    paths = [e['path'] for e in json.loads(Path(baseline).read_text())['entries']]
+    assert paths == ['app.jar!BOOT-INF/classes/application.properties', 'logs.tgz!app.log']
+    assert main(['app.jar']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+
+
+def test_a_baseline_is_not_written_past_a_damaged_member(git_repo, capsysbinary):
+    Path('f.gz').write_bytes(LOG[:-12])
+    assert main(['--write-baseline', 'b.json', 'f.gz']) == 2
+    out, err = capsysbinary.readouterr()
+    assert (out, err) == (
+        _unscannable('f.gz!app.log', 'damaged archive member (EOFError)'),
+        b'aws-key-guard: error: b.json not written: f.gz could not be scanned\n',
+    )
+
+
+def test_staged_and_pushed_archives_are_read_from_git_blobs(git_repo, monkeypatch, capsysbinary):
+    (git_repo / 'README').write_text('hello\n')
+    git('add', '.')
+    git('commit', '-q', '--no-verify', '-m', 'base')
+    base = git('rev-parse', 'HEAD').strip()
+    Path('app.jar').write_bytes(JAR)
+    git('add', 'app.jar')
+    Path('app.jar').write_bytes(b'not the staged bytes')
+    assert main(['--staged']) == 1
+    shown = 'app.jar!BOOT-INF/classes/application.properties'
+    assert capsysbinary.readouterr() == (_pair(shown), ONE)
+    git('commit', '-q', '--no-verify', '-m', 'a jar')
+    leak = git('rev-parse', 'HEAD').strip()
+    monkeypatch.setenv('PRE_COMMIT_FROM_REF', base)
+    monkeypatch.setenv('PRE_COMMIT_TO_REF', 'HEAD')
+    assert main(['README']) == 1
+    assert capsysbinary.readouterr() == (_pair(shown, suffix=f' in commit {leak[:12]}'), ONE)
+
+
+def test_a_read_error_inside_an_archive_is_its_fault():
+    def failing() -> Iterator[bytes]:
+        yield b'PK\x03\x04' + bytes(100)
+        raise ScanError('Input/output error')
+
+    scan = scan_file(failing())
+    assert [(m.member, m.error) for m in scan.members] == [('', 'Input/output error')]
+
+
+def test_a_bug_inside_an_archive_fails_closed(tmp_path, monkeypatch, capsysbinary):
+    def broken(first: bytes, rest: Iterator[bytes]) -> Iterator[archive.Member]:
+        yield from ()
+        raise LookupError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(archive, 'members', broken)
+    Path('app.jar').write_bytes(JAR)
+    assert main(['app.jar']) == 2
+    out, err = capsysbinary.readouterr()
+    assert (out, err.startswith(b'aws-key-guard: error: app.jar: internal error LookupError')) == (
+        b'',
+        True,
+    )
+    assert main(['--write-baseline', 'b.json', 'app.jar']) == 2
+    out, err = capsysbinary.readouterr()
+    message = b'aws-key-guard: error: b.json not written: app.jar: internal error LookupError'
+    assert (out, err.startswith(message)) == (b'', True)
+
+
+def test_an_archive_scan_survives_the_trip_from_a_worker():
+    scan = scan_file([FOUND['zip in zip'][1]])
+    sent = FileScan.decode(scan.encode())
+    assert [(m.member, len(m.candidates)) for m in sent.members] == [
+        ('lib/inner.jar!application.properties', 2)
+    ]
+    assert sent.members[0].candidates == scan.members[0].candidates
+
+
+def test_a_large_run_of_archives_on_every_cpu(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    Path('filler.txt').write_bytes(b'nothing to see here\n' * (1 << 20))  # past one worker's share
+    Path('app.jar').write_bytes(JAR)
+    assert main(['filler.txt', 'app.jar']) == 1
+    assert capsysbinary.readouterr() == (_pair(FOUND['jar'][2]), ONE)
+    assert os.path.getsize('filler.txt') > 16 << 20
