@@ -13,6 +13,7 @@ import pytest
 from aws_key_guard import pipeline
 from aws_key_guard import scan
 from aws_key_guard._main import main
+from aws_key_guard.error import ScanError
 from aws_key_guard.pipeline import FileScan
 from aws_key_guard.pipeline import scan_file
 from tests.conftest import make_key_id
@@ -115,3 +116,12 @@ def test_markers_cover_their_lines_before_and_past_the_hold(work, capsysbinary, 
         % (filler_lines + 3, make_key_id(8)[:4].encode(), make_key_id(8)[-4:].encode()),
         b'',
     )
+
+
+def test_a_read_error_past_the_first_read_is_the_files_error():
+    def reads() -> Iterator[bytes]:
+        yield b'x = 1\n'
+        raise ScanError('Input/output error')
+
+    scan = scan_file(reads())
+    assert (scan.error, scan.candidates, scan.is_clean()) == ('Input/output error', [], False)
