@@ -203,6 +203,101 @@ def test_a_zip_bomb_gets_one_line_within_the_memory_bound(tmp_path):
     assert int(result.stderr) < 100 << 10  # KiB: bounded by the reads, not by the member
 
 
+def _tar_header(info: tarfile.TarInfo, **fields: bytes) -> bytes:
+    """A GNU tar header for `info`, with raw fields set by offset name, checksum recomputed."""
+    header = bytearray(info.tobuf(format=tarfile.GNU_FORMAT))
+    at = {'size': 124, 'type': 156, 'sparse': 386, 'realsize': 483}
+    for name, value in fields.items():
+        header[at[name] : at[name] + len(value)] = value
+    header[148:156] = b' ' * 8
+    header[148:156] = b'%06o\0 ' % sum(header)
+    return bytes(header)
+
+
+def _padded(data: bytes) -> bytes:
+    return data + bytes(-len(data) % 512)
+
+
+def test_a_tar_member_declaring_an_exabyte_ends_at_the_data_there_is(
+    tmp_path, monkeypatch, capsysbinary
+):
+    # tarfile skips a member by reading up to the offset its header declares.
+    monkeypatch.chdir(tmp_path)
+    huge = bytes([0x80]) + (1 << 62).to_bytes(11, 'big')  # base-256: 4 EiB
+    header = _tar_header(tarfile.TarInfo('big.txt'), size=huge)
+    Path('f.tar').write_bytes(header + _padded(b'short\n'))
+    assert main(['f.tar']) == 2
+    assert capsysbinary.readouterr() == (
+        _unscannable('f.tar!big.txt', 'damaged archive member (ReadError)')
+        + _unscannable('f.tar', 'damaged tar archive (EOFError)'),
+        b'',
+    )
+
+
+def test_a_sparse_tar_member_is_read_without_its_holes(tmp_path, monkeypatch, capsysbinary):
+    # GNU sparse: 4 GiB of hole, then the stored bytes. Read with its holes,
+    # the member cap would end the scan in the hole and never reach the key.
+    monkeypatch.chdir(tmp_path)
+    hole = 4 << 30
+    info = tarfile.TarInfo('sparse.ini')
+    info.size = len(PROPS)
+    region = b'%011o\0%011o\0' % (hole, len(PROPS))
+    header = _tar_header(info, type=b'S', sparse=region, realsize=b'%011o\0' % (hole + len(PROPS)))
+    Path('s.tar').write_bytes(header + _padded(PROPS) + bytes(1024))
+    assert main(['s.tar']) == 1
+    assert capsysbinary.readouterr() == (_pair('s.tar!sparse.ini'), ONE)
+
+
+def _directory_declared(
+    data: bytes, size: int, *, zip64: bool = False, comment: bytes = b''
+) -> bytes:
+    end = data.rindex(b'PK\x05\x06')
+    record = data[end:]
+    if not zip64:
+        tail = record[:12] + size.to_bytes(4, 'little') + record[16:20]
+        return data[:end] + tail + len(comment).to_bytes(2, 'little') + comment
+    # A zip64 end record and its locator, right before the end record.
+    record64 = b'PK\x06\x06' + bytes(36) + size.to_bytes(8, 'little') + bytes(8)
+    locator = b'PK\x06\x07' + bytes(4) + end.to_bytes(8, 'little') + (1).to_bytes(4, 'little')
+    return data[:end] + record64 + locator + record
+
+
+@pytest.mark.parametrize(
+    'shape',
+    [{}, {'comment': b'built by hand'}, {'zip64': True}],
+    ids=['end record', 'end record with comment', 'zip64 record'],
+)
+def test_a_zip_listing_too_much_is_scanned_as_stored(tmp_path, monkeypatch, capsysbinary, shape):
+    # zipfile would read the whole central directory and keep an object per entry.
+    monkeypatch.chdir(tmp_path)
+    stored = _zip({'a.ini': PROPS}, zipfile.ZIP_STORED)
+    Path('f.zip').write_bytes(_directory_declared(stored, archive.DIRECTORY_CAP + 1, **shape))
+    assert main(['f.zip']) == 2
+    reason = 'zip archive lists more than 4 MiB of members, scanned as it is stored'
+    assert capsysbinary.readouterr() == (_unscannable('f.zip', reason) + _pair('f.zip'), ONE)
+
+
+def test_a_zip_of_many_members_past_the_directory_cap(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(archive, 'DIRECTORY_CAP', 1 << 20)
+    members = {f'static/{n:05}.css': b'body {}\n' for n in range(17000)}
+    many = _zip({**members, 'z.ini': PROPS}, zipfile.ZIP_STORED)
+    Path('many.zip').write_bytes(many)
+    Path('few.zip').write_bytes(_zip({'z.ini': PROPS}, zipfile.ZIP_STORED))
+    assert main(['many.zip', 'few.zip']) == 2
+    at = many.index(SECRET.encode())
+    line, column = many.count(b'\n', 0, at) + 1, at - many.rindex(b'\n', 0, at)
+    reason = 'zip archive lists more than 1 MiB of members, scanned as it is stored'
+    found = (
+        f'many.zip:{line}:{column}: AKG001 AWS access key pair: secret [{FP}] '
+        f'with access key ID AKIA...{KEY[-4:]} at line {line - 1}\n'
+    )
+    assert capsysbinary.readouterr() == (
+        _unscannable('many.zip', reason) + found.encode() + _pair('few.zip!z.ini'),
+        next_steps('2 blocking findings in 2 files'),
+    )
+
+
 def test_the_caps_name_where_scanning_stopped(tmp_path, monkeypatch, capsysbinary):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(archive, 'MEMBER_CAP', 1 << 20)

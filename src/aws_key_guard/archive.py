@@ -14,6 +14,7 @@ that is corrupt, encrypted, nested too deep or larger than a cap yields a
 
 from __future__ import annotations
 
+import copy
 import gzip
 import io
 import tarfile
@@ -41,8 +42,20 @@ FILE_CAP: Final = 256 << 20
 # a nested archive is unpacked too, but not a gzip directly inside a gzip.
 MAX_DEPTH: Final = 2
 SPOOL_MEMORY: Final = 8 << 20  # a zip is spooled to a temporary file past this
+# zipfile reads a zip's whole central directory and keeps an object per entry
+# (about 600 bytes each, at least 46 bytes of directory): this caps its memory.
+DIRECTORY_CAP: Final = 4 << 20
+# Reads past the end a stream answers before it counts as a fault: tarfile
+# skips a member by reading blocks up to the offset its header declares, so a
+# 512-byte tar declaring an exabyte-sized member would spin there for ever.
+EMPTY_READS: Final = 4
 
 ZIP_MAGIC: Final = b'PK\x03\x04'
+_END_MAGIC: Final = b'PK\x05\x06'
+_END: Final = 22  # a zip's end record without its comment
+_END64: Final = 56  # the zip64 end record, right before its locator
+_LOCATOR: Final = 20  # the zip64 locator, right before the end record
+_TAIL: Final = _END64 + _LOCATOR + _END + 0xFFFF  # the most an end record and comment span
 GZIP_MAGIC: Final = b'\x1f\x8b\x08'
 TAR_MAGIC: Final = b'ustar'
 TAR_MAGIC_AT: Final = 257
@@ -152,10 +165,15 @@ class _Reader(io.RawIOBase):
     def __init__(self, first: bytes, rest: Iterator[bytes]) -> None:
         self._held = first
         self._rest = rest
+        self._empty = 0
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         if not self._held:  # chunks are never empty: an empty one is the end
             self._held = next(self._rest, b'')
+            if not self._held:
+                self._empty += 1
+                if self._empty > EMPTY_READS:
+                    raise EOFError
         n = min(len(buffer), len(self._held))
         buffer[:n] = self._held[:n]
         self._held = self._held[n:]
@@ -228,7 +246,17 @@ def _again(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def _zip(name: str, spool: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
-    with spool, zipfile.ZipFile(spool) as archive:
+    with spool:
+        if directory_size(spool) > DIRECTORY_CAP:
+            reason = f'zip archive lists more than {DIRECTORY_CAP >> 20} MiB of members'
+            yield Member(name, fault=f'{reason}, scanned as it is stored')
+            yield Member(name, iter(lambda: spool.read(CHUNK_SIZE), b''))
+            return
+        yield from _zip_members(name, spool, depth, budget)
+
+
+def _zip_members(name: str, spool: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
+    with zipfile.ZipFile(spool) as archive:
         for info in archive.infolist():
             if info.is_dir():
                 continue
@@ -245,14 +273,55 @@ def _zip(name: str, spool: IO[bytes], depth: int, budget: _Budget) -> Iterator[M
                 yield from _member(inner, stream, depth, budget)
 
 
+def directory_size(spool: IO[bytes]) -> int:
+    """The central directory's size that a zip's end record declares, as zipfile finds it.
+
+    The end record is the last 22 bytes, or where a comment follows it, the
+    last one in the final 64 KiB; a zip64 record right before it overrides it.
+    0 where there is none: zipfile then reports the zip as damaged.
+    """
+    end = spool.seek(0, io.SEEK_END)
+    spool.seek(max(0, end - _TAIL))
+    tail = spool.read()
+    spool.seek(0)
+    at = len(tail) - _END
+    if not (tail[at:].startswith(_END_MAGIC) and tail.endswith(b'\0\0')):
+        at = tail.rfind(_END_MAGIC)
+    if at < 0:
+        return 0
+    zip64 = tail[max(0, at - _END64 - _LOCATOR) : at]
+    if (
+        len(zip64) == _END64 + _LOCATOR
+        and zip64.startswith(b'PK\x06\x06')
+        and zip64[_END64:].startswith(b'PK\x06\x07')
+    ):
+        return int.from_bytes(zip64[40:48], 'little')
+    return int.from_bytes(tail[at + 12 : at + 16], 'little')
+
+
 def _tar(name: str, reader: _Reader, depth: int, budget: _Budget) -> Iterator[Member]:
     # Read as a stream ('r|'): forward only, one member at a time.
     with tarfile.open(fileobj=reader, mode='r|') as archive:
         for info in archive:
             # Directories, links and devices hold no bytes of their own.
-            stream = archive.extractfile(info) if info.isreg() else None
+            stream = archive.extractfile(_stored(info)) if info.isreg() else None
             if stream is not None:
                 yield from _member(join(name, info.name), stream, depth, budget)
+
+
+def _stored(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """A sparse member as the bytes it stores, without its holes.
+
+    A hole reads as NULs, which hold no key, and a few KB of tar can declare
+    holes of terabytes. Lines stay as they are: a hole holds no newline.
+    """
+    if not info.issparse():
+        return info
+    regions: list[tuple[int, int]] = info.sparse  # type: ignore[assignment]  # typeshed: bytes
+    stored = copy.copy(info)
+    stored.size = sum(size for _, size in regions)
+    stored.sparse = None
+    return stored
 
 
 def _gzip(
