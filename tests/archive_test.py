@@ -105,6 +105,11 @@ FOUND = {
         _tar({'config/': b'', 'config/link@': b'', 'config/credentials': PROPS}),
         'conf.tar!config/credentials',
     ),
+    'tar spanning many reads': (
+        'big.tar',
+        _tar({'vendor.js': b'let x = 1;\n' * 30000, 'config/credentials': PROPS}),
+        'big.tar!config/credentials',
+    ),
     'tar.gz': (
         'conf.tar.gz',
         _tar({'config/': b'', 'config/credentials': PROPS}, 'w:gz'),
