@@ -4,7 +4,8 @@
 
 Prepares the peers (ripgrep and git-secrets from Debian; detect-secrets,
 pre-commit-hooks and gitleaks from PyPI, each in its own virtualenv under
-bench/.work as pre-commit would make it), builds the corpora, runs every tool
+bench/.work as pre-commit would make it), builds the corpora (Go's source,
+many small files, from Debian's golang-1.19-src), runs every tool
 interleaved round by round and prints a Markdown table of medians, ratios to
 ripgrep, peak memory and planted pairs found. Fake keys are generated at run
 time; nothing here holds a key literal.
@@ -59,6 +60,11 @@ BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 COMMIT_FILES = 10
 COMMIT_FILE_SIZE = 5600
+# Many small files: a real source tree, as Debian ships it, with pairs
+# planted in a few new files of its own size.
+SMALL_TREE_PACKAGE = 'golang-1.19-src'
+SMALL_TREE_PAIRS = ('go', 'py', 'yaml', 'env', 'md')
+SMALL_TREE_LINES = 24
 
 
 # --- corpora -----------------------------------------------------------------
@@ -248,6 +254,55 @@ def build_tree(source: Path | None) -> Corpus:
     return _corpus(f'Python {platform.python_version()} standard library', copy)
 
 
+def plant_pairs(directory: Path) -> list[Pair]:
+    """A new small file with a generated pair in each of a few of the tree's directories."""
+    rng = random.Random('small-tree')
+    # Leaf directories, outside the test data, as a real commit's files would be.
+    places = sorted(
+        os.path.relpath(parent, directory)
+        for parent, dirs, _ in os.walk(directory)
+        if not dirs and 'testdata' not in Path(parent).parts
+    )
+    planted = []
+    for i, ext in enumerate(SMALL_TREE_PAIRS):
+        keys = random.Random(f'small-pair-{i}')
+        lines = [_line(ext, rng) for _ in range(SMALL_TREE_LINES)]
+        at = rng.randrange(1, len(lines))
+        key_tpl, secret_tpl = PAIR_LINES[ext]
+        lines[at:at] = [key_tpl.format(k=make_key_id(keys)), secret_tpl.format(s=make_secret(keys))]
+        filename = f'aws_pair_{i}.{ext}'
+        (directory / rng.choice(places) / filename).write_text('\n'.join(lines) + '\n')
+        planted.append(Pair(filename, at + 1, at + 2))
+    return planted
+
+
+def build_small_tree() -> Corpus:
+    """Debian's Go source package unpacked, fetched once with apt-get, with pairs planted."""
+    directory = CORPORA / SMALL_TREE_PACKAGE
+    done = CORPORA / f'{SMALL_TREE_PACKAGE}.complete'
+    if not done.exists():
+        if not shutil.which('apt-get') or not shutil.which('dpkg-deb'):
+            sys.exit(f'bench: apt-get and dpkg-deb are needed to fetch {SMALL_TREE_PACKAGE}')
+        shutil.rmtree(directory, ignore_errors=True)
+        staging = CORPORA / f'{SMALL_TREE_PACKAGE}.deb'
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        print(f'bench: fetching {SMALL_TREE_PACKAGE} with apt-get download', file=sys.stderr)
+        _run(['apt-get', 'download', '-q', SMALL_TREE_PACKAGE], cwd=staging)
+        (deb,) = staging.glob('*.deb')
+        _run(['dpkg-deb', '-x', deb, staging / 'root'])
+        (source,) = (staging / 'root' / 'usr' / 'share').glob('go-*')
+        source.rename(directory)
+        shutil.rmtree(staging)
+        done.write_text(json.dumps(plant_pairs(directory)))
+    pairs = [Pair(*pair) for pair in json.loads(done.read_text())]
+    return _corpus(f'Go {SMALL_TREE_PACKAGE.split("-")[1]} source', directory, pairs)
+
+
+def median_size(corpus: Corpus) -> int:
+    return int(statistics.median(os.path.getsize(f) for f in corpus.files))
+
+
 def build_big(megabytes: int) -> Corpus:
     """One file of `megabytes` MiB with no newline, like a minified bundle."""
     directory = CORPORA / 'big'
@@ -275,6 +330,9 @@ class Tool(NamedTuple):
     cwd: Path | None = None
     env: dict[str, str] | None = None
     scans: bool = True  # False for a reference that reads nothing
+    # Run as pre-commit runs a hook: the names relative to the top of the
+    # tree, in as many commands as its xargs splits them into.
+    xargs: bool = False
 
 
 _LOCATION = re.compile(r'^(/[^:\n]*):(\d+):', re.MULTILINE)
@@ -285,11 +343,17 @@ def parse_grep(output: str, report: Path) -> set[tuple[str, int | None]]:
     return {(os.path.basename(p), int(n)) for p, n in _LOCATION.findall(output)}
 
 
+_FINDING = re.compile(r'^([^:\n]+):(\d+):\d+: AKG\d+ (?:.* at line (\d+)$)?', re.MULTILINE)
+
+
 def parse_hook(output: str, report: Path) -> set[tuple[str, int | None]]:
-    """aws-key-guard's lines; a pair also names its key ID's line."""
-    found = parse_grep(output, report)
-    for m in re.finditer(r'^(/[^:\n]*):\d+:\d+: AKG001 .* at line (\d+)', output, re.MULTILINE):
-        found.add((os.path.basename(m[1]), int(m[2])))
+    """aws-key-guard's lines, relative names or not; a pair also names its key ID's line."""
+    found: set[tuple[str, int | None]] = set()
+    for m in _FINDING.finditer(output):
+        name = os.path.basename(m[1])
+        found.add((name, int(m[2])))
+        if m[3]:
+            found.add((name, int(m[3])))
     return found
 
 
@@ -407,6 +471,7 @@ def _hook_at(rev: str, base: dict[str, str]) -> Tool:
         lambda c, r: [exe, *entry[1:], *c.files],
         parse_hook,
         env=variables,
+        xargs=True,
     )
 
 
@@ -429,6 +494,7 @@ def prepare_tools(no_install: bool, against: str | None = None) -> list[Tool]:
         lambda c, r: [exe, *entry[1:], *c.files],
         parse_hook,
         env=hook_vars,
+        xargs=True,
     )
 
     rg_version = _run(['rg', '--version']).split()[1]
@@ -491,6 +557,7 @@ def prepare_tools(no_install: bool, against: str | None = None) -> list[Tool]:
         lambda c, r: ['taskset', '-c', cpu, exe, *entry[1:], *c.files],
         parse_hook,
         env=hook_vars,
+        xargs=True,
     )
     # For reference on the commits: the floor, the hook's interpreter doing nothing.
     floor = Tool(
@@ -569,22 +636,54 @@ class Result(NamedTuple):
     reported: set[tuple[str, int | None]]
 
 
+def xargs_limit(env: dict[str, str]) -> int:
+    """The longest command line pre-commit's xargs builds: ARG_MAX less the environment, capped."""
+    environment = sum(len(k) + len(v) + 2 for k, v in env.items())
+    return max(min(os.sysconf('SC_ARG_MAX') - 2048 - environment, 1 << 17), 1 << 12)
+
+
+def split_like_xargs(command: Sequence[str], names: Sequence[str], limit: int) -> list[list[str]]:
+    """The command once per batch of names, each command line (joined by spaces) within limit."""
+    base = len(' '.join(command).encode())
+    batches: list[list[str]] = []
+    length = limit + 1  # the first name starts a batch
+    for name in names:
+        cost = 1 + len(name.encode())
+        if length + cost > limit:
+            batches.append([])
+            length = base
+        batches[-1].append(name)
+        length += cost
+    return [[*command, *batch] for batch in batches]
+
+
+def commands(tool: Tool, corpus: Corpus, report: Path) -> list[list[str]]:
+    argv = tool.argv(corpus, report)
+    if not tool.xargs:
+        return [argv]
+    command = argv[: len(argv) - len(corpus.files)]
+    names = [os.path.relpath(f, corpus.directory) for f in corpus.files]
+    return split_like_xargs(command, names, xargs_limit(tool.env or dict(os.environ)))
+
+
 def run_once(tool: Tool, corpus: Corpus, out: Path, *, rss: Path | None = None) -> float:
-    """Wall seconds of one run as a child process; with `rss`, GNU time records its peak RSS.
+    """Wall seconds of one run, in child processes; with `rss`, GNU time records peak RSS.
 
     Peak RSS comes from /usr/bin/time because a child forked from this
     process would count this interpreter's pages as its own.
     """
     report = out.with_suffix('.report')
     report.unlink(missing_ok=True)
-    argv = tool.argv(corpus, report)
+    argvs = commands(tool, corpus, report)
     if rss is not None:
-        argv = [GNU_TIME, '-f', '%M', '-o', str(rss), *argv]
+        rss.unlink(missing_ok=True)
+        argvs = [[GNU_TIME, '-a', '-f', '%M', '-o', str(rss), *argv] for argv in argvs]
     with out.open('wb') as sink:
         start = time.perf_counter()
         # Run where pre-commit would, at the top of the tree being scanned.
         cwd = tool.cwd or corpus.directory
-        subprocess.run(argv, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd, env=tool.env)
+        for argv in argvs:
+            subprocess.run(argv, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd, env=tool.env)
         return time.perf_counter() - start
 
 
@@ -610,7 +709,9 @@ def measure(tools: Sequence[Tool], corpus: Corpus, rounds: int) -> dict[str, Res
     for tool in tools:
         out = out_dir / f'{_slug(tool.name)}.out'
         reported = tool.parse(out.read_text(errors='replace'), out.with_suffix('.report'))
-        peak = int(out.with_suffix('.rss').read_text().split()[-1])
+        # GNU time's peak, one line a command, after any line on how it exited.
+        lines = out.with_suffix('.rss').read_text().splitlines()
+        peak = max(int(line) for line in lines if line.isdigit())
         mine = times[tool.name]
         # Paired by round, so that load from elsewhere on the machine weighs
         # on both sides of each ratio alike.
@@ -700,6 +801,8 @@ def render(
             f'| {format_ratio(tree.get(name)) if tree else "-"} | {peak} '
             f'| {found} | {flagged} |'
         )
+    if 'small' in results:
+        lines += ['', *render_small(tools, corpora['small'], results['small'])]
     big = results.get('big')
     if big:
         lines += ['', f'| tool | {corpora["big"].name}: time | peak RSS |', '| --- | --- | --- |']
@@ -710,8 +813,44 @@ def render(
     return '\n'.join(lines)
 
 
-def check_targets(results: dict[str, dict[str, Result]]) -> list[str]:
-    """The issue's three targets, each met or not."""
+def render_small(tools: Sequence[Tool], corpus: Corpus, results: dict[str, Result]) -> list[str]:
+    """The many-small-files tree's table: ratios to ripgrep, memory, the planted pairs found."""
+    head = (
+        f'{corpus.name}: {corpus.size / 1e6:.0f} MB, {len(corpus.files)} files, '
+        f'median {median_size(corpus) / 1000:.1f} KB'
+    )
+    lines = [
+        f'| tool | {head} | peak RSS | planted key IDs / secrets found |',
+        '| --- | --- | --- | --- |',
+    ]
+    for tool in tools:
+        if tool.name in results:
+            r = results[tool.name]
+            keys, secrets = count_found(r, corpus.pairs)
+            lines.append(
+                f'| {tool.name} | {format_ratio(r)} | {r.max_rss_kb / 1024:.0f} MB '
+                f'| {keys} / {secrets} of {len(corpus.pairs)} |'
+            )
+    return lines
+
+
+def check_small(results: dict[str, Result], pairs: Sequence[Pair]) -> list[str]:
+    """The many-small-files tree's targets: both CPUs, one CPU, and every planted pair found."""
+    hook = results['aws-key-guard']
+    notes = [f'small files {hook.ratio:.2f}x ripgrep (target <= 1.0x): {_met(hook.ratio <= 1)}']
+    if HOOK_ONE in results and RG_ONE in results:
+        one = results[HOOK_ONE].ratio / results[RG_ONE].ratio
+        notes.append(f'small files on one CPU {one:.2f}x rg -j1 (target <= 1.0x): {_met(one <= 1)}')
+    keys, secrets = count_found(hook, pairs)
+    everything = keys == secrets == len(pairs)
+    notes.append(
+        f'small files: {keys} / {secrets} of {len(pairs)} planted pairs found: {_met(everything)}'
+    )
+    return notes
+
+
+def check_targets(results: dict[str, dict[str, Result]], pairs: Sequence[Pair] = ()) -> list[str]:
+    """The targets, each met or not; `pairs` are those planted in the small files."""
     hook = 'aws-key-guard'
     notes = []
     latency = results['clean'][hook].ratio
@@ -719,6 +858,8 @@ def check_targets(results: dict[str, dict[str, Result]]) -> list[str]:
     if 'tree' in results:
         speed = results['tree'][hook].ratio
         notes.append(f'tree throughput {speed:.2f}x ripgrep (target <= 1.3x): {_met(speed <= 1.3)}')
+    if 'small' in results:
+        notes += check_small(results['small'], pairs)
     if 'big' in results:
         peak = results['big'][hook].max_rss_kb / 1024
         notes.append(
@@ -742,7 +883,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         '--rounds', type=int, default=31, help='timed rounds on the commits (default 31)'
     )
     parser.add_argument(
-        '--tree-rounds', type=int, default=5, help='timed rounds on the tree, 0 to skip (default 5)'
+        '--tree-rounds', type=int, default=5, help='rounds on each tree, 0 to skip (default 5)'
+    )
+    parser.add_argument(
+        '--no-small-tree',
+        action='store_true',
+        help=f'skip the many-small-files tree ({SMALL_TREE_PACKAGE}, fetched with apt-get)',
     )
     parser.add_argument(
         '--big-mb',
@@ -788,6 +934,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if args.tree_rounds:
         corpora['tree'] = build_tree(args.tree)
+        if not args.no_small_tree:
+            corpora['small'] = build_small_tree()
     if args.big_mb:
         corpora['big'] = build_big(args.big_mb)
 
@@ -796,7 +944,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for key, corpus in corpora.items():
         chosen: Sequence[Tool] = tools
         rounds = args.rounds
-        if key == 'tree':
+        if key in ('tree', 'small'):
             rounds = args.tree_rounds
             chosen = [
                 t
@@ -814,7 +962,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[key] = measure(chosen, corpus, rounds)
 
     table = render(tools, corpora, results, shown_argv)
-    notes = check_targets(results)
+    notes = check_targets(results, corpora['small'].pairs if 'small' in corpora else ())
     text = table + '\n\n' + '\n'.join(f'- {n}' for n in notes) + '\n'
     (WORK / 'results.md').write_text(text)
     print(text)
