@@ -21,13 +21,23 @@ from tests.conftest import make_secret
 from tests.conftest import next_steps
 
 
-def test_shares_give_the_largest_first_to_the_least_loaded():
+def test_batches_weigh_about_a_batch_each_the_heaviest_first(monkeypatch):
+    monkeypatch.setattr(workers, 'FILE_WEIGHT', 1)
+    monkeypatch.setattr(workers, 'BATCH', 10)
+    # Weights 6, 41, 4, 31, 21, 2: [0, 1] weighs 47, [2, 3] 35, [4] 21, and [5] is left at 2.
     sizes = [5, 40, 3, 30, 20, 1]
-    # 40 to A; 30 to B; 20 to B (30 < 40); then 5, 3 and 1 to A (45, 48, 49 < 50).
-    assert workers.shares(sizes, 2) == [[0, 1, 2, 5], [3, 4]]
-    # 40, 30 and 20 each alone; the rest to the third, the least loaded throughout.
-    assert workers.shares(sizes, 3) == [[1], [3], [0, 2, 4, 5]]
-    assert workers.shares([], 2) == [[], []]
+    assert workers.batches(sizes) == [range(0, 2), range(2, 4), range(4, 5), range(5, 6)]
+    # Equal weights keep their order.
+    assert workers.batches([1] * 12) == [range(0, 5), range(5, 10), range(10, 12)]
+    assert workers.batches([]) == []
+
+
+def test_batches_grow_so_that_their_numbers_fit_a_page():
+    # A million empty files: about a gigabyte to scan, by their weight alone.
+    count = len(workers.batches([0] * 1_000_000))
+    assert count == 4096 // 4 - 1
+    sizes = [0] * 1_000_003
+    assert len(workers.batches(sizes)) * 4 <= 4096
 
 
 def test_cpus_is_what_this_process_may_use():
@@ -58,24 +68,40 @@ def _failing(names: list[str], passes: Callable[[str], bool]) -> list[str]:
     return [r for r in results if r is not None]
 
 
+def _log_judged(log: Path, passes: Callable[[str], bool], together: int) -> Callable[[str], bool]:
+    # Each process appends the names it judges, and its pid, to one log, and
+    # judges nothing until `together` processes have each taken a batch.
+    def logged(filename: str) -> bool:
+        with open(log, 'a') as f:
+            f.write(f'{os.getpid()} {filename}\n')
+        deadline = time.monotonic() + 30
+        while len({pid for pid, _ in _judged(log)}) < together and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return passes(filename)
+
+    return logged
+
+
+def _judged(log: Path) -> list[tuple[str, str]]:
+    return [tuple(line.split(' ', 1)) for line in log.read_text().splitlines()]  # type: ignore[misc]
+
+
 @pytest.mark.parametrize(
-    ('per_worker', 'judged_here'),
+    ('per_worker', 'processes'),
     [
-        # 18 MiB, a fork for each 1 MiB, 3 CPUs: two children take all but 2 and 6.
-        pytest.param(1 << 20, [2, 6], id='forked'),
-        pytest.param(1 << 30, list(range(8)), id='below-the-size-that-pays'),
+        # 18 MiB, a fork for each 1 MiB, 3 CPUs: three processes share the batches.
+        pytest.param(1 << 20, 3, id='forked'),
+        pytest.param(1 << 30, 1, id='below-the-size-that-pays'),
     ],
 )
-def test_failing_keeps_the_order(tree, monkeypatch, per_worker, judged_here):
+def test_failing_keeps_the_order(tree, tmp_path, per_worker, processes, monkeypatch):
     monkeypatch.setattr(workers, 'PER_WORKER', per_worker)
-    judged: list[str] = []  # what this process judged: a child's list stays in the child
-
-    def passes(filename: str) -> bool:
-        judged.append(filename)
-        return _good(filename)
-
-    assert _failing(tree, passes) == tree[1::2]
-    assert judged == [tree[i] for i in judged_here]
+    log = tmp_path / 'judged.log'
+    assert _failing(tree, _log_judged(log, _good, processes)) == tree[1::2]
+    judged = _judged(log)
+    # Each file judged once, in as many processes as pay.
+    assert sorted(name for _, name in judged) == sorted(tree)
+    assert len({pid for pid, _ in judged}) == processes
 
 
 def test_failing_one_file_never_forks(tree):
@@ -83,7 +109,7 @@ def test_failing_one_file_never_forks(tree):
     assert _failing([], _good) == []
 
 
-def test_a_worker_that_dies_has_its_files_judged_here(tree):
+def test_a_worker_that_dies_has_its_files_judged_here(tree, tmp_path):
     parent = os.getpid()
 
     def passes(filename: str) -> bool:
@@ -91,14 +117,19 @@ def test_a_worker_that_dies_has_its_files_judged_here(tree):
             raise MemoryError  # anything at all: the child exits 1 without a word
         return _good(filename)
 
-    assert _failing(tree, passes) == tree[1::2]
+    log = tmp_path / 'judged.log'
+    assert _failing(tree, _log_judged(log, passes, 3)) == tree[1::2]
+    judged = _judged(log)
+    # The workers each took a batch and died on its first file: all judged here again.
+    assert len({pid for pid, _ in judged}) == 3
+    assert sorted(name for pid, name in judged if pid == str(parent)) == sorted(tree)
 
 
 def test_main_finds_a_pair_in_a_forked_worker(tree, monkeypatch, capsysbinary, tmp_path):
     monkeypatch.chdir(tmp_path)
     key, secret = make_key_id(7), make_secret(7)
-    # The smallest file goes to the last of three workers: a child judges it.
-    assert 0 in workers.shares([os.path.getsize(name) for name in tree], 3)[2]
+    # The pair is in the lightest batch, taken last: a forked worker is likely to judge it.
+    assert workers.batches([os.path.getsize(name) for name in tree])[-1] == range(0, 2)
     with open(tree[0], 'ab') as f:
         f.write(f'id = {key}\nkey = {secret}\n'.encode())
     # A name that cannot be read weighs nothing and is still reported.

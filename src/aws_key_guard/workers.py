@@ -14,9 +14,20 @@ if TYPE_CHECKING:
 
     T = TypeVar('T')
 
-# The bytes each worker must have for a fork (about a millisecond) to pay:
-# a commit's few files never fork, a tree's hundreds of megabytes do.
+# The work each worker must have for a fork (about a millisecond, and the
+# pages it then copies) to pay, in bytes to scan: a commit's few files never
+# fork, a tree's hundreds of megabytes do.
 PER_WORKER: Final = 8 << 20
+# What opening, reading and closing a file and starting its scan cost, as
+# bytes scanned: on a tree of small files that is most of the work.
+FILE_WEIGHT: Final = 8 << 10
+# Files go out in batches of about this weight, each to whichever process
+# asks next: a process slowed by other work on its CPU simply takes fewer.
+BATCH: Final = 1 << 20
+# A batch's number is 4 bytes in a pipe that every process reads. All are
+# written at once, before any fork, into a pipe's smallest capacity (a page).
+_RECORD: Final = 4
+_MAX_BATCHES: Final = 4096 // _RECORD - 1  # the last batch may be light: one more
 
 
 def cpus() -> int:
@@ -26,15 +37,28 @@ def cpus() -> int:
     return os.cpu_count() or 1  # pragma: no cover -- macOS and Windows have no affinity
 
 
-def shares(sizes: Sequence[int], workers: int) -> list[list[int]]:
-    """Indexes into sizes, one list a worker: the largest first, each to the least loaded."""
-    loads = [0] * workers
-    taken: list[list[int]] = [[] for _ in range(workers)]
-    for i in sorted(range(len(sizes)), key=sizes.__getitem__, reverse=True):
-        least = loads.index(min(loads))
-        taken[least].append(i)
-        loads[least] += sizes[i]
-    return [sorted(share) for share in taken]
+def weight(sizes: Sequence[int]) -> int:
+    """The work of scanning files of these sizes, in bytes scanned."""
+    return sum(sizes) + FILE_WEIGHT * len(sizes)
+
+
+def batches(sizes: Sequence[int]) -> list[range]:
+    """Runs of consecutive indexes into sizes, of about BATCH weight each, the heaviest first.
+
+    At most _MAX_BATCHES: a larger scan has larger batches.
+    """
+    target = max(BATCH, -(-weight(sizes) // _MAX_BATCHES))
+    found = []
+    first = load = 0
+    for i, size in enumerate(sizes):
+        load += size + FILE_WEIGHT
+        if load >= target:
+            found.append((load, range(first, i + 1)))
+            first, load = i + 1, 0
+    if first < len(sizes):
+        found.append((load, range(first, len(sizes))))
+    # The heaviest first, so that no process is left with a large one at the end.
+    return [batch for _, batch in sorted(found, key=lambda f: -f[0])]
 
 
 def file_size(filename: str) -> int:
@@ -54,50 +78,87 @@ def judge_files(
 ) -> list[T | None]:
     """judge(name) for each name, in order; None where there is nothing to report.
 
-    Many megabytes are shared among forked workers, one a CPU, each taking
-    whole files and sending back, packed into what marshal can write, what
-    is not None. Files of a worker that dies, or that could not be forked,
-    are judged here: none goes unjudged.
+    Enough work is shared among forked workers, one a CPU, this process
+    being one: each takes batches of files from a queue until it is empty,
+    and sends back, packed into what marshal can write, what is not None.
+    Batches a worker took and did not report (it died) are judged here
+    afterwards, as is all of a scan that cannot fork: none goes unjudged.
     """
     if len(filenames) < 2 or not hasattr(os, 'fork'):
         return [judge(f) for f in filenames]
     sizes = [file_size(f) for f in filenames] if sizes is None else sizes
-    workers = min(cpus(), len(filenames), sum(sizes) // PER_WORKER)
+    workers = min(cpus(), len(filenames), weight(sizes) // PER_WORKER)
     if workers < 2:
         return [judge(f) for f in filenames]
-    mine, *theirs = shares(sizes, workers)
+    shared = batches(sizes)
+    workers = min(workers, len(shared))
     results: list[T | None] = [None] * len(filenames)
+    queue = _queue(len(shared))
     # Workers watch this pipe, which only this process writes: however this
     # process ends (SIGTERM, SIGKILL, an interrupt), the pipe reads as closed
     # and they stop too, rather than scan on for no one.
     watched, watch = os.pipe()
     children = []
     try:
-        for share in theirs:
+        for _ in range(workers - 1):
             try:
-                children.append(_fork(share, filenames, judge, pack, (watched, watch)))
+                children.append(_fork(shared, filenames, judge, pack, queue, (watched, watch)))
             except OSError:
-                # No process to spare (EAGAIN, ENOMEM, EMFILE): judge the share
-                # here. A failed fork costs time, never a file, and is no error.
-                mine += share
+                # No process to spare (EAGAIN, ENOMEM, EMFILE): this process
+                # takes more batches. A failed fork costs time, never a file.
+                break
         os.close(watched)
-        for i in mine:
-            results[i] = judge(filenames[i])
-        for pid, pipe, share in children:
+        done = _take(queue, shared, filenames, judge, results.__setitem__)
+        for pid, pipe in children:
             sent = _collect(pid, pipe)
-            if sent is None:  # the worker died: its files are judged here
-                for i in share:
-                    results[i] = judge(filenames[i])
-            else:
-                for i, result in sent:
+            if sent is not None:
+                taken, told = sent
+                done += taken
+                for i, result in told:
                     results[i] = unpack(result)
     finally:
+        os.close(queue)
         os.close(watch)
+    for number in sorted(set(range(len(shared))).difference(done)):
+        for i in shared[number]:  # taken by a worker that died
+            results[i] = judge(filenames[i])
     return results
 
 
-def _collect(pid: int, pipe: int) -> list[tuple[int, object]] | None:
-    # What a worker sent; None if it died.
+def _queue(count: int) -> int:
+    # The read end of a pipe holding every batch number, its write end closed.
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, b''.join(n.to_bytes(_RECORD, 'little') for n in range(count)))
+    finally:
+        os.close(write_end)
+    return read_end
+
+
+def _take(
+    queue: int,
+    shared: Sequence[range],
+    filenames: Sequence[str],
+    judge: Callable[[str], T | None],
+    keep: Callable[[int, T], object],
+) -> list[int]:
+    """Judge batches from the queue until it is empty; keep(i, result) what is not None.
+
+    The numbers of the batches taken. A read of a record's size from a pipe
+    that holds only whole records takes one whole, whoever else reads it.
+    """
+    taken = []
+    while record := os.read(queue, _RECORD):
+        number = int.from_bytes(record, 'little')
+        taken.append(number)
+        for i in shared[number]:
+            if (result := judge(filenames[i])) is not None:
+                keep(i, result)
+    return taken
+
+
+def _collect(pid: int, pipe: int) -> tuple[list[int], list[tuple[int, object]]] | None:
+    # What a worker sent (the batches it took, and its results); None if it died.
     import marshal
 
     with os.fdopen(pipe, 'rb') as f:
@@ -106,17 +167,18 @@ def _collect(pid: int, pipe: int) -> list[tuple[int, object]] | None:
     if os.waitstatus_to_exitcode(status) != 0:
         return None
     # Written by a worker this process forked a moment ago, through its own pipe.
-    sent: list[tuple[int, object]] = marshal.loads(told)  # noqa: S302
+    sent: tuple[list[int], list[tuple[int, object]]] = marshal.loads(told)  # noqa: S302
     return sent
 
 
 def _fork(
-    share: list[int],
+    shared: Sequence[range],
     filenames: Sequence[str],
     judge: Callable[[str], T | None],
     pack: Callable[[T], object],
+    queue: int,
     watch: tuple[int, int],
-) -> tuple[int, int, list[int]]:
+) -> tuple[int, int]:
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -127,9 +189,9 @@ def _fork(
     if not pid:  # pragma: no cover -- the child: _work's frame is the one measured
         os.close(read_end)
         os.close(watch[1])
-        _work(share, filenames, judge, pack, write_end, watch[0])
+        _work(shared, filenames, judge, pack, queue, write_end, watch[0])
     os.close(write_end)
-    return pid, read_end, share
+    return pid, read_end
 
 
 def _stop_with_parent(watched: int) -> None:  # pragma: no cover -- runs once the parent is gone
@@ -139,24 +201,27 @@ def _stop_with_parent(watched: int) -> None:  # pragma: no cover -- runs once th
 
 
 def _work(
-    share: list[int],
+    shared: Sequence[range],
     filenames: Sequence[str],
     judge: Callable[[str], T | None],
     pack: Callable[[T], object],
+    queue: int,
     pipe: int,
     watched: int,
 ) -> NoReturn:
-    # Judge the share, send the parent what is not None, and leave at once,
-    # past every exit handler and buffer that the parent also owns.
+    # Judge batches from the queue, send the parent the batches taken and
+    # what is not None, and leave at once, past every exit handler and buffer
+    # that the parent also owns.
     code = 1
     try:
         import _thread  # built in: no file to find or load
         import marshal
 
         _thread.start_new_thread(_stop_with_parent, (watched,))
-        told = [(i, pack(r)) for i in share if (r := judge(filenames[i])) is not None]
+        told: list[tuple[int, object]] = []
+        taken = _take(queue, shared, filenames, judge, lambda i, r: told.append((i, pack(r))))
         with os.fdopen(pipe, 'wb') as f:
-            f.write(marshal.dumps(told))
+            f.write(marshal.dumps((taken, told)))
         code = 0
     finally:
         os._exit(code)
