@@ -152,13 +152,20 @@ def _cost(pairs: Sequence[tuple[Candidate, Candidate]]) -> tuple[int, int]:
     return lines, sum(abs(a.offset - b.offset) for a, b in pairs)
 
 
+def _at(code: Code, c: Candidate, key_id: Candidate | None = None) -> Finding:
+    # A finding at candidate c's place, in c's view; a pair's when key_id is given.
+    if key_id is not None:
+        return Finding(
+            code, c.line, c.col, key_id.token, c.token, key_id.line, layer=c.layer, units=c.units
+        )
+    if c.kind is Kind.KEY_ID:
+        return Finding(code, c.line, c.col, c.token, layer=c.layer, units=c.units)
+    return Finding(code, c.line, c.col, secret=c.token, layer=c.layer, units=c.units)
+
+
 def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = None) -> list[Finding]:
     """Pair secrets with key IDs in reading order; report the rest as AKG002 to AKG004."""
-    findings = [
-        Finding(Code.SESSION_TOKEN, c.line, c.col, secret=c.token, layer=c.layer, units=c.units)
-        for c in candidates
-        if c.kind is Kind.SESSION_TOKEN
-    ]
+    findings = [_at(Code.SESSION_TOKEN, c) for c in candidates if c.kind is Kind.SESSION_TOKEN]
     items = sorted(
         (c for c in candidates if c.kind is not Kind.SESSION_TOKEN), key=lambda c: c.offset
     )
@@ -178,42 +185,14 @@ def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = Non
                 partner[secret] = chosen
                 taken.add(chosen.token)
             elif secret.context:
-                findings.append(
-                    Finding(
-                        Code.SECRET,
-                        secret.line,
-                        secret.col,
-                        secret=secret.token,
-                        layer=secret.layer,
-                        units=secret.units,
-                    )
-                )
+                findings.append(_at(Code.SECRET, secret))
     for secret in items:
-        paired = partner.get(secret)
-        if paired is not None:
-            findings.append(
-                Finding(
-                    Code.PAIR,
-                    secret.line,
-                    secret.col,
-                    paired.token,
-                    secret.token,
-                    paired.line,
-                    layer=secret.layer,
-                    units=secret.units,
-                )
-            )
-    for key_id in key_ids:
-        if key_id.token not in taken and not looks_like_words(key_id.token):
-            findings.append(
-                Finding(
-                    Code.KEY_ID,
-                    key_id.line,
-                    key_id.col,
-                    key_id=key_id.token,
-                    layer=key_id.layer,
-                    units=key_id.units,
-                )
-            )
+        if (paired := partner.get(secret)) is not None:
+            findings.append(_at(Code.PAIR, secret, paired))
+    findings += (
+        _at(Code.KEY_ID, k)
+        for k in key_ids
+        if k.token not in taken and not looks_like_words(k.token)
+    )
     findings.sort(key=lambda f: (f.line, f.col))
     return findings
