@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import io
 import json
+import lzma
 import os
 import subprocess
 import sys
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +34,8 @@ SECRET = make_secret(16)
 FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
 PROPS = f'aws.accessKeyId={KEY}\naws.secretKey={SECRET}\n'.encode()
 ONE = next_steps('1 blocking finding in 1 file')
+# Lines that compress to more than a read: 30 hex digits each.
+NOISE = b''.join(hashlib.sha256(b'%d' % i).hexdigest()[:30].encode() + b'\n' for i in range(12000))
 
 
 def _pair(name: str, line: int = 2, suffix: str = '') -> bytes:
@@ -137,6 +142,30 @@ FOUND = {
         _zip({'b.zip': _zip({'c.gz': _gzip(PROPS)})}),
         'a.zip!b.zip!c.gz',
     ),
+    'xz': ('aws.ini.xz', lzma.compress(PROPS), 'aws.ini.xz'),
+    'xz spanning many reads': ('big.xz', lzma.compress(PROPS + NOISE), 'big.xz'),
+    'bz2 spanning many reads': ('big.bz2', bz2.compress(PROPS + NOISE), 'big.bz2'),
+    'bz2': ('aws.ini.bz2', bz2.compress(PROPS), 'aws.ini.bz2'),
+    'tar.xz': (
+        'backup.tar.xz',
+        _tar({'home/.aws/': b'', 'home/.aws/credentials': PROPS}, 'w:xz'),
+        'backup.tar.xz!home/.aws/credentials',
+    ),
+    'tar.bz2': (
+        'conf.tbz',
+        _tar({'config/credentials': PROPS}, 'w:bz2'),
+        'conf.tbz!config/credentials',
+    ),
+    'xz in a zip': (
+        'logs.zip',
+        _zip({'logs/app.log.xz': lzma.compress(PROPS)}),
+        'logs.zip!logs/app.log.xz',
+    ),
+    'bzip2 in a tar': (
+        'logs.tar',
+        _tar({'app.log.bz2': bz2.compress(PROPS)}),
+        'logs.tar!app.log.bz2',
+    ),
 }
 
 
@@ -147,6 +176,118 @@ def test_a_key_in_an_archive_is_found_in_its_member(tmp_path, monkeypatch, capsy
     Path(filename).write_bytes(data)
     assert main([filename]) == 1
     assert capsysbinary.readouterr() == (_pair(shown), ONE)
+
+
+def _zip_comments(archive_comment: bytes = b'', member_comment: bytes = b'') -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w') as z:
+        info = zipfile.ZipInfo('a.txt', (2020, 1, 1, 0, 0, 0))
+        info.comment = member_comment
+        z.writestr(info, b'hello\n')
+        z.comment = archive_comment
+    return out.getvalue()
+
+
+def _pax_tar(headers: dict[str, str]) -> bytes:
+    # A POSIX tar's extended header records (pax `comment` is for people, not readers).
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode='w', format=tarfile.PAX_FORMAT) as t:
+        info = tarfile.TarInfo('a.txt')
+        info.size, info.pax_headers = 6, headers
+        t.addfile(info, io.BytesIO(b'hello\n'))
+    return out.getvalue()
+
+
+def _gzip_commented(comment: bytes) -> bytes:
+    # RFC 1952's FCOMMENT: a NUL-ended comment after the fixed header.
+    data = _gzip(b'hello\n')
+    return data[:3] + bytes([data[3] | 0x10]) + data[4:10] + comment + b'\0' + data[10:]
+
+
+def _in_file(name: str, data: bytes) -> bytes:
+    # The pair's line as a scan of data as it is stored reports it.
+    at = data.index(SECRET.encode())
+    line = data.count(b'\n', 0, at) + 1
+    col = at - data.rfind(b'\n', 0, at)
+    key_line = data.count(b'\n', 0, data.index(KEY.encode())) + 1
+    return (
+        f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [{FP}] '
+        f'with access key ID AKIA...{KEY[-4:]} at line {key_line}\n'
+    ).encode()
+
+
+# Keys outside every member, which unpacking never reads.
+OUTSIDE = {
+    'zip comment': _zip_comments(archive_comment=PROPS),
+    'zip member comment': _zip_comments(member_comment=PROPS),
+    'data after a zip': _zip_comments() + PROPS,
+    'data after a tar': _tar({'a.txt': b'hello\n'}) + PROPS,
+    'tar header comment': _pax_tar({'comment': PROPS.decode()}),
+    'gzip comment': _gzip_commented(PROPS.replace(b'\n', b' ')),
+}
+
+
+@pytest.mark.parametrize('case', OUTSIDE, ids=list(OUTSIDE))
+def test_a_key_outside_every_member_is_found_in_the_stored_bytes(
+    tmp_path, monkeypatch, capsysbinary, case
+):
+    monkeypatch.chdir(tmp_path)
+    Path('f').write_bytes(OUTSIDE[case])
+    assert main(['f']) == 1
+    assert capsysbinary.readouterr() == (_in_file('f', OUTSIDE[case]), ONE)
+
+
+COMMENTED_ZIP = _zip_comments(archive_comment=PROPS)
+PAX_TAR = _pax_tar({'comment': PROPS.decode()})
+# Keys outside every member of an archive inside another: the name shown, and
+# the bytes the line and column count in.
+NESTED_OUTSIDE = {
+    'zip comment, zip in a zip': (
+        _zip({'lib/inner.jar': COMMENTED_ZIP}),
+        'f!lib/inner.jar',
+        COMMENTED_ZIP,
+    ),
+    'tar header comment, .tar.gz': (_gzip(PAX_TAR), 'f', PAX_TAR),
+    'tar header comment, named .tar.gz': (_gzip(PAX_TAR, 'conf.tar'), 'f!conf.tar', PAX_TAR),
+    'tar header comment, tar in a zip': (_zip({'c.tar': PAX_TAR}), 'f!c.tar', PAX_TAR),
+}
+
+
+@pytest.mark.parametrize('case', NESTED_OUTSIDE, ids=list(NESTED_OUTSIDE))
+def test_a_key_outside_the_members_of_a_nested_archive_is_found_in_its_stored_bytes(
+    tmp_path, monkeypatch, capsysbinary, case
+):
+    data, shown, counted = NESTED_OUTSIDE[case]
+    monkeypatch.chdir(tmp_path)
+    Path('f').write_bytes(data)
+    assert main(['f']) == 1
+    assert capsysbinary.readouterr() == (_in_file(shown, counted), ONE)
+
+
+def test_a_key_both_in_a_member_and_outside_is_reported_in_the_member(
+    tmp_path, monkeypatch, capsysbinary
+):
+    monkeypatch.chdir(tmp_path)
+    Path('f.zip').write_bytes(_zip({'a.ini': PROPS}, zipfile.ZIP_STORED) + PROPS)
+    assert main(['f.zip']) == 1
+    assert capsysbinary.readouterr() == (_pair('f.zip!a.ini'), ONE)
+
+
+@pytest.mark.parametrize('compress', [lzma.compress, bz2.compress], ids=['xz', 'bzip2'])
+def test_every_stream_of_a_concatenated_file_is_read(tmp_path, monkeypatch, capsysbinary, compress):
+    # As `xz`, `bzip2` and `cat` make them; xz pads between streams with NULs.
+    monkeypatch.chdir(tmp_path)
+    # Padding longer than a read: the next stream is looked for in the reads after.
+    Path('f').write_bytes(compress(b'first\n') + bytes(3 << 16) + compress(PROPS))
+    assert main(['f']) == 1
+    assert capsysbinary.readouterr() == (_pair('f', 3), ONE)
+
+
+def test_a_text_that_starts_like_bzip2_is_read_as_text(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    Path('notes.txt').write_bytes(b'BZh9 is bzip2 at its largest block\n' + PROPS)
+    assert main(['notes.txt']) == 1
+    assert capsysbinary.readouterr() == (_pair('notes.txt', 3), ONE)
 
 
 def test_a_clean_archive_passes(tmp_path, monkeypatch, capsysbinary):
@@ -341,6 +482,16 @@ def _encrypted() -> bytes:
     return data[:at] + bytes([data[at] | 0x1]) + data[at + 1 :]
 
 
+def _xz_dictionary(data: bytes, code: int) -> bytes:
+    # The LZMA2 filter's one-byte dictionary size (40 is 4 GiB) in the first
+    # block's header, whose CRC32 follows it; the stream header takes 12 bytes.
+    size = (data[12] + 1) * 4
+    header = bytearray(data[12 : 12 + size - 4])
+    at = header.index(b'\x21\x01') + 2  # filter ID 0x21 (LZMA2), one byte of properties
+    header[at] = code
+    return data[:12] + header + zlib.crc32(header).to_bytes(4, 'little') + data[12 + size :]
+
+
 def _gzip_header(flags: int, rest: bytes) -> bytes:
     return b'\x1f\x8b\x08' + bytes([flags]) + bytes(6) + rest
 
@@ -357,20 +508,43 @@ DAMAGED = {
     'gzip magic only': b'\x1f\x8b\x08',
     'gzip name unterminated': _gzip_header(0x08, b'name'),
     'tar bad checksum': TAR[:148] + b'99999999' + TAR[156:],
+    'truncated xz': lzma.compress(PROPS)[:-20],
+    'xz, then a gzip': lzma.compress(b'hello\n') + LOG,
+    'bzip2, then a gzip': bz2.compress(b'hello\n') + LOG,
+    'xz asking for 1.5 GiB': _xz_dictionary(lzma.compress(b'hello\n'), 39),
 }
 
 
+# The stored bytes are scanned as well: where a damaged member stores its
+# bytes as they are, its key is still found, in the file itself.
 @pytest.mark.parametrize(
     ('case', 'expected'),
     [
         ('truncated zip', _unscannable('f', 'damaged zip archive (BadZipFile)')),
         ('truncated gzip', _unscannable('f!app.log', 'damaged archive member (EOFError)')),
-        ('bad crc', _unscannable('f!x.ini', 'damaged archive member (BadZipFile)')),
+        (
+            'bad crc',
+            _unscannable('f!x.ini', 'damaged archive member (BadZipFile)') + _pair('f', 2),
+        ),
         ('bad header', _unscannable('f!b', 'damaged archive member (BadZipFile)')),
-        ('encrypted', _unscannable('f!locked.ini', 'encrypted archive member, not scanned')),
+        (
+            'encrypted',
+            _unscannable('f!locked.ini', 'encrypted archive member, not scanned') + _pair('f', 3),
+        ),
         ('gzip magic only', _unscannable('f', 'damaged archive member (EOFError)')),
         ('gzip name unterminated', _unscannable('f', 'damaged archive member (EOFError)')),
-        ('tar bad checksum', _unscannable('f', 'damaged tar archive (ReadError)')),
+        (
+            'tar bad checksum',
+            _unscannable('f', 'damaged tar archive (ReadError)') + _pair('f', 2),
+        ),
+        # xz hands out what it unpacked before it meets the end too soon.
+        ('truncated xz', _pair('f') + _unscannable('f', 'damaged archive member (EOFError)')),
+        ('xz, then a gzip', _unscannable('f', 'damaged archive member (LZMAError)')),
+        ('bzip2, then a gzip', _unscannable('f', 'damaged archive member (OSError)')),
+        (
+            'xz asking for 1.5 GiB',
+            _unscannable('f', 'xz stream needs more than 72 MiB of memory to unpack'),
+        ),
     ],
 )
 def test_a_damaged_archive_gets_a_line_naming_the_fault(
@@ -379,7 +553,8 @@ def test_a_damaged_archive_gets_a_line_naming_the_fault(
     monkeypatch.chdir(tmp_path)
     Path('f').write_bytes(DAMAGED[case])
     assert main(['f']) == 2
-    assert capsysbinary.readouterr() == (expected, b'')
+    err = ONE if b'AKG001' in expected else b''
+    assert capsysbinary.readouterr() == (expected, err)
 
 
 def test_a_gzip_header_with_extra_field_still_names_its_member(tmp_path, monkeypatch, capsysbinary):

@@ -1,11 +1,12 @@
-"""An archive's members as streams of chunks: zip, gzip and tar, one level nested, capped.
+"""An archive's members as streams of chunks: zip, tar, gzip, bzip2, xz; one level nested, capped.
 
 Imported only for a file whose first bytes are an archive's magic number
 (`archive_kind`, which the everyday path inlines), so a commit with no archive
-never loads zipfile, tarfile or gzip. Each member's bytes are read a chunk at a
-time, decompressed as they are read: a member never sits in memory whole. A
-zip needs to seek to its central directory, so its bytes are spooled to a
-temporary file first (in memory up to `SPOOL_MEMORY`).
+never loads zipfile, tarfile or the decompressors. The file's bytes are spooled (`spool`,
+in memory up to `SPOOL_MEMORY`, then to a temporary file): a zip is read from
+its central directory, and the bytes as stored are scanned too (pipeline.py).
+Each member's bytes are read a chunk at a time, decompressed as they are
+read: a member never sits in memory whole.
 
 What cannot be read is never skipped silently: a member or a whole archive
 that is corrupt, encrypted, nested too deep or larger than a cap yields a
@@ -14,9 +15,11 @@ that is corrupt, encrypted, nested too deep or larger than a cap yields a
 
 from __future__ import annotations
 
+import bz2
 import copy
 import gzip
 import io
+import lzma
 import tarfile
 import tempfile
 import zipfile
@@ -57,6 +60,13 @@ _END64: Final = 56  # the zip64 end record, right before its locator
 _LOCATOR: Final = 20  # the zip64 locator, right before the end record
 _TAIL: Final = _END64 + _LOCATOR + _END + 0xFFFF  # the most an end record and comment span
 GZIP_MAGIC: Final = b'\x1f\x8b\x08'
+BZIP2_MAGIC: Final = b'BZh'  # then the block size, '1' to '9', and a block's or the end's magic
+_BZIP2_NEXT: Final = (b'1AY&SY', b'\x17rE8P\x90')
+XZ_MAGIC: Final = b'\xfd7zXZ\x00'
+# Compressed streams, which hold one file and are no level of nesting.
+STREAMS: Final = ('gzip', 'bzip2', 'xz')
+# The memory an xz stream may ask for to be unpacked: `xz -9` asks for 65 MiB.
+XZ_MEMORY: Final = 72 << 20
 TAR_MAGIC: Final = b'ustar'
 TAR_MAGIC_AT: Final = 257
 
@@ -70,6 +80,7 @@ _DAMAGED: Final = (
     NotImplementedError,
     zipfile.BadZipFile,
     tarfile.TarError,
+    lzma.LZMAError,
 )
 
 
@@ -79,14 +90,19 @@ class Member(Record):
     name: str  # within the file: nested names joined by '!', '' for the file itself
     chunks: Iterable[bytes] = ()
     fault: str | None = None
+    stored: bool = False  # an archive's bytes as stored, for what lies outside its members
 
 
 def archive_kind(first: bytes) -> str | None:
-    """'zip', 'gzip' or 'tar' when a file's first bytes say it is one."""
+    """'zip', 'gzip', 'bzip2', 'xz' or 'tar' when a file's first bytes say it is one."""
     if first.startswith(ZIP_MAGIC):
         return 'zip'
     if first.startswith(GZIP_MAGIC):
         return 'gzip'
+    if first.startswith(XZ_MAGIC):
+        return 'xz'
+    if first.startswith(BZIP2_MAGIC) and first[3:4].isdigit() and first[4:10] in _BZIP2_NEXT:
+        return 'bzip2'
     if first[TAR_MAGIC_AT : TAR_MAGIC_AT + len(TAR_MAGIC)] == TAR_MAGIC:
         return 'tar'
     return None
@@ -117,7 +133,9 @@ class _Stop(Exception):
 def members(first: bytes, rest: Iterator[bytes]) -> Iterator[Member]:
     """The members of the archive whose first chunk is `first`, each to be read before the next.
 
-    A member's fault follows it; a fault named '' is the whole file's.
+    A member's fault follows it; a fault named '' is the whole file's. After
+    an archive's members come its bytes as stored (`Member.stored`), the
+    innermost archive's first.
     """
     budget = _Budget()
     try:
@@ -126,19 +144,40 @@ def members(first: bytes, rest: Iterator[bytes]) -> Iterator[Member]:
         return
 
 
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    return iter(lambda: stream.read(CHUNK_SIZE), b'')
+
+
 def _unpack(
-    name: str, first: bytes, rest: Iterator[bytes], depth: int, budget: _Budget
+    name: str,
+    first: bytes,
+    rest: Iterator[bytes],
+    depth: int,
+    budget: _Budget,
+    stored_as: str | None = None,
 ) -> Iterator[Member]:
+    """An archive's members, then its stored bytes, named `stored_as` (else `name`)."""
     kind = archive_kind(first)
-    try:
-        if kind == 'zip':
-            yield from _zip(name, _spool(first, rest), depth + 1, budget)
-        elif kind == 'tar':
-            yield from _tar(name, _Reader(first, rest), depth + 1, budget)
-        else:
-            yield from _gzip(name, first, rest, depth, budget)
-    except _DAMAGED as e:
-        yield Member(name, fault=f'damaged {kind} archive ({_why(e)})')
+    with spool(first, rest) as held:
+        stop = None
+        try:
+            if kind == 'zip':
+                yield from _zip(name, held, depth + 1, budget)
+            elif kind == 'tar':
+                yield from _tar(name, _Reader(b'', _chunks(held)), depth + 1, budget)
+            elif kind in ('bzip2', 'xz'):
+                stream = _Unpacked(kind, _Reader(b'', _chunks(held)))
+                yield from _member(name, stream, depth, budget, compressed=name)  # type: ignore[arg-type]
+            else:
+                yield from _gzip(name, held, depth, budget)
+        except _DAMAGED as e:
+            yield Member(name, fault=f'damaged {kind} archive ({_why(e)})')
+        except _Stop as e:
+            stop = e  # past the file's cap: this level's stored bytes are still searched
+        held.seek(0)
+        yield Member(name if stored_as is None else stored_as, _chunks(held), stored=True)
+        if stop is not None:
+            raise stop
 
 
 def _why(error: BaseException) -> str:
@@ -146,17 +185,18 @@ def _why(error: BaseException) -> str:
     return type(error).__name__
 
 
-def _spool(first: bytes, rest: Iterator[bytes]) -> IO[bytes]:
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 -- closed by _zip
+def spool(first: bytes, rest: Iterable[bytes]) -> IO[bytes]:
+    """A file's bytes, held to be read more than once (in memory up to SPOOL_MEMORY)."""
+    held = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 -- the caller's
     try:
-        spool.write(first)
+        held.write(first)
         for chunk in rest:
-            spool.write(chunk)
-        spool.seek(0)
+            held.write(chunk)
+        held.seek(0)
     except BaseException:
-        spool.close()
+        held.close()
         raise
-    return spool
+    return held
 
 
 class _Reader(io.RawIOBase):
@@ -180,6 +220,45 @@ class _Reader(io.RawIOBase):
         return n
 
 
+class _Unpacked(io.RawIOBase):
+    """A bzip2 or xz stream's content, read forward, concatenated streams in turn.
+
+    After a stream's end only NUL padding or another stream may follow:
+    anything else is damage, since it could be a stream of another kind.
+    """
+
+    def __init__(self, kind: str, source: _Reader) -> None:
+        self._kind = kind
+        self._source = source
+        self._unpacker = self._new()
+
+    def _new(self) -> bz2.BZ2Decompressor | lzma.LZMADecompressor:
+        if self._kind == 'xz':
+            return lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=XZ_MEMORY)
+        return bz2.BZ2Decompressor()
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while True:
+            if self._unpacker.eof:
+                data = self._unpacker.unused_data.lstrip(b'\0')
+                while not data:
+                    data = self._source.read(CHUNK_SIZE)
+                    if not data:
+                        return 0
+                    data = data.lstrip(b'\0')
+                self._unpacker = self._new()
+            elif self._unpacker.needs_input:
+                data = self._source.read(CHUNK_SIZE)
+                if not data:
+                    raise EOFError  # the stream ends before its end marker
+            else:
+                data = b''
+            out = self._unpacker.decompress(data, len(buffer))
+            if out:
+                buffer[: len(out)] = out
+                return len(out)
+
+
 def _read(name: str, stream: IO[bytes], budget: _Budget) -> Iterator[bytes]:
     """A member's unpacked bytes, up to the caps; a fault past them or where damaged."""
     size = 0
@@ -198,7 +277,13 @@ def _read(name: str, stream: IO[bytes], budget: _Budget) -> Iterator[bytes]:
             budget.left -= len(chunk)
             yield chunk
     except _DAMAGED as e:
-        budget.faults.append(Member(name, fault=f'damaged archive member ({_why(e)})'))
+        budget.faults.append(Member(name, fault=_damage(e)))
+
+
+def _damage(error: BaseException) -> str:
+    if isinstance(error, lzma.LZMAError) and 'limit' in str(error):
+        return f'xz stream needs more than {XZ_MEMORY >> 20} MiB of memory to unpack'
+    return f'damaged archive member ({_why(error)})'
 
 
 def _over(size: int, budget: _Budget) -> str:
@@ -208,19 +293,19 @@ def _over(size: int, budget: _Budget) -> str:
 
 
 def _member(
-    name: str, stream: IO[bytes], depth: int, budget: _Budget, *, gzipped: str | None = None
+    name: str, stream: IO[bytes], depth: int, budget: _Budget, *, compressed: str | None = None
 ) -> Iterator[Member]:
     """One member, unpacked further where it is an archive and the depth allows.
 
-    `gzipped`: for a gzip stream's content, the gzip's own name, which names
-    the members of a tar inside it.
+    `compressed`: for a compressed stream's content, the stream's own name,
+    which names the members of a tar inside it.
     """
     chunks = _read(name, stream, budget)
     first = next(chunks, b'')
     kind = archive_kind(first)
-    if gzipped is not None and kind == 'tar' and depth < MAX_DEPTH:
-        yield from _tar(gzipped, _Reader(first, chunks), depth + 1, budget)
-    elif _opens(kind, depth, gzipped=gzipped is not None):
+    if compressed is not None and kind == 'tar' and depth < MAX_DEPTH:
+        yield from _unpack(compressed, first, chunks, depth, budget, stored_as=name)
+    elif _opens(kind, depth, compressed=compressed is not None):
         yield from _unpack(name, first, chunks, depth, budget)
     else:
         if kind is not None:
@@ -232,10 +317,10 @@ def _member(
         raise _Stop
 
 
-def _opens(kind: str | None, depth: int, *, gzipped: bool) -> bool:
-    # A gzip stream is no level of its own, but one directly inside another is not opened.
-    if kind == 'gzip':
-        return not gzipped and depth <= MAX_DEPTH
+def _opens(kind: str | None, depth: int, *, compressed: bool) -> bool:
+    # A compressed stream is no level of its own, but one directly inside another is not opened.
+    if kind in STREAMS:
+        return not compressed and depth <= MAX_DEPTH
     return kind is not None and depth < MAX_DEPTH
 
 
@@ -245,18 +330,12 @@ def _again(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def _zip(name: str, spool: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
-    with spool:
-        if directory_size(spool) > DIRECTORY_CAP:
-            reason = f'zip archive lists more than {DIRECTORY_CAP >> 20} MiB of members'
-            yield Member(name, fault=f'{reason}, scanned as it is stored')
-            yield Member(name, iter(lambda: spool.read(CHUNK_SIZE), b''))
-            return
-        yield from _zip_members(name, spool, depth, budget)
-
-
-def _zip_members(name: str, spool: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
-    with zipfile.ZipFile(spool) as archive:
+def _zip(name: str, held: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
+    if directory_size(held) > DIRECTORY_CAP:
+        reason = f'zip archive lists more than {DIRECTORY_CAP >> 20} MiB of members'
+        yield Member(name, fault=f'{reason}, scanned as it is stored')
+        return
+    with zipfile.ZipFile(held) as archive:
         for info in archive.infolist():
             if info.is_dir():
                 continue
@@ -273,17 +352,17 @@ def _zip_members(name: str, spool: IO[bytes], depth: int, budget: _Budget) -> It
                 yield from _member(inner, stream, depth, budget)
 
 
-def directory_size(spool: IO[bytes]) -> int:
+def directory_size(held: IO[bytes]) -> int:
     """The central directory's size that a zip's end record declares, as zipfile finds it.
 
     The end record is the last 22 bytes, or where a comment follows it, the
     last one in the final 64 KiB; a zip64 record right before it overrides it.
     0 where there is none: zipfile then reports the zip as damaged.
     """
-    end = spool.seek(0, io.SEEK_END)
-    spool.seek(max(0, end - _TAIL))
-    tail = spool.read()
-    spool.seek(0)
+    end = held.seek(0, io.SEEK_END)
+    held.seek(max(0, end - _TAIL))
+    tail = held.read()
+    held.seek(0)
     at = len(tail) - _END
     if not (tail[at:].startswith(_END_MAGIC) and tail.endswith(b'\0\0')):
         at = tail.rfind(_END_MAGIC)
@@ -324,12 +403,11 @@ def _stored(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return stored
 
 
-def _gzip(
-    name: str, first: bytes, rest: Iterator[bytes], depth: int, budget: _Budget
-) -> Iterator[Member]:
-    inner = join(name, gzip_name(first))
-    with gzip.GzipFile(fileobj=_Reader(first, rest), mode='rb') as stream:
-        yield from _member(inner, stream, depth, budget, gzipped=name)  # type: ignore[arg-type]
+def _gzip(name: str, held: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
+    inner = join(name, gzip_name(held.read(CHUNK_SIZE)))
+    held.seek(0)
+    with gzip.GzipFile(fileobj=_Reader(b'', _chunks(held)), mode='rb') as stream:
+        yield from _member(inner, stream, depth, budget, compressed=name)  # type: ignore[arg-type]
 
 
 def gzip_name(header: bytes) -> str:

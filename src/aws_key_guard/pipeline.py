@@ -38,9 +38,9 @@ if TYPE_CHECKING:
 # is not scanned further and gets an AKG900 saying where scanning stopped.
 MAX_CANDIDATES: Final = 10_000
 
-# A file that starts as a zip, a gzip stream or a tar (archive.archive_kind)
-# has its members scanned: only then is archive.py, with zipfile, imported.
-_ZIP_OR_GZIP: Final = (b'PK\x03\x04', b'\x1f\x8b\x08')
+# A file that may start as a zip, a tar or a gzip, bzip2 or xz stream has
+# archive.archive_kind look closer: only then is archive.py, with zipfile, imported.
+_ARCHIVE_MAGIC: Final = (b'PK\x03\x04', b'\x1f\x8b\x08', b'BZh', b'\xfd7zXZ\x00')
 
 
 class FileScan:
@@ -185,23 +185,36 @@ def scan_file(
         first = next(stream, b'')
     except ScanError as e:
         return FileScan(error=str(e))
-    if first.startswith(_ZIP_OR_GZIP) or first[257:262] == b'ustar':
-        return _scan_archive(first, stream, foreign=foreign, search=search)
+    if first.startswith(_ARCHIVE_MAGIC) or first[257:262] == b'ustar':
+        from aws_key_guard.archive import archive_kind
+
+        if archive_kind(first) is not None:
+            return _scan_archive(first, stream, foreign=foreign, search=search)
     return _scan(chain((first,), stream) if first else (), foreign=foreign, search=search)
 
 
 def _scan_archive(
     first: bytes, rest: Iterator[bytes], *, foreign: bool, search: Search
 ) -> FileScan:
+    """An archive's members, and its bytes as stored, each a FileScan in `members`.
+
+    What lies outside every member (a zip's comments, a tar's header records,
+    data past an archive's end) is found in the stored bytes; a value that a
+    member, or an archive nested deeper, holds too is reported there only.
+    """
     from aws_key_guard.archive import members
 
     found = []
+    held: set[bytes] = set()
     try:
         for member in members(first, rest):
             if member.fault is None:
                 scan = _scan(member.chunks, foreign=foreign, search=search)
             else:
                 scan = FileScan(error=member.fault)
+            if member.stored:
+                scan.candidates = [c for c in scan.candidates if c.token not in held]
+            held.update(c.token for c in scan.candidates)
             if scan.candidates or not scan.is_clean():  # a member with nothing is left out
                 scan.member = member.name
                 found.append(scan)
