@@ -32,6 +32,14 @@ def test_batches_weigh_about_a_batch_each_the_heaviest_first(monkeypatch):
     assert workers.batches([]) == []
 
 
+def test_a_compressed_file_weighs_what_it_unpacks_to_and_is_handed_out_first():
+    names = ['a.go', 'testdata/re2.txt.bz2', 'b.go', 'lib/App.JAR', 'notes.gz.txt']
+    sizes = [300_000, 400_000, 300_000, 100_000, 300_000]
+    unpacked = pipeline.unpacked_sizes(names, sizes)
+    assert unpacked == [300_000, 6_400_000, 300_000, 1_600_000, 300_000]
+    assert workers.batches(unpacked)[0] == range(0, 2)
+
+
 def test_batches_grow_so_that_their_numbers_fit_a_page():
     # A million empty files: about a gigabyte to scan, by their weight alone.
     count = len(workers.batches([0] * 1_000_000))
