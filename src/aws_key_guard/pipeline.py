@@ -20,6 +20,7 @@ from aws_key_guard.workers import judge_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterable
     from collections.abc import Iterator
     from collections.abc import Sequence
@@ -41,6 +42,8 @@ MAX_CANDIDATES: Final = 10_000
 # A file that may start as a zip, a tar or a gzip, bzip2 or xz stream has
 # archive.archive_kind look closer: only then is archive.py, with zipfile, imported.
 _ARCHIVE_MAGIC: Final = (b'PK\x03\x04', b'\x1f\x8b\x08', b'BZh', b'\xfd7zXZ\x00')
+# A SQLite database (sqlite.MAGIC) also has its rows judged column by column.
+_SQLITE: Final = b'SQLite format 3\x00'
 
 
 # Names of files that are usually compressed archives, and how many times
@@ -200,6 +203,8 @@ def scan_file(
 
         if archive_kind(first) is not None:
             return _scan_archive(first, stream, foreign=foreign, search=search)
+    if first.startswith(_SQLITE):
+        return _scan_database(first, stream, foreign=foreign, search=search)
     return _scan(chain((first,), stream) if first else (), foreign=foreign, search=search)
 
 
@@ -235,10 +240,31 @@ def _scan_archive(
     return FileScan(members=found)
 
 
-def _scan(chunks: Iterable[bytes], *, foreign: bool, search: Search) -> FileScan:
+def _scan_database(
+    first: bytes, rest: Iterator[bytes], *, foreign: bool, search: Search
+) -> FileScan:
+    from aws_key_guard.sqlite import Database
+
+    database = Database(MAX_CANDIDATES)
+    chunks = database.pass_on(chain((first,), rest))
+    try:
+        return _scan(chunks, foreign=foreign, search=search, merge=database.merge)
+    finally:
+        database.close()
+
+
+def _scan(
+    chunks: Iterable[bytes],
+    *,
+    foreign: bool,
+    search: Search,
+    merge: Callable[[list[Candidate]], list[Candidate]] | None = None,
+) -> FileScan:
     markers = _Markers(foreign)
     try:
         found = scan_chunks(markers.pass_on(chunks), limit=MAX_CANDIDATES, search=search)
+        if merge is not None:
+            found = merge(found)  # a view's candidates read beside the scan
         if not found and markers.watcher is None:
             return FileScan()
         watcher = markers.watch()

@@ -1,0 +1,367 @@
+"""A SQLite database's rows as a view: each text or blob column judged standing alone.
+
+A record keeps its columns back to back, so the last letter of one column
+touches the first of the next and no byte scan can tell where a key ID or a
+secret begins. Here the leaf pages of the tables are read and each column
+becomes a line of a view whose offsets map back to the file; the plain scan
+of the same bytes still runs (deleted rows, free pages, indexes). Imported
+only for a file that starts with SQLite's header.
+
+The bytes are spooled as the plain scan reads them (in memory up to
+SPOOL_MEMORY, then to a temporary file), since a row continues on overflow
+pages anywhere in the file. Every loop is bounded by the file's page count.
+
+Words this module owns:
+
+- page: `size` bytes of the file, numbered from 1; page 1 starts with the
+  100-byte database header.
+- cell: one row of a leaf table page (type 0x0D): its payload's size, its
+  rowid, then the record (a header of serial types, then the columns).
+- chain: the overflow pages a payload too large for its page continues on,
+  each starting with the next one's number.
+- piece: a part of a column as it lies in the file, at its offset.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from bisect import bisect
+
+from aws_key_guard import tokens
+from aws_key_guard.tokens import Hit
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Iterator
+    from typing import Final
+
+    from aws_key_guard.model import Candidate
+
+MAGIC: Final = b'SQLite format 3\x00'
+SPOOL_MEMORY: Final = 8 << 20  # spooled to a temporary file past this
+_HEADER: Final = 100
+_LEAF_TABLE: Final = 0x0D
+_UTF8: Final = (0, 1)  # the header's text encoding: 0 in a database with no table yet
+# A long column is shown by its first and last EDGE bytes: a token at either
+# end is judged there, one in its middle by the plain scan alone.
+EDGE: Final = 2 * tokens.SESSION_TOKEN_MAX
+# Stands where a column is cut (its middle left out, or its chain broken):
+# a joiner, so no token seems to end or begin there.
+_CUT: Final = b'_'
+# Bytes of a line before a token read to count its UTF-16 column; any before
+# them count one unit each, as in the plain scan.
+_UNITS_BEFORE: Final = 4096
+_READ: Final = 1 << 16
+
+Line = list['_Piece | bytes']
+
+
+class _Piece:
+    """Bytes of a column at their file offset."""
+
+    __slots__ = ('data', 'offset')
+
+    def __init__(self, data: bytes, offset: int) -> None:
+        self.data = data
+        self.offset = offset
+
+
+class _Column:
+    """A text or blob column as its pieces arrive: its first and last EDGE bytes kept."""
+
+    __slots__ = ('head', 'kept', 'left', 'seen', 'tail')
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+        self.head: list[_Piece] = []
+        self.tail: list[_Piece] = []
+        self.kept = 0  # bytes in head
+        self.seen = 0  # bytes added
+
+    def add(self, data: bytes, offset: int) -> None:
+        self.left -= len(data)
+        self.seen += len(data)
+        room = EDGE - self.kept
+        if room > 0:
+            self.head.append(_Piece(data[:room], offset))
+            self.kept += min(room, len(data))
+            data, offset = data[room:], offset + room
+        if data:
+            self.tail.append(_Piece(data[-EDGE:], offset + max(0, len(data) - EDGE)))
+            size = sum(len(p.data) for p in self.tail)
+            while size - len(self.tail[0].data) >= EDGE:
+                size -= len(self.tail.pop(0).data)
+
+    def lines(self, cut: bool) -> list[Line]:
+        """The column as lines of a view; `cut` if it ends before its last byte."""
+        tail_size = sum(len(p.data) for p in self.tail)
+        end: Line = [_CUT] if cut else []
+        if self.seen == self.kept + tail_size:
+            return [[*self.head, *self.tail, *end]]
+        return [[*self.head, _CUT], [_CUT, *self.tail, *end]]
+
+
+class _Row:
+    """A record being read: the sizes of the columns left and the column under way."""
+
+    __slots__ = ('column', 'columns', 'left', 'lines', 'skip')
+
+    def __init__(self, columns: list[tuple[int, bool]], body: int) -> None:
+        self.columns = columns[::-1]  # popped from the end: first column first
+        self.left = body  # body bytes still to come
+        self.skip = 0  # bytes left of a number column
+        self.column: _Column | None = None
+        self.lines: list[Line] = []  # of the columns read whole
+
+    def feed(self, data: bytes, offset: int) -> None:
+        """Read data, the body's next part, at its file offset."""
+        at = 0
+        self.left -= len(data)
+        while at < len(data):
+            if self.skip:
+                step = min(self.skip, len(data) - at)
+                self.skip -= step
+                at += step
+            elif self.column is not None:
+                step = min(self.column.left, len(data) - at)
+                self.column.add(data[at : at + step], offset + at)
+                at += step
+                if not self.column.left:
+                    self.lines += self.column.lines(cut=False)
+                    self.column = None
+            else:
+                # The header's sizes add up to the body's (Database._cell checks).
+                size, text = self.columns.pop()
+                if text and size:
+                    self.column = _Column(size)
+                else:
+                    self.skip = size
+
+    def cut(self) -> list[Line]:
+        """The lines read, the column under way cut where the chain broke."""
+        if self.column is not None:
+            self.lines += self.column.lines(cut=True)
+        return self.lines
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    """SQLite's variable-length integer at data[at]: its value and where it ends."""
+    value = 0
+    for i in range(at, at + 8):
+        byte = data[i]
+        value = value << 7 | byte & 0x7F
+        if byte < 0x80:
+            return value, i + 1
+    return value << 8 | data[at + 8], at + 9
+
+
+def _column_size(serial: int) -> tuple[int, bool]:
+    """A serial type's body size, and whether it is text or a blob."""
+    if serial >= 12:
+        return (serial - 12) // 2, True
+    if serial in (10, 11):
+        raise ValueError(serial)  # reserved: no record
+    return (0, 1, 2, 3, 4, 6, 8, 8, 0, 0)[serial], False
+
+
+def _local(payload: int, usable: int) -> int:
+    """How much of a table cell's payload its own page holds (the rest overflows)."""
+    most = usable - 35
+    if payload <= most:
+        return payload
+    least = (usable - 12) * 32 // 255 - 23
+    local = least + (payload - least) % (usable - 4)
+    return local if local <= most else least
+
+
+def _units_delta(text: bytes) -> int:
+    """UTF-16 code units less bytes of text read as UTF-8 (a stray byte is one unit)."""
+    if text.isascii():
+        return 0
+    decoded = text.decode('utf-8', 'surrogateescape')
+    return len(decoded.encode('utf-16-le', 'surrogatepass')) // 2 - len(text)
+
+
+class Database:
+    """The rows of a SQLite database, judged column by column once its bytes have passed."""
+
+    __slots__ = ('_overflow', '_pages', '_size', '_spool', '_usable', 'limit')
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit  # past this many tokens the view stops: the scan caps the file
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 -- see close
+        self._size = 0  # page size
+        self._usable = 0  # a page's bytes less those reserved at its end
+        self._pages = 0  # pages in the file
+        self._overflow = 0  # overflow pages read: no more than the file has pages
+
+    def close(self) -> None:
+        """Let the spooled bytes go."""
+        self._spool.close()
+
+    def pass_on(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """The chunks, unchanged, spooled on the way."""
+        for chunk in chunks:
+            self._spool.write(chunk)
+            yield chunk
+
+    def merge(self, found: list[Candidate]) -> list[Candidate]:
+        """The plain scan's candidates with the view's added, in file order.
+
+        A token both found stays the plain scan's. One the plain scan found
+        across a view's token is no token: it runs from one column into the
+        next (`<key ID><user><secret>` read as a key ID and a packed secret).
+        """
+        hits = self._walk()
+        view = self._locate(hits) if hits else []
+        if not view:
+            return found
+        ours = {(c.offset, c.kind.value) for c in view}
+        starts = [c.offset for c in view]
+        kept = []
+        for c in found:
+            if (c.offset, c.kind.value) not in ours:
+                # View tokens do not overlap: only the last to start before c ends may reach c.
+                i = bisect(starts, c.offset + len(c.token) - 1) - 1
+                if i >= 0 and view[i].offset + len(view[i].token) > c.offset:
+                    continue
+            kept.append(c)
+        seen = {(c.offset, c.kind.value) for c in kept}
+        extra = [c for c in view if (c.offset, c.kind.value) not in seen]
+        return sorted(kept + extra, key=lambda c: c.offset)
+
+    def _read(self, number: int) -> bytes:
+        self._spool.seek((number - 1) * self._size)
+        return self._spool.read(self._size)
+
+    def _walk(self) -> list[Hit]:
+        """The view's tokens, page by page, at their file offsets."""
+        end = self._spool.tell()
+        size = self._header()
+        if not size:
+            return []
+        self._pages = end // size
+        search = tokens.Search()
+        hits: list[Hit] = []
+        for number in range(1, self._pages + 1):
+            page = self._read(number)
+            first = _HEADER if number == 1 else 0
+            if page[first] == _LEAF_TABLE:
+                hits += _judge(self._leaf(page, number, first), search)
+                if len(hits) > self.limit:
+                    break
+        return hits
+
+    def _header(self) -> int:
+        """The page size the header declares; 0 where the view cannot read the file."""
+        self._spool.seek(0)
+        header = self._spool.read(_HEADER)
+        if len(header) < _HEADER:
+            return 0
+        size = int.from_bytes(header[16:18], 'big')
+        size = 1 << 16 if size == 1 else size
+        self._usable = size - header[20]
+        encoding = int.from_bytes(header[56:60], 'big')
+        if size < 512 or size & (size - 1) or self._usable < 480 or encoding not in _UTF8:
+            return 0  # a damaged header or UTF-16 text: the plain scan's alone
+        self._size = size
+        return size
+
+    def _leaf(self, page: bytes, number: int, first: int) -> list[Line]:
+        cells = int.from_bytes(page[first + 3 : first + 5], 'big')
+        pointers = first + 8
+        cells = min(cells, (self._usable - pointers) // 2)
+        base = (number - 1) * self._size
+        lines = []
+        for i in range(pointers, pointers + 2 * cells, 2):
+            cell = int.from_bytes(page[i : i + 2], 'big')
+            if pointers + 2 * cells <= cell < self._usable:
+                try:
+                    lines += self._cell(page, base, cell)
+                except (IndexError, ValueError):
+                    continue  # a damaged cell: its bytes are the plain scan's
+        return lines
+
+    def _cell(self, page: bytes, base: int, at: int) -> list[Line]:
+        payload, at = _varint(page, at)
+        _, at = _varint(page, at)  # the rowid
+        local = _local(payload, self._usable)
+        end = at + local
+        header, body = _varint(page, at)
+        header_end = at + header
+        if end + 4 * (local < payload) > self._usable or not body <= header_end <= end:
+            raise ValueError(at)  # the cell runs off its page
+        columns = []
+        while body < header_end:
+            serial, body = _varint(page, body)
+            columns.append(_column_size(serial))
+        if body != header_end or sum(size for size, _ in columns) != payload - header:
+            raise ValueError(at)
+        row = _Row(columns, payload - header)
+        row.feed(page[header_end:end], base + header_end)
+        if row.left:
+            self._follow(row, int.from_bytes(page[end : end + 4], 'big'))
+        return row.cut()
+
+    def _follow(self, row: _Row, number: int) -> None:
+        """Read the row's chain from page number on, as far as it is sound."""
+        room = self._usable - 4
+        while row.left and 1 < number <= self._pages and self._overflow < self._pages:
+            # A sound file has each overflow page on one chain: reading no more
+            # of them than it has pages keeps a looping chain linear.
+            self._overflow += 1
+            page = self._read(number)
+            row.feed(page[4 : 4 + min(room, row.left)], (number - 1) * self._size + 4)
+            number = int.from_bytes(page[:4], 'big')
+
+    def _locate(self, hits: list[Hit]) -> list[Candidate]:
+        """Candidates of the hits, placed by line and column in one pass over the file."""
+        from aws_key_guard.model import Candidate
+        from aws_key_guard.model import Kind
+        from aws_key_guard.model import Secret
+
+        hits.sort(key=lambda h: h.offset)
+        found = []
+        line, line_start, at = 1, 0, 0
+        self._spool.seek(0)
+        for hit in hits[: self.limit + 1]:
+            part = self._spool.read(hit.offset - at)
+            newlines = part.count(b'\n')
+            if newlines:
+                line += newlines
+                line_start = at + part.rfind(b'\n') + 1
+            at = hit.offset
+            col = at - line_start + 1
+            lo = max(line_start, at - _UNITS_BEFORE)
+            self._spool.seek(lo)
+            delta = _units_delta(self._spool.read(at - lo))
+            units = col + delta if delta else None
+            kind, token = Kind(hit.kind), Secret(hit.token)
+            found.append(Candidate(kind, line, col, at, token, hit.context, hit.layer, units))
+        return found
+
+
+def _judge(lines: list[Line], search: tokens.Search) -> list[Hit]:
+    """The tokens of lines, one column each, at their file offsets."""
+    parts: list[bytes] = []
+    starts: list[int] = []
+    pieces: list[_Piece] = []
+    size = 0
+    for columns in lines:
+        for part in (*columns, b'\n'):
+            if isinstance(part, _Piece):
+                starts.append(size)
+                pieces.append(part)
+                part = part.data
+            parts.append(part)
+            size += len(part)
+    hits = []
+    for hit in tokens.judge(b''.join(parts), 0, size, search):
+        i = bisect(starts, hit.offset) - 1
+        piece, index = pieces[i], hit.offset - starts[i]
+        # A token across two pieces (two overflow pages) has no end column.
+        straddles = index + len(hit.token) > len(piece.data)
+        layer = hit.layer or ('sqlite' if straddles else None)
+        hits.append(Hit(piece.offset + index, hit.kind, hit.token, hit.context, layer))
+    return hits

@@ -1,0 +1,357 @@
+"""SQLite databases written by Python's sqlite3: each row's columns judged standing alone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from aws_key_guard import pipeline
+from aws_key_guard._main import main
+from aws_key_guard.files import read_chunks
+from aws_key_guard.pipeline import scan_file
+from tests.conftest import make_key_id
+from tests.conftest import make_secret
+
+KEY = make_key_id(31)
+SECRET = make_secret(31)
+
+
+def _database(
+    path: Path, columns: str, rows: Sequence[Sequence[object]], *, page_size: int | None = None
+) -> bytes:
+    db = sqlite3.connect(path)
+    if page_size is not None:
+        db.execute(f'PRAGMA page_size = {page_size}')
+    db.execute(f'CREATE TABLE creds ({columns})')
+    marks = ', '.join('?' * len(rows[0]))
+    db.executemany(f'INSERT INTO creds VALUES ({marks})', rows)  # noqa: S608 -- marks only
+    db.commit()
+    db.close()
+    return path.read_bytes()
+
+
+def _where(data: bytes, token: str) -> tuple[int, int]:
+    offset = data.index(token.encode())
+    return data.count(b'\n', 0, offset) + 1, offset - data.rfind(b'\n', 0, offset)
+
+
+def _fingerprint(secret: str) -> str:
+    return 'sha256:' + hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
+def _pair(name: str, data: bytes, key: str, secret: str) -> bytes:
+    (line, col), (key_line, _) = _where(data, secret), _where(data, key)
+    return (
+        f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [{_fingerprint(secret)}] '
+        f'with access key ID AKIA...{key[-4:]} at line {key_line}\n'
+    ).encode()
+
+
+def _cli(capsysbinary: pytest.CaptureFixture[bytes], *args: str) -> tuple[int, bytes]:
+    code = main(list(args))
+    return code, capsysbinary.readouterr().out
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize('length', [10, 63, 64, 65, 300, 5000])
+def test_key_id_after_a_text_column_of_any_length_pairs(in_tmp, capsysbinary, length):
+    # The note's last letter touches the key ID in the record's body.
+    note = 'n' * (length - 1) + 'Z'
+    data = _database(
+        in_tmp / 'creds.db', 'note TEXT, key_id TEXT, secret TEXT', [(note, KEY, SECRET)]
+    )
+    assert _cli(capsysbinary, 'creds.db') == (1, _pair('creds.db', data, KEY, SECRET))
+
+
+@pytest.mark.parametrize(
+    ('columns', 'row'),
+    [
+        pytest.param(
+            'key_id TEXT, user TEXT, secret TEXT', (KEY, 'alice', SECRET), id='user-between'
+        ),
+        pytest.param(
+            'secret TEXT, note TEXT, key_id TEXT',
+            (SECRET, 'rotated in May', KEY),
+            id='secret-first',
+        ),
+        pytest.param(
+            'key_id TEXT, note TEXT, secret TEXT',
+            (KEY, 'AbCdEfGh1234', SECRET),
+            id='base64-like-note-between',
+        ),
+        pytest.param(
+            'id INTEGER, key_id TEXT, created REAL, user TEXT, secret TEXT',
+            (7, KEY, 1.5, 'deploy', SECRET),
+            id='numbers-between',
+        ),
+        pytest.param(
+            'user TEXT, key_id TEXT, note TEXT, secret TEXT',
+            ('x' * 300 + 'Q', KEY, 'y' * 700 + 'R', SECRET),
+            id='long-text-around',
+        ),
+    ],
+)
+def test_secret_column_apart_from_the_key_ids_pairs(in_tmp, capsysbinary, columns, row):
+    data = _database(in_tmp / 'creds.db', columns, [row])
+    assert _cli(capsysbinary, 'creds.db') == (1, _pair('creds.db', data, KEY, SECRET))
+
+
+@pytest.mark.parametrize(
+    'columns',
+    ['note TEXT, key_id TEXT, user TEXT, secret TEXT', 'secret TEXT, note TEXT, key_id TEXT'],
+)
+def test_rows_pair_row_by_row(in_tmp, capsysbinary, columns):
+    keys = [make_key_id(40 + i) for i in range(6)]
+    secrets = [make_secret(40 + i) for i in range(6)]
+    rows: list[tuple[str, ...]] = [
+        ('n' * 150 + str(i), keys[i], f'u{i}', secrets[i])
+        if columns.startswith('note')
+        else (secrets[i], 'm' * 150 + chr(65 + i), keys[i])
+        for i in range(6)
+    ]
+    # Small pages: the rows fill three of them.
+    data = _database(in_tmp / 'creds.db', columns, rows, page_size=512)
+    lines = sorted(
+        (_where(data, secrets[i]), _pair('creds.db', data, keys[i], secrets[i])) for i in range(6)
+    )
+    assert _cli(capsysbinary, 'creds.db') == (1, b''.join(line for _, line in lines))
+
+
+@pytest.mark.parametrize('page_size', [512, 4096, 65536])
+def test_row_spilling_to_overflow_pages_pairs(in_tmp, capsysbinary, page_size):
+    # The key ID and the secret lie on the chain of overflow pages, after a
+    # note longer than a page.
+    note = 'w' * (3 * page_size) + 'K'
+    rows = [(note, KEY, 'ops', SECRET), ('short', 'none', 'ops', 'none')]
+    data = _database(
+        in_tmp / 'creds.db',
+        'note TEXT, key_id TEXT, user TEXT, secret TEXT',
+        rows,
+        page_size=page_size,
+    )
+    assert _cli(capsysbinary, 'creds.db') == (1, _pair('creds.db', data, KEY, SECRET))
+
+
+def test_key_in_text_with_lines_of_its_own_is_placed_on_its_line(in_tmp, capsysbinary):
+    # A column holding a credentials file: its newlines count, as in any file.
+    config = f'[default]\naws_access_key_id={KEY}\naws_secret_access_key={SECRET}\n'
+    rows = [('a\nb\nc', 'n' * 100 + 'Z' + KEY, 'x'), ('cfg' * 40, config, 'y')]
+    data = _database(in_tmp / 'creds.db', 'note TEXT, body TEXT, tail TEXT', rows)
+    found = _cli(capsysbinary, '--format', 'json', 'creds.db')
+    assert found[0] == 1
+    (line, col), (key_line, _) = _where(data, SECRET), _where(data, KEY)
+    assert [
+        (f['line'], f['column'], f['key_line'], f['layer'])
+        for f in json.loads(found[1])['findings']
+    ] == [(line, col, key_line, None)]
+    assert line > 1
+
+
+def test_key_id_after_text_with_wide_characters_counts_utf16_units(in_tmp, capsysbinary):
+    note = 'é' * 90 + 'Z'  # two bytes, one UTF-16 unit each
+    data = _database(
+        in_tmp / 'creds.db', 'note TEXT, key_id TEXT, secret TEXT', [(note, KEY, SECRET)]
+    )
+    code, out = _cli(capsysbinary, '--format', 'sarif', 'creds.db')
+    assert code == 1
+    (line, col) = _where(data, SECRET)
+    prefix = data[
+        data.rfind(b'\n', 0, data.index(SECRET.encode())) + 1 : data.index(SECRET.encode())
+    ]
+    units = len(prefix.decode('utf-8', 'surrogateescape').encode('utf-16-le', 'surrogatepass')) // 2
+    region = json.loads(out)['runs'][0]['results'][0]['locations'][0]['physicalLocation']['region']
+    assert (region['startLine'], region['startColumn']) == (line, units + 1)
+    assert units + 1 < col
+
+
+def test_secret_split_between_overflow_pages_is_found_at_its_start(in_tmp, capsysbinary):
+    # The page holds the row's first bytes, its overflow pages the rest: some
+    # length of the note after the secret puts the page break inside the secret.
+    for length in range(400, 1000):
+        path = in_tmp / f'creds-{length}.db'
+        data = _database(
+            path,
+            'key_id TEXT, secret TEXT, note TEXT',
+            [(KEY, SECRET, 'v' * length)],
+            page_size=512,
+        )
+        if SECRET.encode() not in data and SECRET[:20].encode() in data:
+            break
+    start = data.index(SECRET[:20].encode())
+    line, col = data.count(b'\n', 0, start) + 1, start - data.rfind(b'\n', 0, start)
+    code, out = _cli(capsysbinary, '--format', 'json', path.name)
+    assert code == 1
+    found = json.loads(out)['findings']
+    assert [(f['code'], f['line'], f['column'], f['fingerprint'], f['layer']) for f in found] == [
+        ('AKG001', line, col, _fingerprint(SECRET), 'sqlite')
+    ]
+
+
+def test_columns_after_numbers_on_overflow_pages_pair(in_tmp, capsysbinary):
+    # The page break falls among the REAL columns: no text column is under way there.
+    columns = 'a REAL, b REAL, c REAL, d REAL, e REAL, note TEXT, key_id TEXT, secret TEXT'
+    rows = [(1.5, 2.5, 3.5, 4.5, 5.5, 'p' * 900 + 'Z', KEY, SECRET)]
+    data = _database(in_tmp / 'creds.db', columns, rows, page_size=512)
+    assert _cli(capsysbinary, 'creds.db') == (1, _pair('creds.db', data, KEY, SECRET))
+
+
+def test_large_rowids_and_empty_columns_are_read(in_tmp, capsysbinary):
+    rows = [(2**62, '', None, 'x' * 80 + 'Z', KEY, b'\x00\x01', SECRET)]
+    columns = 'id INTEGER PRIMARY KEY, empty TEXT, unset TEXT, note TEXT, key_id TEXT, raw BLOB'
+    columns += ', secret TEXT'
+    data = _database(in_tmp / 'creds.db', columns, rows)
+    assert _cli(capsysbinary, 'creds.db') == (1, _pair('creds.db', data, KEY, SECRET))
+
+
+def test_hashes_uuids_and_documentation_keys_stay_quiet(in_tmp, capsysbinary):
+    rows = []
+    for i in range(200):
+        digest = hashlib.sha1(str(i).encode(), usedforsecurity=False).hexdigest()
+        rows.append(
+            (
+                'n' * 70 + 'Z',
+                str(uuid.UUID(int=i * 7919)),
+                digest,
+                hashlib.sha256(digest.encode()).hexdigest(),
+                'AKIAIOSFODNN7EXAMPLE',
+                'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+            )
+        )
+    columns = 'note TEXT, id TEXT, sha1 TEXT, sha256 TEXT, key_id TEXT, secret TEXT'
+    _database(in_tmp / 'quiet.db', columns, rows, page_size=1024)
+    assert _cli(capsysbinary, 'quiet.db') == (0, b'')
+
+
+def _scan_findings(
+    data: bytes, tmp_path: Path, chunk: int | None = None
+) -> list[tuple[object, ...]]:
+    path = tmp_path / 'scanned.db'
+    path.write_bytes(data)
+    chunks = read_chunks(str(path))
+    if chunk is not None:
+        whole = b''.join(chunks)
+        chunks = iter([whole[i : i + chunk] for i in range(0, len(whole), chunk)])
+    scan = scan_file(chunks)
+    assert scan.bug is None
+    return [(c.kind.value, c.line, c.col, c.offset, c.layer) for c in scan.candidates]
+
+
+# A file is known as a database by its first read's first 16 bytes.
+@pytest.mark.parametrize('chunk', [16, 99, 100, 511, 512, 513, 4096])
+def test_view_is_the_same_whatever_the_read_sizes(tmp_path, chunk):
+    rows = [('n' * 900 + 'Z', make_key_id(i), f'u{i}', make_secret(i)) for i in range(4)]
+    data = _database(
+        tmp_path / 'creds.db', 'note TEXT, key_id TEXT, user TEXT, secret TEXT', rows, page_size=512
+    )
+    whole = _scan_findings(data, tmp_path)
+    assert len(whole) == 8
+    assert _scan_findings(data, tmp_path, chunk) == whole
+
+
+def _patched(data: bytes, at: int, new: bytes) -> bytes:
+    return data[:at] + new + data[at + len(new) :]
+
+
+# The one row of _damaged(): its cell is at 655, in page 2 (bytes 512 to 1023):
+# payload size (2 bytes), rowid, header size, serial types (2, 1 and 1 bytes).
+DAMAGE = [
+    pytest.param(16, b'\x03\xe8', id='page-size-not-a-power-of-two'),
+    pytest.param(20, b'\x40', id='reserved-bytes-leave-too-little'),
+    pytest.param(56, b'\x00\x00\x00\x02', id='utf-16-text'),
+    pytest.param(520, b'\xff\xff', id='cell-pointer-off-the-page'),
+    pytest.param(520, b'\x01\xff', id='cell-running-off-the-page'),
+    pytest.param(515, b'\xff\xff', id='cell-count-too-large'),
+    pytest.param(658, b'\x00', id='record-header-size-zero'),
+    pytest.param(661, b'\x0a', id='reserved-serial-type'),
+    pytest.param(661, b'\x37', id='sizes-not-adding-up'),
+    pytest.param(655, b'\x83\x60', id='payload-said-to-overflow'),
+]
+
+
+def _damaged(tmp_path: Path) -> bytes:
+    note = 'n' * 300 + 'Z'
+    data = _database(
+        tmp_path / 'damaged.db',
+        'note TEXT, key_id TEXT, secret TEXT',
+        [(note, KEY, SECRET)],
+        page_size=512,
+    )
+    assert data[655:663] == bytes.fromhex('826e01058467355d')  # where DAMAGE patches
+    return data
+
+
+@pytest.mark.parametrize(('at', 'new'), DAMAGE)
+def test_damaged_database_is_scanned_as_plain_bytes(tmp_path, at, new):
+    data = _patched(_damaged(tmp_path), at, new)
+    plain = _scan_findings(b's' + data[1:], tmp_path)  # no longer SQLite's header
+    assert _scan_findings(data, tmp_path) == plain
+
+
+def test_truncated_chain_keeps_what_was_read(tmp_path):
+    note = 'q' * 2000 + 'Z'
+    data = _database(
+        tmp_path / 'creds.db',
+        'key_id TEXT, note TEXT, secret TEXT',
+        [(KEY, note, SECRET)],
+        page_size=512,
+    )
+    cut = data[: data.index(SECRET.encode()) - 600]
+    assert _scan_findings(cut, tmp_path) == [
+        ('key-id', 1, cut.index(KEY.encode()) + 1, cut.index(KEY.encode()), None)
+    ]
+
+
+def test_deleted_row_is_still_found_beside_the_live_ones(in_tmp, capsysbinary):
+    # A deleted row's bytes stay in its page until overwritten: the plain scan
+    # finds them there, where the leaf pages no longer list them (unless
+    # secure_delete, on in some builds, zeroes them).
+    gone_key, gone_secret = make_key_id(32), make_secret(32)
+    path = in_tmp / 'creds.db'
+    rows = [(None, gone_key, gone_secret), ('n' * 300 + 'Z', KEY, SECRET)]
+    _database(path, 'note TEXT, key_id TEXT, secret TEXT', rows)
+    db = sqlite3.connect(path)
+    db.execute('PRAGMA secure_delete = OFF')
+    db.execute('DELETE FROM creds WHERE note IS NULL')
+    db.commit()
+    db.close()
+    data = path.read_bytes()
+    lines = sorted(
+        [
+            (_where(data, gone_secret), _pair('creds.db', data, gone_key, gone_secret)),
+            (_where(data, SECRET), _pair('creds.db', data, KEY, SECRET)),
+        ]
+    )
+    assert _cli(capsysbinary, 'creds.db') == (1, b''.join(line for _, line in lines))
+
+
+def test_file_with_only_the_magic_is_scanned_as_plain_bytes(in_tmp, capsysbinary):
+    (in_tmp / 'short.db').write_bytes(b'SQLite format 3\x00' + f' {KEY}\n'.encode())
+    lone = f'short.db:1:18: AKG003 AWS access key ID AKIA...{KEY[-4:]} with no secret\n'
+    assert _cli(capsysbinary, 'short.db') == (0, lone.encode())
+
+
+def test_view_stops_at_the_cap_on_candidates(in_tmp, capsysbinary, monkeypatch):
+    monkeypatch.setattr(pipeline, 'MAX_CANDIDATES', 2)
+    rows = [('n' * 300 + str(i), make_key_id(i), make_secret(i)) for i in range(40)]
+    data = _database(
+        in_tmp / 'creds.db', 'note TEXT, key_id TEXT, secret TEXT', rows, page_size=512
+    )
+    # The first page's rows make three candidates: the file stops at the third.
+    line, col = _where(data, make_key_id(1))
+    cut = (
+        f'creds.db:{line}:{col}: AKG900 cannot scan file: more than 10000 key-shaped tokens, '
+        'not scanned past here\n'
+    )
+    pair = _pair('creds.db', data, make_key_id(0), make_secret(0))
+    assert _cli(capsysbinary, 'creds.db') == (2, pair + cut.encode())
