@@ -10,6 +10,8 @@ import base64
 import json
 import pathlib
 import random
+import sqlite3
+import tempfile
 import urllib.parse
 
 import pytest
@@ -62,6 +64,29 @@ def jwt(claims: dict[str, str]) -> str:
 def nb_cell(*lines: str) -> dict[str, object]:
     return {'cell_type': 'code', 'metadata': {}, 'outputs': [], 'source': list(lines)}
 
+
+def sqlite_file(columns: str, *rows: tuple[object, ...]) -> bytes:
+    """A database as Python's sqlite3 writes it, with one table of these rows."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp, 'matrix.db')
+        db = sqlite3.connect(path)
+        db.execute(f'CREATE TABLE t ({columns})')
+        marks = ', '.join('?' * len(rows[0]))
+        db.executemany(f'INSERT INTO t VALUES ({marks})', rows)  # noqa: S608 -- marks only
+        db.commit()
+        db.close()
+        return path.read_bytes()
+
+
+def at(data: bytes, token: str) -> tuple[int, int]:
+    """The line and column of token in data."""
+    offset = data.index(token.encode())
+    return data.count(b'\n', 0, offset) + 1, offset - data.rfind(b'\n', 0, offset)
+
+
+SQLITE_AFTER_TEXT = sqlite_file('note TEXT, key_id TEXT, secret TEXT', ('n' * 300 + 'Z', K1, S1))
+SQLITE_APART = sqlite_file('key_id TEXT, user TEXT, secret TEXT', (K1, 'deploy', S1))
+SQLITE_SECRET_FIRST = sqlite_file('secret TEXT, note TEXT, key_id TEXT', (S1, 'rotated', K1))
 
 CREDENTIALS = f'[default]\naws_access_key_id = {K1}\naws_secret_access_key = {S1}\n'
 
@@ -565,6 +590,22 @@ FOUND = [
         [('AKG001', 4, 5, 'joined')],
         id='yaml-folded-block-scalar',
     ),
+    # --- SQLite databases: each column judged on its own (sqlite.py) ------------
+    pytest.param(
+        SQLITE_AFTER_TEXT,
+        [('AKG001', *at(SQLITE_AFTER_TEXT, S1), None)],
+        id='sqlite-key-id-after-long-text-column',
+    ),
+    pytest.param(
+        SQLITE_APART,
+        [('AKG001', *at(SQLITE_APART, S1), None)],
+        id='sqlite-secret-column-after-user-column',
+    ),
+    pytest.param(
+        SQLITE_SECRET_FIRST,
+        [('AKG001', *at(SQLITE_SECRET_FIRST, S1), None)],
+        id='sqlite-secret-column-before-key-id',
+    ),
 ]
 
 
@@ -600,8 +641,20 @@ def with_lone_key(text: str) -> str:
     return f'id={K1}\n{text}'
 
 
+SQLITE_QUIET = sqlite_file(
+    'key_id TEXT, note TEXT, secret TEXT, sha1 TEXT, id TEXT',
+    (
+        'AKIAIOSFODNN7EXAMPLE',
+        'n' * 100 + 'Z',
+        'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        HEX,
+        '6f1c2e0a-8d4b-4c1e-9a57-3b2d1f0e9c8a',
+    ),
+)
+
 QUIET = [
     pytest.param(DOC_CREDENTIALS, [], id='aws-documentation-pair'),
+    pytest.param(SQLITE_QUIET, [], id='sqlite-documentation-keys-hashes-uuids'),
     pytest.param(
         'AKIAI44QH8DHBEXAMPLE je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\n',
         [],

@@ -6,6 +6,7 @@ import hashlib
 import json
 import sqlite3
 import uuid
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -355,3 +356,13 @@ def test_view_stops_at_the_cap_on_candidates(in_tmp, capsysbinary, monkeypatch):
     )
     pair = _pair('creds.db', data, make_key_id(0), make_secret(0))
     assert _cli(capsysbinary, 'creds.db') == (2, pair + cut.encode())
+
+
+def test_database_inside_a_zip_has_its_rows_read(in_tmp, capsysbinary):
+    data = _database(
+        in_tmp / 'creds.db', 'note TEXT, key_id TEXT, secret TEXT', [('n' * 300 + 'Z', KEY, SECRET)]
+    )
+    with zipfile.ZipFile(in_tmp / 'backup.zip', 'w', zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr('state/creds.db', data)
+    pair = _pair('backup.zip!state/creds.db', data, KEY, SECRET)
+    assert _cli(capsysbinary, 'backup.zip') == (1, pair)

@@ -203,9 +203,14 @@ def scan_file(
 
         if archive_kind(first) is not None:
             return _scan_archive(first, stream, foreign=foreign, search=search)
+    return _scan_plain(first, stream, foreign=foreign, search=search)
+
+
+def _scan_plain(first: bytes, rest: Iterator[bytes], *, foreign: bool, search: Search) -> FileScan:
+    """A file, or an archive's member, that is no archive: a database has its rows read too."""
     if first.startswith(_SQLITE):
-        return _scan_database(first, stream, foreign=foreign, search=search)
-    return _scan(chain((first,), stream) if first else (), foreign=foreign, search=search)
+        return _scan_database(first, rest, foreign=foreign, search=search)
+    return _scan(chain((first,), rest) if first else (), foreign=foreign, search=search)
 
 
 def _scan_archive(
@@ -224,7 +229,8 @@ def _scan_archive(
     try:
         for member in members(first, rest):
             if member.fault is None:
-                scan = _scan(member.chunks, foreign=foreign, search=search)
+                chunks = iter(member.chunks)
+                scan = _scan_plain(next(chunks, b''), chunks, foreign=foreign, search=search)
             else:
                 scan = FileScan(error=member.fault)
             if member.stored:
