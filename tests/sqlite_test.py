@@ -366,3 +366,15 @@ def test_database_inside_a_zip_has_its_rows_read(in_tmp, capsysbinary):
         archive.writestr('state/creds.db', data)
     pair = _pair('backup.zip!state/creds.db', data, KEY, SECRET)
     assert _cli(capsysbinary, 'backup.zip') == (1, pair)
+
+
+def test_cells_piled_on_one_another_are_read_once(tmp_path):
+    # 67 cell pointers, all to the one row: the page is read no further than
+    # it holds bytes, and the row's tokens are found once.
+    data = _damaged(tmp_path)
+    piled = _patched(_patched(data, 515, b'\x00\x43'), 520, b'\x00\x8f' * 67)
+    key_at, secret_at = data.index(KEY.encode()), data.index(SECRET.encode())
+    assert _scan_findings(piled, tmp_path) == [
+        ('key-id', 1, key_at + 1, key_at, None),
+        ('secret', 1, secret_at + 1, secret_at, None),
+    ]

@@ -273,20 +273,27 @@ class Database:
         pointers = first + 8
         cells = min(cells, (self._usable - pointers) // 2)
         base = (number - 1) * self._size
+        # A sound page's cells do not overlap: reading no more bytes of cells
+        # than the page holds keeps a page of cells piled on one another linear.
+        budget = self._usable
         lines = []
         for i in range(pointers, pointers + 2 * cells, 2):
             cell = int.from_bytes(page[i : i + 2], 'big')
+            if budget <= 0:
+                break
             if pointers + 2 * cells <= cell < self._usable:
                 try:
-                    lines += self._cell(page, base, cell)
+                    payload, at = _varint(page, cell)
+                    _, at = _varint(page, at)  # the rowid
+                    local = _local(payload, self._usable)
+                    budget -= at + local - cell
+                    lines += self._record(page, base, at, payload, local)
                 except (IndexError, ValueError):
                     continue  # a damaged cell: its bytes are the plain scan's
         return lines
 
-    def _cell(self, page: bytes, base: int, at: int) -> list[Line]:
-        payload, at = _varint(page, at)
-        _, at = _varint(page, at)  # the rowid
-        local = _local(payload, self._usable)
+    def _record(self, page: bytes, base: int, at: int, payload: int, local: int) -> list[Line]:
+        """The lines of the record at page[at:], payload bytes long, local of them here."""
         end = at + local
         header, body = _varint(page, at)
         header_end = at + header
@@ -321,17 +328,20 @@ class Database:
         from aws_key_guard.model import Kind
         from aws_key_guard.model import Secret
 
-        hits.sort(key=lambda h: h.offset)
+        # A damaged file can show the same bytes twice (two chains on one page).
+        unique = {(h.offset, h.kind): h for h in hits}
         found = []
         line, line_start, at = 1, 0, 0
         self._spool.seek(0)
-        for hit in hits[: self.limit + 1]:
-            part = self._spool.read(hit.offset - at)
-            newlines = part.count(b'\n')
-            if newlines:
-                line += newlines
-                line_start = at + part.rfind(b'\n') + 1
-            at = hit.offset
+        for key in sorted(unique)[: self.limit + 1]:
+            hit = unique[key]
+            while at < hit.offset:
+                part = self._spool.read(min(_READ, hit.offset - at))
+                newlines = part.count(b'\n')
+                if newlines:
+                    line += newlines
+                    line_start = at + part.rfind(b'\n') + 1
+                at += len(part)
             col = at - line_start + 1
             lo = max(line_start, at - _UNITS_BEFORE)
             self._spool.seek(lo)
