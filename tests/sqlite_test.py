@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import tempfile
 import uuid
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from aws_key_guard import pipeline
 from aws_key_guard._main import main
@@ -378,3 +382,50 @@ def test_cells_piled_on_one_another_are_read_once(tmp_path):
         ('key-id', 1, key_at + 1, key_at, None),
         ('secret', 1, secret_at + 1, secret_at, None),
     ]
+
+
+def _fuzz_base() -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [
+            ('n' * 700 + 'Z', make_key_id(60), 'ops', make_secret(60)),
+            ('short', make_key_id(61), '', make_secret(61)),
+        ]
+        columns = 'note TEXT, key_id TEXT, user TEXT, secret TEXT'
+        return _database(Path(tmp, 'fuzz.db'), columns, rows, page_size=512)
+
+
+FUZZ_BASE = _fuzz_base()
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.integers(0, len(FUZZ_BASE) - 1), st.binary(min_size=1, max_size=4))))
+def test_damaged_database_never_fails_the_scan(patches):
+    data = FUZZ_BASE
+    for at, new in patches:
+        data = _patched(data, at, new)[: len(FUZZ_BASE)]
+    scan = scan_file(iter([data[:4096], data[4096:]]))
+    assert scan.bug is None
+    for c in scan.candidates:
+        # A token lies in the file where it is placed (one split between pages,
+        # from there on); one written with escapes is decoded.
+        if c.layer in (None, 'sqlite'):
+            size = len(c.token) if c.layer is None else 4
+            assert data[c.offset : c.offset + size] == c.token[:size]
+
+
+def test_secret_named_in_the_column_before_it_is_found(in_tmp, capsysbinary):
+    # A settings table of names and values: the name's last letter touches the value.
+    rows = [('region', 'eu-west-1'), ('aws_secret_access_key', SECRET), ('retries', '3')]
+    data = _database(in_tmp / 'settings.db', 'name TEXT, value TEXT', rows)
+    line, col = _where(data, SECRET)
+    expected = (
+        f'settings.db:{line}:{col}: AKG002 AWS secret access key [{_fingerprint(SECRET)}] '
+        'with no access key ID\n'
+    )
+    assert _cli(capsysbinary, 'settings.db') == (1, expected.encode())
+
+
+def test_database_of_hashes_with_no_aws_words_stays_quiet(in_tmp, capsysbinary):
+    rows = [(hashlib.sha256(str(i).encode()).hexdigest(), str(uuid.UUID(int=i))) for i in range(50)]
+    _database(in_tmp / 'hashes.db', 'digest TEXT, id TEXT', rows)
+    assert _cli(capsysbinary, 'hashes.db') == (0, b'')

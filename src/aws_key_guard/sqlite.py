@@ -53,6 +53,11 @@ _CUT: Final = b'_'
 # them count one unit each, as in the plain scan.
 _UNITS_BEFORE: Final = 4096
 _READ: Final = 1 << 16
+# The view can only add a token to a file that holds a key ID prefix or AWS
+# words (a secret or a session token with context): any other is left to the
+# plain scan, its pages never read. Matched as case-insensitively as the words are.
+_TRIGGERS: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA', b'ecret', b'ECRET', b'ession', b'ESSION')
+_SEAM: Final = max(len(t) for t in _TRIGGERS) - 1
 
 Line = list['_Piece | bytes']
 
@@ -186,7 +191,16 @@ def _units_delta(text: bytes) -> int:
 class Database:
     """The rows of a SQLite database, judged column by column once its bytes have passed."""
 
-    __slots__ = ('_overflow', '_pages', '_size', '_spool', '_usable', 'limit')
+    __slots__ = (
+        '_overflow',
+        '_pages',
+        '_size',
+        '_spool',
+        '_tail',
+        '_triggered',
+        '_usable',
+        'limit',
+    )
 
     def __init__(self, limit: int) -> None:
         self.limit = limit  # past this many tokens the view stops: the scan caps the file
@@ -195,6 +209,8 @@ class Database:
         self._usable = 0  # a page's bytes less those reserved at its end
         self._pages = 0  # pages in the file
         self._overflow = 0  # overflow pages read: no more than the file has pages
+        self._triggered = False  # a trigger word was seen
+        self._tail = b''  # the last bytes read, for a trigger across two reads
 
     def close(self) -> None:
         """Let the spooled bytes go."""
@@ -204,6 +220,10 @@ class Database:
         """The chunks, unchanged, spooled on the way."""
         for chunk in chunks:
             self._spool.write(chunk)
+            if not self._triggered:
+                seam = self._tail + chunk[:_SEAM]
+                self._triggered = any(t in chunk or t in seam for t in _TRIGGERS)
+                self._tail = chunk[-_SEAM:]
             yield chunk
 
     def merge(self, found: list[Candidate]) -> list[Candidate]:
@@ -213,7 +233,7 @@ class Database:
         across a view's token is no token: it runs from one column into the
         next (`<key ID><user><secret>` read as a key ID and a packed secret).
         """
-        hits = self._walk()
+        hits = self._walk() if self._triggered else []
         view = self._locate(hits) if hits else []
         if not view:
             return found
