@@ -53,9 +53,10 @@ _CUT: Final = b'_'
 # them count one unit each, as in the plain scan.
 _UNITS_BEFORE: Final = 4096
 _READ: Final = 1 << 16
-# The view can only add a token to a file that holds a key ID prefix or AWS
-# words (a secret or a session token with context): any other is left to the
-# plain scan, its pages never read. Matched as case-insensitively as the words are.
+# The view adds a token to a file that holds a key ID prefix or AWS words (a
+# secret or a session token with context): any other is left to the plain
+# scan, its pages never read. Of a page with neither, only the rows that
+# continue on overflow pages are read. Matched as case-insensitively as the words are.
 _TRIGGERS: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA', b'ecret', b'ECRET', b'ession', b'ESSION')
 _SEAM: Final = max(len(t) for t in _TRIGGERS) - 1
 
@@ -268,7 +269,8 @@ class Database:
             page = self._read(number)
             first = _HEADER if number == 1 else 0
             if page[first] == _LEAF_TABLE:
-                hits += _judge(self._leaf(page, number, first), search)
+                every = any(t in page for t in _TRIGGERS)
+                hits += _judge(self._leaf(page, number, first, every), search)
                 if len(hits) > self.limit:
                     break
         return hits
@@ -288,7 +290,8 @@ class Database:
         self._size = size
         return size
 
-    def _leaf(self, page: bytes, number: int, first: int) -> list[Line]:
+    def _leaf(self, page: bytes, number: int, first: int, every: bool) -> list[Line]:
+        """The lines of the page's rows: every row, or only those that overflow."""
         cells = int.from_bytes(page[first + 3 : first + 5], 'big')
         pointers = first + 8
         cells = min(cells, (self._usable - pointers) // 2)
@@ -307,7 +310,8 @@ class Database:
                     _, at = _varint(page, at)  # the rowid
                     local = _local(payload, self._usable)
                     budget -= at + local - cell
-                    lines += self._record(page, base, at, payload, local)
+                    if every or local < payload:
+                        lines += self._record(page, base, at, payload, local)
                 except (IndexError, ValueError):
                     continue  # a damaged cell: its bytes are the plain scan's
         return lines
