@@ -20,6 +20,7 @@ from aws_key_guard import pipeline
 from aws_key_guard._main import main
 from aws_key_guard.files import read_chunks
 from aws_key_guard.pipeline import scan_file
+from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -429,3 +430,12 @@ def test_database_of_hashes_with_no_aws_words_stays_quiet(in_tmp, capsysbinary):
     rows = [(hashlib.sha256(str(i).encode()).hexdigest(), str(uuid.UUID(int=i))) for i in range(50)]
     _database(in_tmp / 'hashes.db', 'digest TEXT, id TEXT', rows)
     assert _cli(capsysbinary, 'hashes.db') == (0, b'')
+
+
+def test_staged_database_is_read_from_the_index(git_repo, capsysbinary):
+    data = _database(
+        git_repo / 'state.db', 'key_id TEXT, user TEXT, secret TEXT', [(KEY, 'deploy', SECRET)]
+    )
+    git('add', 'state.db')
+    (git_repo / 'state.db').write_bytes(b'not staged\n')
+    assert _cli(capsysbinary, '--staged') == (1, _pair('state.db', data, KEY, SECRET))
