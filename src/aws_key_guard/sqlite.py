@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from aws_key_guard.model import Candidate
 
 MAGIC: Final = b'SQLite format 3\x00'
-SPOOL_MEMORY: Final = 8 << 20  # spooled to a temporary file past this
+SPOOL_MEMORY: Final = 1 << 20  # spooled to a temporary file past this
 _HEADER: Final = 100
 _LEAF_TABLE: Final = 0x0D
 _UTF8: Final = (0, 1)  # the header's text encoding: 0 in a database with no table yet
