@@ -439,3 +439,16 @@ def test_staged_database_is_read_from_the_index(git_repo, capsysbinary):
     git('add', 'state.db')
     (git_repo / 'state.db').write_bytes(b'not staged\n')
     assert _cli(capsysbinary, '--staged') == (1, _pair('state.db', data, KEY, SECRET))
+
+
+def test_chain_of_overflow_pages_looping_on_itself_ends(tmp_path):
+    note = 'w' * 3000 + 'K'
+    data = _database(
+        tmp_path / 'loop.db',
+        'note TEXT, key_id TEXT, secret TEXT',
+        [(note, KEY, SECRET)],
+        page_size=512,
+    )
+    assert data[1024:1028] == (4).to_bytes(4, 'big')  # page 3 goes on to page 4
+    looped = _patched(data, 1024, (3).to_bytes(4, 'big'))
+    assert _scan_findings(looped, tmp_path) == _scan_findings(b's' + looped[1:], tmp_path)
