@@ -44,9 +44,48 @@ def test_next_inner_escape():
     assert found == [8, 15, 21, -1]
 
 
+def test_next_reference_past_a_flood_of_other_references():
+    data = b'&amp;' * 40 + b'&#8212;' * 40 + b'&#x2F;'
+    assert decode.next_reference(data, 0, len(data)) == 480
+    assert decode.next_reference(data, 0, len(data) - 1) == -1
+
+
+@pytest.mark.parametrize(
+    ('written', 'char'),
+    [
+        *((f'&#{c};'.encode(), bytes([c])) for c in b'+/09AZaz'),
+        *((f'&#0{c};'.encode(), bytes([c])) for c in b'+/09'),
+        *((f'&#x{c:02x};'.encode(), bytes([c])) for c in b'+/09AZaz'),
+        *((f'&#X{c:02X};'.encode(), bytes([c])) for c in b'+/'),
+        (b'&sol;', b'/'),
+        (b'&plus;', b'+'),
+    ],
+)
+def test_character_references_of_base64_characters(written, char):
+    data = b'ab' + written + b'cd'
+    assert decode.inner_escape_end(data, 2) == 2 + len(written)
+    assert decode.escaped_span(data, 2, 40) == decode.Span(
+        0, len(data), b'ab' + char + b'cd', False
+    )
+
+
+@pytest.mark.parametrize(
+    'written',
+    [b'&amp;', b'&quot;', b'&nbsp;', b'&#8212;', b'&#32;', b'&#x20;', b'&#0047;', b'&#47', b'&so'],
+)
+def test_other_character_references_end_a_run(written):
+    assert decode.inner_escape_end(b'ab' + written + b'cd', 2) == -1
+
+
 @pytest.mark.parametrize(
     ('data', 'pos', 'expected'),
     [
+        pytest.param(
+            b'"ab&#47;cd&#x2b;ef"', 10, decode.Span(1, 18, b'ab/cd+ef', False), id='references'
+        ),
+        pytest.param(
+            b'&quot;ab&sol;cd&quot;', 8, decode.Span(6, 15, b'ab/cd', False), id='after-quot'
+        ),
         pytest.param(
             b'"ab%2Fcd%2Bef"', 8, decode.Span(1, 13, b'ab/cd+ef', False), id='from-second-escape'
         ),
@@ -134,9 +173,12 @@ def test_wrapped_block_needs_its_first_line_to_hold_only_base64():
 # The escape grammar written as patterns: the specification the hand-written
 # parsers (which spare a commit the import of `re`) are checked against.
 _INNER = re.compile(decode.INNER)
+_INNER_ESCAPE = re.compile(decode.INNER_ESCAPE)
+_REFERENCE = re.compile(decode.REFERENCE)
 _PIECE = re.compile(decode.PIECE)
 _SPAN = re.compile(decode.SPAN)
 _ESCAPE = re.compile(rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})')
+_REFERENCE_BEFORE = re.compile(rb'(?:' + decode.REFERENCE + rb')\Z')
 _ESCAPE_BEFORE = re.compile(rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2})\Z')
 
 
@@ -160,6 +202,13 @@ def _span_start_by_pattern(buf: bytes, pos: int, limit: int) -> tuple[int, bool]
         start = plain
         if count > limit or plain == lo > 0:
             return -1, False
+        if plain and buf[plain - 1 : plain] == b';':
+            reference = _REFERENCE_BEFORE.search(buf, max(0, plain - 6), plain)
+            if reference is None:
+                return start, False
+            count += 1
+            start = reference.start()
+            continue
         if not plain or buf[plain - 1] not in b'\\%':
             return start, False
         inner = _PIECE.match(buf, plain - 1)
@@ -181,7 +230,7 @@ def _span_by_pattern(buf: bytes, pos: int, limit: int) -> decode.Span:
     text = bytearray()
     for m in _PIECE.finditer(buf, start, stop):
         piece = m[0]
-        text += decode._inner_char(piece) if piece[:1] in (b'\\', b'%') else piece
+        text += decode._inner_char(piece) if piece[:1] in (b'\\', b'%', b'&') else piece
     return decode.Span(start, stop, bytes(text[: limit + 1]), after_escape)
 
 
@@ -192,6 +241,8 @@ _ESCAPISH = st.lists(
             *(bytes([c]) for c in b'\\%ux0123579aAbBcfFnt/+z=G \n'),
             *(b'25', b'2F', b'4a', b'7A', b'%25', b'%252f', b'\\/', b'\\u00', b'\\u002F'),
             *(b'%2', b'\\x2', b'\\05'),
+            *(b'&', b'#', b';', b'&#', b'&#x', b'&#X2', b'4', b'6', b'12', b'0', b'sol', b'plus'),
+            *(b'&#47;', b'&#x2F;', b'&sol;', b'&plus;', b'&#065;', b'&#122;', b'&amp;', b'&#8212;'),
         ]
     ),
     max_size=48,
@@ -208,11 +259,14 @@ def test_escapes_are_parsed_as_their_grammar_says(data, cut, limit):
         before = _ESCAPE_BEFORE.search(data, max(0, pos - 6), pos)
         expected = None if before is None else _escape_by_pattern(data, before.start())
         assert decode.escape_before(data, pos) == expected
-        found = _INNER.search(data, pos, hi)
+        found = _INNER_ESCAPE.search(data, pos, hi)
         assert decode.next_inner_escape(data, pos, hi) == (-1 if found is None else found.start())
+        found = _REFERENCE.search(data, pos, hi)
+        assert decode.next_reference(data, pos, hi) == (-1 if found is None else found.start())
         if inner is not None:
             assert decode.escaped_span(data, pos, limit) == _span_by_pattern(data, pos, limit)
     for pos in range(1, len(data)):
         for stop in range(pos, len(data) + 1):
             touches = bool(_INNER.match(data, stop)) or bool(_INNER.match(data, pos - 1))
+            touches |= bool(_REFERENCE_BEFORE.search(data, max(0, pos - 6), pos))
             assert decode.touches_inner_escape(data, pos, stop) == touches

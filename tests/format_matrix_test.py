@@ -18,6 +18,7 @@ import pytest
 
 from aws_key_guard import pipeline
 from aws_key_guard import scan
+from aws_key_guard._main import main
 from aws_key_guard.files import read_chunks
 from aws_key_guard.judge import Settings
 from aws_key_guard.judge import judge_file
@@ -32,6 +33,7 @@ S1, S2, S3 = make_secret(11), make_secret(12), make_secret(13)
 SX = S1[:9] + '/' + S1[10:25] + '+' + S1[26:]
 S_SLASH_FIRST = '/' + S2[1:]
 S_PLUS_LAST = S3[:-1] + '+'
+S_MIXED = S_PLUS_LAST[:5] + '/' + S_PLUS_LAST[6:]
 TOKEN = 'IQoJb3JpZ2luX2VjE' + (S1 + S2 + S3).replace('/', 'A') * 8  # an STS-shaped token
 
 
@@ -59,6 +61,19 @@ def jwt(claims: dict[str, str]) -> str:
         return b64(json.dumps(value)).rstrip('=').replace('+', '-').replace('/', '_')
 
     return f'{part({"alg": "HS256", "typ": "JWT"})}.{part(claims)}.{b64(S3)[:43]}'
+
+
+def dec(text: str) -> str:
+    """Every character as a decimal character reference, as some HTML encoders write it."""
+    return ''.join(f'&#{ord(c)};' for c in text)
+
+
+def hexref(text: str) -> str:
+    return ''.join(f'&#x{ord(c):x};' for c in text)
+
+
+def refs(text: str, slash: str, plus: str) -> str:
+    return text.replace('/', slash).replace('+', plus)
 
 
 def nb_cell(*lines: str) -> dict[str, object]:
@@ -384,6 +399,77 @@ FOUND = [
         id='url-encoded-slash-and-plus',
     ),
     pytest.param(
+        f'<input type="hidden" name="aws_access_key_id" value="{K1}">\n'
+        '<input type="hidden" name="aws_secret_access_key" '
+        f'value="{refs(SX, "&#47;", "&#43;")}">\n',
+        [('AKG001', 2, 58, 'html-entity')],
+        id='html-attribute-decimal-references',
+    ),
+    pytest.param(
+        f'<appSettings>\n  <add key="AWSAccessKey" value="{K1}" />\n'
+        f'  <add key="AWSSecretKey" value="{refs(SX, "&#x2F;", "&#x2B;")}" />\n</appSettings>\n',
+        [('AKG001', 3, 34, 'html-entity')],
+        id='web-config-hex-references',
+    ),
+    pytest.param(
+        f'<Credentials>\n  <AccessKeyId>{K1}</AccessKeyId>\n'
+        f'  <SecretAccessKey>{refs(SX, "&#x2f;", "&#x2b;")}</SecretAccessKey>\n</Credentials>\n',
+        [('AKG001', 3, 20, 'html-entity')],
+        id='xml-element-lower-case-hex-references',
+    ),
+    pytest.param(
+        f'<p>Key <code>{K1}</code>, secret <code>{refs(SX, "&sol;", "&plus;")}</code></p>\n',
+        [('AKG001', 1, 56, 'html-entity')],
+        id='html-named-references',
+    ),
+    pytest.param(
+        f'<p>Key <code>{K1}</code>, secret <code>{refs(SX, "&#047;", "&#043;")}</code></p>\n',
+        [('AKG001', 1, 56, 'html-entity')],
+        id='html-zero-padded-decimal-references',
+    ),
+    pytest.param(
+        f'<a data-id="{dec(K1)}" data-key="{dec(SX)}">x</a>\n',
+        [('AKG001', 1, 125, 'html-entity')],
+        id='html-every-character-decimal-reference',
+    ),
+    pytest.param(
+        f'<key>\n  <id>{hexref(K1)}</id>\n  <secret>{hexref(SX)}</secret>\n</key>\n',
+        [('AKG001', 3, 11, 'html-entity')],
+        id='xml-every-character-hex-reference',
+    ),
+    pytest.param(
+        '<script>if (a && b && c && d && e && f && g && h && i) { go(); }</script>\n'
+        f'<p>{K1} {refs(SX, "&#47;", "&#43;")}</p>\n',
+        [('AKG001', 2, 25, 'html-entity')],
+        id='html-references-after-many-ampersands',
+    ),
+    pytest.param(
+        f'<meta name="id" content="&quot;{K1}&quot;">\n'
+        f'<meta name="key" content="&#34;{refs(SX, "&#47;", "&#43;")}&#34;">\n',
+        [('AKG001', 2, 32, 'html-entity')],
+        id='html-key-id-after-quot-reference',
+    ),
+    pytest.param(
+        f'<pre>&gt;{K1}\n&gt;{S1}</pre>\n',
+        [('AKG001', 2, 5, None)],
+        id='html-key-id-after-gt-reference',
+    ),
+    pytest.param(
+        # The run up to the reference is long enough for the run map to see the `%2F`.
+        f'<a href="s3://x?key={K1}&amp;secret={refs(S_MIXED, "%2F", "&#43;")}">\n',
+        [('AKG001', 1, 53, 'html-entity')],
+        id='url-encoding-and-a-reference-in-one-secret',
+    ),
+    pytest.param(
+        '{"id": "'
+        + ''.join(f'\\u{ord(c):04x}' for c in K1)
+        + '", "key": "'
+        + ''.join(f'\\u{ord(c):04x}' for c in SX)
+        + '"}',
+        [('AKG001', 1, 140, 'json-escape')],
+        id='json-key-id-and-secret-every-character-escaped',
+    ),
+    pytest.param(
         f'https://example.com/cb?secret={url(url(SX))}&id={K1}\n',
         [('AKG001', 1, 31, 'url')],
         id='url-double-encoded',
@@ -621,6 +707,31 @@ def test_format_is_found(tmp_path, data, expected):
     assert _scan(tmp_path, data) == expected
 
 
+@pytest.mark.parametrize(
+    'written',
+    [refs(SX, '&#47;', '&#43;'), refs(SX, '&#x2F;', '&plus;'), hexref(SX)],
+    ids=['decimal', 'hex-and-named', 'every-character'],
+)
+def test_reference_secret_is_reported_as_the_plain_one(tmp_path, monkeypatch, capsys, written):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'plain.ini').write_text(f'id = {K1}\nkey = {SX}\n')
+    (tmp_path / 'page.html').write_text(f'id = {K1}\nkey = {written}\n')
+    assert main(['--format', 'json', 'plain.ini', 'page.html']) == 1
+    findings = json.loads(capsys.readouterr().out)['findings']
+    # The reference's finding: where the secret starts as written, its end unknown.
+    assert [f['path'] for f in findings] == ['plain.ini', 'page.html']
+    plain = {**findings[1], 'path': 'plain.ini', 'end_line': 2, 'end_column': 47, 'layer': None}
+    assert plain == findings[0]
+    where = (findings[1]['line'], findings[1]['column'], findings[1]['end_line'])
+    assert (*where, findings[1]['end_column'], findings[1]['layer']) == (
+        2,
+        7,
+        None,
+        None,
+        'html-entity',
+    )
+
+
 HEX = 'c0ffee254729296a45a3885639ac7e10bd0d9c1f'  # 40 hex digits: a git object ID
 DOC_CREDENTIALS = (
     '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'
@@ -846,6 +957,35 @@ QUIET = [
         with_lone_key(f'aws_secret_access_key_backup: |\n{MIME}'),
         LONE,
         id='mime-wrapped-base64',
+    ),
+    pytest.param(
+        '<p>Tom &amp; Jerry&nbsp;&#8212; <a href="/search?q=aws&amp;page=2&lang=en">next</a>'
+        ' &lt;b&gt; &#169; &#x2014; &#39;&#x27;</p>\n'
+        'https://example.test/callback?code=abc&state=xyz&scope=openid&amp;x=1\n',
+        [],
+        id='html-ordinary-references',
+    ),
+    pytest.param(
+        with_lone_key('if (a && b && c && d && e && f && g && h && i) { x &= y & z; }\n'),
+        LONE,
+        id='c-many-ampersands',
+    ),
+    pytest.param(
+        with_lone_key(f'<p>aws_secret_access_key: {dec(HEX)}</p>\n<p>{hexref(HEX)}</p>\n'),
+        LONE,
+        id='html-references-of-a-hex-digest',
+    ),
+    pytest.param(
+        f'<p>{dec("AKIAIOSFODNN7EXAMPLE")} '
+        f'{hexref("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")}</p>\n'
+        '<p>AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI&#47;K7MDENG&sol;bPxRfiCYEXAMPLEKEY</p>\n',
+        [],
+        id='html-references-of-aws-documentation-keys',
+    ),
+    pytest.param(
+        f'<p>x_{dec(K1)} {dec(K2)}_x {dec("AKIA" + K3[4:].lower())} {dec("AIDA" + K3[4:])}</p>\n',
+        [],
+        id='html-references-of-no-key-id',
     ),
 ]
 

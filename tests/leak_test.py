@@ -26,6 +26,10 @@ def _secret_with_slash(start: int) -> str:
     return make_secret(seed)
 
 
+def _every_reference(value: str) -> str:
+    return ''.join(f'&#{ord(c)};' for c in value)
+
+
 KEYS = [make_key_id(40 + i) for i in range(8)]
 PAIR = make_secret(40)
 LONE = make_secret(41)
@@ -37,6 +41,7 @@ JOINED = make_secret(46)
 SUFFIXED = make_secret(47)
 WIDE = make_secret(48)
 C_ESCAPED = ESCAPED.replace('/', '\\x2F')
+REFERENCED = ESCAPED.replace('/', '&#47;')
 TOKEN = 'IQoJb3JpZ2luX2VjE' + ''.join(make_secret(50 + i) for i in range(8))
 CREDENTIALS = [PAIR, LONE, ESCAPED, ENCODED, REASON, CONFIG, JOINED, SUFFIXED, WIDE, TOKEN]
 
@@ -56,6 +61,8 @@ FILES = {
     'suffixed.txt': f'id={KEYS[6]}\nkey={SUFFIXED}-old\n',
     'utf32.ini': f'aws_access_key_id={KEYS[7]}\naws_secret_access_key={WIDE}\n'.encode('utf-32'),
     'escaped.c': f'char *id = "{KEYS[2]}";\nchar *key = "{C_ESCAPED}";\n',
+    'escaped.html': f'<p data-id="{KEYS[2]}" data-key="{REFERENCED}"></p>\n',
+    'every-reference.xml': f'<k>{_every_reference(KEYS[2])} {_every_reference(ESCAPED)}</k>\n',
     'url.txt': f'https://x.test/?aws_secret_access_key={ESCAPED.replace("/", "%2F")}\n',
     'secret.yaml': (
         'kind: Secret\ndata:\n  credentials: '
@@ -87,6 +94,8 @@ PIECES = set().union(
     *(_pieces(v.replace('/', '\\/')) for v in CREDENTIALS),
     *(_pieces(v.replace('/', '%2F')) for v in CREDENTIALS),
     *(_pieces(v.replace('/', '\\x2F')) for v in CREDENTIALS),
+    *(_pieces(v.replace('/', '&#47;')) for v in CREDENTIALS),
+    *(_pieces(_every_reference(v)) for v in [*CREDENTIALS, *KEYS]),
     *(_pieces(k) for k in KEYS),
 )
 
@@ -142,6 +151,8 @@ def test_inputs_are_found(workdir):
         ('suffixed.txt', 'AKG001'),
         ('utf32.ini', 'AKG001'),
         ('escaped.c', 'AKG001'),
+        ('escaped.html', 'AKG001'),
+        ('every-reference.xml', 'AKG001'),
         ('secret.yaml', 'AKG001'),
     }
     assert 'fixture.py' not in {f['path'] for f in doc['findings']}

@@ -9,6 +9,10 @@ Words this module owns:
 - escape: `\\n`, `\\u002F` (JSON), `\\x2F` or `\\057` (C) or `%2F` (URL), one character written as
   several. An inner escape stands for '/' or '+' and so sits inside an escaped
   run; any other ends a token, like the byte it stands for.
+- character reference: HTML's and XML's escape, `&#47;`, `&#x2F;` or `&sol;`,
+  from '&' to ';'. One for a base64 character is an inner escape; the others
+  (`&amp;`, `&quot;`) end a token. RUN_MAP leaves '&', '#' and ';' out, so a
+  run holding one is found from its '&' (next_reference), not by the run map.
 - view: decoded bytes of part of a read (a base64 run, a wrapped base64
   block, UTF-16 text), judged like plain bytes; `View.place` maps a decoded
   index back to its offset in the read.
@@ -51,24 +55,33 @@ UTF32_LAYERS: Final = ('utf-32le', 'utf-32be')
 WIDTHS: Final = {'utf-16le': 2, 'utf-16be': 2, 'utf-32le': 4, 'utf-32be': 4}
 # Inner escapes: `\/`, `\u002F`, C's `\x2F` and `\057`, `%2F`, and `%252F` when a
 # value was encoded twice; and any base64 character as `\u0041` or `%41`, as
-# tools that escape every character write it.
+# tools that escape every character write it; the same as HTML's and XML's
+# character references `&#47;`, `&#x2F;`, `&sol;`, `&#65;`.
 _HEX: Final = BASE64_CHARS.hex().encode()
 # The two hex digits of a base64 character's code, as an escape may write them.
 _BASE64_HEX: Final = frozenset(_HEX[i : i + 2] for i in range(0, len(_HEX), 2)) | frozenset(
     _HEX[i : i + 2].upper() for i in range(0, len(_HEX), 2)
 )
+_BASE64_CODES: Final = frozenset(BASE64_CHARS)
 _HEX_DIGITS: Final = b'0123456789abcdefABCDEF'
+_SEMICOLON: Final = ord(';')
 _C_INNER: Final = (b'x2b', b'x2B', b'x2f', b'x2F', b'053', b'057')  # after the backslash
 # The same grammar as patterns, for what is long: a key's escapes are parsed
 # by hand, a flood of escapes in C.
 _HEX64: Final = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
-INNER: Final = rb'\\(?:/|u00' + _HEX64 + rb'|x2[bBfF]|05[37])|%(?:25)?' + _HEX64
+_DEC64: Final = rb'(?:0?(?:4[3789]|5[0-7]|6[5-9]|[78][0-9]|9[07-9])|1[01][0-9]|12[0-2])'
+INNER_ESCAPE: Final = rb'\\(?:/|u00' + _HEX64 + rb'|x2[bBfF]|05[37])|%(?:25)?' + _HEX64
+REFERENCE: Final = rb'&(?:sol|plus|#[xX]' + _HEX64 + rb'|#' + _DEC64 + rb');'
+INNER: Final = INNER_ESCAPE + rb'|' + REFERENCE
 PIECE: Final = rb'[A-Za-z0-9+/]+|' + INNER
 SPAN: Final = rb'(?:' + PIECE + rb')+'
 # Escapes, or pieces of an escaped run, looked at by hand before the rest is
 # left to a pattern: more than a key written with a few escaped characters
 # has, far fewer than a flood of escapes.
 _BY_HAND: Final = 8
+# HTML pages write `&#39;` or `&amp;` often: a page's own are passed over by
+# hand, so that a clean commit does not import `re` for them.
+_REFERENCES_BY_HAND: Final = 64
 _NONZERO: Final = bytes([0] + [0xFF] * 255)
 # Base64 wrapped at the usual widths ends in a short line that can be exactly
 # 40 characters long: a tail, not a secret.
@@ -141,6 +154,8 @@ def escape_before(buf: bytes, pos: int) -> Escape | None:
 def inner_escape_end(buf: bytes, pos: int) -> int:
     """Where the inner escape that starts at pos ends; -1 if none starts there."""
     lead = buf[pos : pos + 1]
+    if lead == b'&':
+        return _reference_end(buf, pos)
     if lead == b'%':  # `%2F`, or `%252F` encoded twice
         if buf[pos + 1 : pos + 3] == b'25' and buf[pos + 3 : pos + 5] in _BASE64_HEX:
             return pos + 5
@@ -154,8 +169,44 @@ def inner_escape_end(buf: bytes, pos: int) -> int:
     return pos + 4 if buf[pos + 1 : pos + 4] in _C_INNER else -1
 
 
+def _reference_end(buf: bytes, pos: int) -> int:
+    """Where the character reference for a base64 character that starts at pos ends, or -1."""
+    form = buf[pos + 1 : pos + 3]
+    if form in (b'#x', b'#X'):
+        hex_end = pos + 6 if buf[pos + 5 : pos + 6] == b';' else -1
+        return hex_end if buf[pos + 3 : pos + 5] in _BASE64_HEX else -1
+    if form[:1] == b'#':  # `&#47;`, `&#047;`: two or three decimal digits
+        end = buf.find(b';', pos + 3, pos + 6)
+        digits = buf[pos + 2 : end]
+        return end + 1 if end != -1 and digits.isdigit() and int(digits) in _BASE64_CODES else -1
+    name = buf[pos + 1 : pos + 6]
+    if name[:4] == b'sol;':
+        return pos + 5
+    return pos + 6 if name == b'plus;' else -1
+
+
+def reference_start(buf: bytes, end: int) -> int:
+    """Where the character reference for a base64 character that ends at end starts, or -1."""
+    if buf[end - 1 : end] == b';':
+        for size in (5, 6):  # `&#47;` `&sol;`, `&#x2F;` `&#047;` `&plus;`
+            if end >= size and inner_escape_end(buf, end - size) == end:
+                return end - size
+    return -1
+
+
+def next_reference(buf: bytes, lo: int, hi: int) -> int:
+    """Offset of the first character reference for a base64 character whole in [lo, hi), or -1."""
+    pos = buf.find(b'&', lo, hi)
+    for _ in range(_REFERENCES_BY_HAND):
+        if pos == -1 or -1 < inner_escape_end(buf, pos) <= hi:
+            return pos
+        pos = buf.find(b'&', pos + 1, hi)
+    found = pattern(REFERENCE).search(buf, pos, hi)  # a flood of other references
+    return -1 if found is None else found.start()
+
+
 def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
-    """Offset of the first inner escape that lies whole in [lo, hi), or -1."""
+    """Offset of the first inner escape (not a character reference) whole in [lo, hi), or -1."""
     slash, percent = buf.find(b'\\', lo, hi), buf.find(b'%', lo, hi)
     for _ in range(_BY_HAND):
         if percent == -1 or -1 < slash < percent:
@@ -164,16 +215,19 @@ def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
             pos, percent = percent, buf.find(b'%', percent + 1, hi)
         if pos == -1 or -1 < inner_escape_end(buf, pos) <= hi:
             return pos
-    found = pattern(INNER).search(buf, lo, hi)  # a flood of other escapes
+    found = pattern(INNER_ESCAPE).search(buf, lo, hi)  # a flood of other escapes
     return -1 if found is None else found.start()
 
 
 def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
     """True if buf[pos:stop] touches an inner escape: a slice of a longer escaped run.
 
-    The run may start inside the escape before it (`u002F...` after its backslash).
+    The run may start inside the escape before it (`u002F...` after its backslash),
+    or right after a character reference.
     """
-    return inner_escape_end(buf, stop) != -1 or (pos > 0 and inner_escape_end(buf, pos - 1) != -1)
+    if inner_escape_end(buf, stop) != -1:
+        return True
+    return pos > 0 and (inner_escape_end(buf, pos - 1) != -1 or reference_start(buf, pos) != -1)
 
 
 class Span:
@@ -211,6 +265,13 @@ def _span_start(buf: bytes, pos: int, limit: int) -> tuple[int, bool]:
         start = plain
         if count > limit or plain == lo > 0:
             return -1, False
+        if plain and buf[plain - 1] == _SEMICOLON:
+            first = reference_start(buf, plain)
+            if first == -1:
+                return start, False  # `&quot;` ends a run like a quote
+            count += 1
+            start = first
+            continue
         if not plain or buf[plain - 1] not in b'\\%':
             return start, False
         inner = inner_escape_end(buf, plain - 1)
@@ -227,6 +288,12 @@ def _span_start(buf: bytes, pos: int, limit: int) -> tuple[int, bool]:
 
 def _inner_char(escape: bytes) -> bytes:
     """The character an inner escape stands for."""
+    if escape[:1] == b'&':
+        if escape[1:2] != b'#':
+            return b'/' if escape == b'&sol;' else b'+'
+        if escape[2:3] in (b'x', b'X'):
+            return bytes([int(escape[3:5], 16)])
+        return bytes([int(escape[2:-1])])
     if escape == b'\\/':
         return b'/'
     if escape[1:2] == b'0':
@@ -277,7 +344,7 @@ def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
         return Span(start, stop, b'', after_escape)  # far too long to matter
     text = bytearray()
     for first, end in pieces:
-        text += _inner_char(buf[first:end]) if buf[first] in b'\\%' else buf[first:end]
+        text += _inner_char(buf[first:end]) if buf[first] in b'\\%&' else buf[first:end]
     return Span(start, stop, bytes(text[: limit + 1]), after_escape)
 
 

@@ -95,6 +95,8 @@ class _Scan:
                 # A wrapped block's first line is judged where it stands, never from the memo.
                 base64_runs.append((pos, stop))
         base64_runs += tokens.base64_key_id_runs(buf, runs, start, end, self.search)
+        if buf.find(b'&', start, end + tokens.ESCAPED_MAX) != -1:  # most reads: memchr, no call
+            hits += tokens.reference_hits(buf, start, end)
         if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
             hits += self._utf16_hits(buf, runs, base, start, end, 2)
             hits += self._utf16_hits(buf, runs, base, start, end, 4)

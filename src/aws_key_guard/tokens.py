@@ -103,7 +103,10 @@ _SUFFIX_JOINERS: Final = (b'-', b'_', b'.', b'+', b'/', b'\\', b'%')
 SECRET_RUN: Final = b'x' * SECRET_LEN
 BASE64_RUN: Final = b'x' * BASE64_MIN
 _X: Final = ord('x')
-_ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)  # an escaped secret, every character escaped
+ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)  # an escaped secret, every character escaped
+HTML_ENTITY: Final = 'html-entity'  # the layer of a run written with character references
+_REFERENCE_FORMS: Final = (b'&#', b'&sol;', b'&plus;')
+_TRIGGERS_BY_HAND: Final = 16
 
 
 class Hit:
@@ -346,7 +349,7 @@ def run_hits(buf: bytes, run: Run, start: int, end: int, layer: str | None) -> l
     """Secrets and session tokens in a run: its escaped spans, then its pieces."""
     hits = []
     if run.escaped:
-        hi = min(run.stop, end + _ESCAPED_MAX)
+        hi = min(run.stop, end + ESCAPED_MAX)
         hits = _escaped_hits(buf, max(run.pos, start), hi, start, end)
     for piece in run.pieces:
         hit = _piece_hit(buf, *piece, layer)
@@ -355,24 +358,73 @@ def run_hits(buf: bytes, run: Run, start: int, end: int, layer: str | None) -> l
     return hits
 
 
-def _escaped_hits(buf: bytes, lo: int, hi: int, start: int, end: int) -> list[Hit]:
+def reference_hits(buf: bytes, start: int, end: int) -> list[Hit]:
+    """Key IDs and secrets that begin in buf[start:end] written with HTML or XML character
+    references (`&#47;`, `&#x2F;`, `&sol;`, every character as `&#65;`).
+
+    The run map does not see these runs: they are found from their references.
+    """
+    hi = min(len(buf), end + ESCAPED_MAX)
+    first = _reference_trigger(buf, start, hi)
+    return [] if first == -1 else _escaped_hits(buf, first, hi, start, end, references=True)
+
+
+def _reference_trigger(buf: bytes, lo: int, hi: int) -> int:
+    """Offset of the first `&#`, `&sol;` or `&plus;` in buf[lo:hi], or -1.
+
+    Text with no '&' costs one memchr-speed pass; a few '&' (`a & b`) are looked
+    at by hand; many (`&&` in C) cost one pass per form, and no import of `re`.
+    """
+    pos = buf.find(b'&', lo, hi)
+    for _ in range(_TRIGGERS_BY_HAND):
+        if pos == -1 or buf.startswith(_REFERENCE_FORMS, pos):
+            return pos
+        pos = buf.find(b'&', pos + 1, hi)
+    return min(
+        (at for form in _REFERENCE_FORMS if (at := buf.find(form, pos, hi)) != -1), default=-1
+    )
+
+
+def _escaped_hits(
+    buf: bytes, lo: int, hi: int, start: int, end: int, references: bool = False
+) -> list[Hit]:
+    """Tokens in the escaped runs that begin in buf[start:end], found from their inner escapes in
+    [lo, hi): character references, or (by default) the other inner escapes."""
+    find = decode.next_reference if references else decode.next_inner_escape
     hits = []
-    pos = decode.next_inner_escape(buf, lo, hi)
+    pos = find(buf, lo, hi)
     while pos != -1:
         span = decode.escaped_span(buf, pos, SECRET_LEN)
-        pos = decode.next_inner_escape(buf, span.stop, hi)  # the rest of the run is done
-        if not start <= span.start < end or len(span.text) != SECRET_LEN:
+        pos = find(buf, span.stop, hi)  # the rest of the run is done
+        if not start <= span.start < end or len(span.text) not in (KEY_ID_LEN, SECRET_LEN):
             continue
-        if _stands_alone(buf, span.start, span.stop, span.after_escape):
+        layer = _escape_layer(buf[span.start : span.stop])
+        if (layer == HTML_ENTITY) != references:
+            continue  # a run that holds a character reference: reference_hits judges it
+        if len(span.text) == KEY_ID_LEN:
+            if _escaped_key_id(buf, span):
+                hits.append(Hit(span.start, KEY_ID, span.text, False, layer))
+        elif _stands_alone(buf, span.start, span.stop, span.after_escape):
             context = _secret_context(buf, span.start, span.stop, span.text)
             if context is not None:
-                layer = _escape_layer(buf[span.start : span.stop])
                 hits.append(Hit(span.start, SECRET, span.text, context, layer))
     return hits
 
 
+def _escaped_key_id(buf: bytes, span: decode.Span) -> bool:
+    """True if an escaped run is a key ID written with escapes (every character as `&#65;`)."""
+    body = span.text[4:]
+    if span.text[:4] not in _KEY_ID_PREFIXES or not body.isalnum() or body.upper() != body:
+        return False
+    before = -1 if span.after_escape or not span.start else buf[span.start - 1]
+    after = buf[span.stop] if span.stop < len(buf) else -1
+    return before not in _KEY_ID_JOINERS and after not in _KEY_ID_JOINERS
+
+
 def _escape_layer(span: bytes) -> str:
-    """The layer of an escaped run: URL encoding, C escapes or JSON escapes."""
+    """The layer of an escaped run: character references, URL encoding, C or JSON escapes."""
+    if b'&' in span:
+        return HTML_ENTITY
     if b'%' in span:
         return 'url'
     return 'c-escape' if b'\\x' in span or b'\\0' in span else 'json-escape'
@@ -495,7 +547,7 @@ def judge(
     hits = key_id_hits(buf, start, end, search, layer)
     for pos, stop in run_spans(runs, start, end):
         hits += run_hits(buf, Run(buf, pos, stop, start, end), start, end, layer)
-    return hits
+    return hits + reference_hits(buf, start, end)
 
 
 def base64_key_id_runs(
