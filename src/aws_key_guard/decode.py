@@ -580,3 +580,15 @@ def ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
     if buf[brk - width - 1 : brk - width + 1] == b'\\n':
         width -= 1  # that line, too, began after an escaped newline
     return width in WRAP_WIDTHS
+
+
+# Inner escapes common enough to count with bytes.replace, each one character.
+_COMMON_INNER: Final = (b'%2F', b'%2f', b'%2B', b'%2b', b'\\/')
+
+
+def shortened(text: bytes) -> bytes:
+    """text with each common inner escape made the one byte 0x01: no shorter than
+    what any escaped run in it decodes to, found at C speed."""
+    for escape in _COMMON_INNER:
+        text = text.replace(escape, b'\1')
+    return text

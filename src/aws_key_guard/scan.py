@@ -44,6 +44,9 @@ _UTF32_RUN: Final = b'x000' * (tokens.KEY_ID_LEN - 1) + b'x'
 _MEMO_MAX: Final = 4096
 # Triggers this far before a read's start still open chains that reach into it.
 _JOINED_BACK: Final = 256
+# More secret-length runs in one read than text holds (a read is 64 KiB): past
+# this many, a flood map (_flood_map) spares the rest's near-candidates.
+_FLOOD_RUNS: Final = 32
 
 
 def _plain(buf: bytes, pos: int, stop: int, start: int, end: int, final: bool) -> bytes | None:
@@ -66,6 +69,105 @@ def _placed(view: decode.View, hits: list[Hit], buf: bytes, value: int | None) -
     return placed
 
 
+class _Runs:
+    """What the runs of a read gave: hits, base64 runs to decode, and quiet runs (plain
+    tokens that hold nothing wherever they stand)."""
+
+    __slots__ = ('base64', 'escaped', 'hits', 'quiet')
+
+    def __init__(self) -> None:
+        self.hits: list[Hit] = []
+        self.base64: list[tuple[int, int]] = []
+        self.quiet: list[tuple[int, int]] = []
+        self.escaped = 0  # runs with escapes in them
+
+
+def _flood_table(lower: bytes, other: bytes) -> bytes:
+    """A translate table: 'x' for lower, 'y' for other, '0' for NUL, ' ' for every other byte."""
+    table = bytearray(b' ' * 256)
+    table[0] = ord('0')
+    for b in other:
+        table[b] = ord('y')
+    for b in lower:
+        table[b] = ord('x')
+    return bytes(table)
+
+
+def _escape_marks() -> bytes:
+    """decode.shortened's output as marks: 'x' for base64, 'e' for a common inner
+    escape, 'L' for any other escape character, ' ' for every other byte."""
+    table = bytearray(decode.PLAIN_RUN_MAP)
+    table[1] = ord('e')
+    table[ord('%')] = table[ord('\\')] = ord('L')
+    return bytes(table)
+
+
+_LOWER: Final = b'abcdefghijklmnopqrstuvwxyz0123456789'
+_UPPER: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZ+/'
+# Run maps that mark lower-case runs apart, with and without the escape characters.
+_FLOOD_MAP: Final = _flood_table(_LOWER, _UPPER)
+_FLOOD_ESCAPE_MAP: Final = _flood_table(_LOWER, _UPPER + b'\\%')
+_ESCAPE_MARKS: Final = _escape_marks()
+_MARKS_TO_RUNS: Final = bytes.maketrans(b'y', b'x')
+_LOWER_RUN: Final = b' ' + b'x' * tokens.SECRET_LEN + b' '
+_BLANK_RUN: Final = b' ' * len(_LOWER_RUN)
+# Repeated quiet runs dropped from one read's flood map, the most repeated first.
+_REPEATS_MAX: Final = 4
+
+
+def _flood_map(buf: bytes, runs: bytes, resume: int, end: int, first: _Runs) -> bytes:
+    """The run map with three kinds of near-candidates in runs[resume:end] dropped, in C
+    passes over the read: escaped runs too short for a token, runs of exactly 40
+    lower-case letters and digits (hex digests), and repeats of a run the first
+    runs found quiet.
+
+    Only runs that lie whole between separators in [resume, end) are dropped.
+    """
+    cut = max(runs.rfind(b' ', resume, end), runs.rfind(b'0', resume, end))
+    if cut <= resume:
+        return runs
+    part = _drop_repeats(buf, buf[resume - 1 : cut + 1], first.quiet)
+    # Escapes are weighed only in a flood of escaped runs; elsewhere they stay runs.
+    plain = first.escaped and _escapes_hold_nothing(part)
+    marks = part.translate(_FLOOD_MAP if plain else _FLOOD_ESCAPE_MAP)
+    # A one-case token is no secret; nor can base64 of 40 lower-case letters and
+    # digits hold a key ID: each 4-character group that encodes a key ID's
+    # character starts with a capital ('M' to 'W'), even nested a level down.
+    for _ in range(2):  # runs that share a separator: the second pass takes every other one
+        marks = marks.replace(_LOWER_RUN, _BLANK_RUN)
+    return runs[: resume - 1] + marks.translate(_MARKS_TO_RUNS) + runs[cut + 1 :]
+
+
+def _drop_repeats(buf: bytes, part: bytes, quiet: list[tuple[int, int]]) -> bytes:
+    """part with the repeats of quiet runs, with the bytes either side, made separators."""
+    counts: dict[bytes, int] = {}
+    for pos, stop in quiet:
+        if pos and stop < len(buf):  # a separator either side: the repeats are whole runs
+            key = buf[pos - 1 : stop + 1]
+            counts[key] = counts.get(key, 0) + 1
+    repeated = sorted((k for k, n in counts.items() if n > 1), key=counts.__getitem__)
+    for key in repeated[-_REPEATS_MAX:]:
+        blank = key[:1] + b'\n' * (len(key) - 2) + key[-1:]
+        part = part.replace(key, blank).replace(key, blank)
+    return part
+
+
+def _escapes_hold_nothing(part: bytes) -> bool:
+    """True if no escaped run in part may hold a token (tokens.escapes_may_hold) or a
+    plain piece to judge. Each shape of run is looked at once: a flood repeats a few."""
+    if b'\\' not in part and b'%' not in part:
+        return True
+    if b'\1' in part:
+        return False  # decode.shortened's mark would join runs
+    for marks in set(decode.shortened(part).translate(_ESCAPE_MARKS).split()):
+        others = b'L' in marks
+        if not others and b'e' not in marks:
+            continue  # a plain run
+        if tokens.BASE64_RUN in marks or tokens.escapes_may_hold(len(marks), others):
+            return False
+    return True
+
+
 class _Scan:
     """What a scan carries from one read to the next: its search, its open base64 run, memos."""
 
@@ -82,19 +184,20 @@ class _Scan:
         runs = buf.translate(decode.RUN_MAP)
         hits = tokens.key_id_hits(buf, start, end, self.search, None)
         triggers = tokens.joined_triggers(buf, max(0, start - _JOINED_BACK), end, self.search)
-        base64_runs = []
-        for pos, stop in tokens.run_spans(runs, start, end):
-            token = _plain(buf, pos, stop, start, end, final)
-            if token is None or not self._no_secret(token):
-                run = tokens.Run(buf, pos, stop, start, end)
-                hits += tokens.run_hits(buf, run, start, end, None)
-                base64_runs += [p for p in run.pieces if p[1] - p[0] >= tokens.BASE64_MIN]
-            elif len(token) in decode.WRAP_WIDTHS or (
-                token not in self.silent_base64 and decode.may_be_base64_text(token, 0, len(token))
-            ):
-                # A wrapped block's first line is judged where it stands, never from the memo.
-                base64_runs.append((pos, stop))
-        base64_runs += tokens.base64_key_id_runs(buf, runs, start, end, self.search)
+        spans = tokens.run_spans(runs, start, end, _FLOOD_RUNS + 1)
+        found = self._runs(buf, spans[:_FLOOD_RUNS], start, end, final)
+        if len(spans) > _FLOOD_RUNS:
+            resume = spans[-1][0]
+            rest = runs
+            if len(found.quiet) + found.escaped >= _FLOOD_RUNS // 2:
+                # More runs than text holds, most of them near-candidates: the rest are
+                # looked for in a run map from which C passes have dropped the flood.
+                rest = _flood_map(buf, runs, resume, end, found)
+            more = self._runs(buf, tokens.run_spans(rest, resume, end), start, end, final)
+            found.hits += more.hits
+            found.base64 += more.base64
+        hits += found.hits
+        base64_runs = found.base64 + tokens.base64_key_id_runs(buf, runs, start, end, self.search)
         if buf.find(b'&', start, end + tokens.ESCAPED_MAX) != -1:  # most reads: memchr, no call
             hits += tokens.reference_hits(buf, start, end)
         if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
@@ -104,6 +207,26 @@ class _Scan:
         if triggers:
             hits += self._joined_hits(buf, start, end, final, triggers)
         return [Hit(base + h.offset, h.kind, h.token, h.context, h.layer) for h in hits]
+
+    def _runs(
+        self, buf: bytes, spans: list[tuple[int, int]], start: int, end: int, final: bool
+    ) -> _Runs:
+        found = _Runs()
+        for pos, stop in spans:
+            token = _plain(buf, pos, stop, start, end, final)
+            if token is None or not self._no_secret(token):
+                run = tokens.Run(buf, pos, stop, start, end)
+                found.escaped += run.escaped
+                found.hits += tokens.run_hits(buf, run, start, end, None)
+                found.base64 += [p for p in run.pieces if p[1] - p[0] >= tokens.BASE64_MIN]
+            elif len(token) in decode.WRAP_WIDTHS or (
+                token not in self.silent_base64 and decode.may_be_base64_text(token, 0, len(token))
+            ):
+                # A wrapped block's first line is judged where it stands, never from the memo.
+                found.base64.append((pos, stop))
+            else:
+                found.quiet.append((pos, stop))
+        return found
 
     def _joined_hits(
         self, buf: bytes, start: int, end: int, final: bool, triggers: list[int]

@@ -47,6 +47,9 @@ FIND_LIMIT: Final = 1 << 20
 RECORD_REACH: Final = 64
 # The shortest base64 text that can hold a key ID: 20 bytes need 27 characters.
 BASE64_MIN: Final = 27
+# The most triggers (joined_triggers) a read gives, the first ones: the joined
+# view parses around no more (joined.TRIGGERS_MAX), so a flood costs a bounded search.
+TRIGGERS_MAX: Final = 64
 
 # Only these prefixes are credentials (AIDA, AROA, ... name users and roles).
 _KEY_ID_PREFIXES: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA')
@@ -63,6 +66,10 @@ _TRIGGER_WORDS: Final = (b'ecret', b'ECRET')  # secret, Secret, SECRET
 # Control bytes other than tab, newline, vertical tab, form feed and return.
 _PACKED_BEFORE: Final = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
 _NOT_PACKED_BEFORE: Final = bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x100))
+_CONTROLS: Final = bytes(range(0x09)) + bytes(range(0x0E, 0x20))
+_CONTROL_MARKS: Final = bytes.maketrans(
+    _CONTROLS + _NOT_PACKED_BEFORE, b'c' * len(_CONTROLS) + b' ' * len(_NOT_PACKED_BEFORE)
+)
 _NOT_CAPITAL: Final = bytes(range(0x41)) + bytes(range(0x5B, 0x100))
 _CAPITALS: Final[dict[tuple[bytes, ...], tuple[bytes, ...]]] = {
     prefixes: tuple(p.translate(None, _NOT_CAPITAL) for p in prefixes)
@@ -92,6 +99,10 @@ _RECORD_PAIR: Final = (
 _BASE64: Final = frozenset(decode.BASE64_CHARS)
 _JOINER_BYTES: Final = decode.BASE64_CHARS[:62] + b'_+'  # letters, digits, '_', '+'
 _KEY_ID_JOINERS: Final = frozenset(_JOINER_BYTES)
+# Every byte that is no joiner made ' ': `' AKIA'` is a prefix with none before it.
+_NOT_JOINERS: Final = bytes(range(256)).translate(None, _JOINER_BYTES)
+_BARE: Final = bytes.maketrans(_NOT_JOINERS, b' ' * len(_NOT_JOINERS))
+_BARE_MAX: Final = 256  # bytes that are no joiners, each looked at by hand
 _SECRET_JOINERS: Final = frozenset(b'-_')
 _DOT: Final = ord('.')
 _SLASH: Final = ord('/')
@@ -107,6 +118,8 @@ ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)  # an escaped secret, every character 
 HTML_ENTITY: Final = 'html-entity'  # the layer of a run written with character references
 _REFERENCE_FORMS: Final = (b'&#', b'&sol;', b'&plus;')
 _TRIGGERS_BY_HAND: Final = 16
+# The lengths an escaped span is judged at (decode.escaped_span's text).
+ESCAPED_LENGTHS: Final = (KEY_ID_LEN, SECRET_LEN)
 
 
 class Hit:
@@ -191,7 +204,8 @@ def _find_each(buf: bytes, start: int, stop: int, needles: tuple[bytes, ...]) ->
 
 def joined_triggers(buf: bytes, start: int, stop: int, search: Search) -> list[int]:
     """Sorted offsets in buf[start:stop] of key ID prefixes and of the word `secret`: where
-    literals placed next to each other may make a token (see joined.py).
+    literals placed next to each other may make a token (see joined.py); the first
+    TRIGGERS_MAX of them.
 
     Called right after key_id_hits on the same buf, whose prefix search it reuses:
     a read with no prefix and no capital `SECRET` costs no pass of its own.
@@ -200,12 +214,15 @@ def joined_triggers(buf: bytes, start: int, stop: int, search: Search) -> list[i
     if found == []:
         if not search.capitals_hold(buf, b'SECRET'):
             return []
-        return _find_each(buf, start, stop, (b'SECRET',))
+        return _find_each(buf, start, stop, (b'SECRET',))[:TRIGGERS_MAX]
     if found is None:
-        prefix = decode.pattern(_KEY_ID_PREFIX)
-        found = [m.start() for m in prefix.finditer(buf, start, stop)]
+        found = []
+        for m in decode.pattern(_KEY_ID_PREFIX).finditer(buf, start, stop):
+            found.append(m.start())
+            if len(found) == TRIGGERS_MAX:
+                break  # a flood of prefixes: the first ones are all that are parsed
     # Lower-case words are looked for only in a read that holds a prefix.
-    return sorted(found + _find_each(buf, start, stop, _TRIGGER_WORDS))
+    return sorted(found + _find_each(buf, start, stop, _TRIGGER_WORDS))[:TRIGGERS_MAX]
 
 
 def key_id_prefixes(buf: bytes, start: int, stop: int, search: Search) -> list[int]:
@@ -229,8 +246,8 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
     reach = max(0, lo - RECORD_REACH)
     if lo and not buf[reach:stop].translate(None, _JOINER_BYTES):
         return []  # only joiners, as in `AKIAAKIA...`, with no control byte within reach
-    starts: list[int] = []
-    for source in _KEY_IDS:
+    starts = _bare_key_ids(buf, start, stop)
+    for source in _KEY_IDS[1:]:
         for m in decode.pattern(source).finditer(buf, lo):
             pos = m.start(m.lastindex or 0)
             if pos >= stop:
@@ -238,13 +255,55 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
             if pos >= start:
                 starts.append(pos)
     if _near_record(buf, reach, stop):
-        for m in decode.pattern(_RECORD_PAIR).finditer(buf, reach):
-            first = m.start() + 1
-            if first >= stop:
-                break
+        for first in _record_pairs(buf, reach, stop):
             hi = min(first + RECORD_REACH, stop)  # prefixes that start before hi
             starts += [p for p in key_id_prefixes(buf, first, hi + 3, search) if start <= p < hi]
     return sorted(set(starts))  # the passes may find one start twice
+
+
+def _bare_key_ids(buf: bytes, start: int, stop: int) -> list[int]:
+    """Offsets in buf[start:stop] where the first of _KEY_IDS matches (a prefix with
+    no joiner before it). In a read with few bytes that are no joiners, as in a
+    flood of prefixes inside words, it is tried only after those bytes."""
+    pattern = decode.pattern(_KEY_IDS[0])
+    bare = (buf[start - 1 : stop + 3] if start else b' ' + buf[: stop + 3]).translate(_BARE)
+    if bare.count(b' ') > _BARE_MAX:  # text: the pattern's own search is the faster
+        found = []
+        for m in pattern.finditer(buf, start):
+            if m.start() >= stop:
+                break
+            found.append(m.start())
+        return found
+    found = []
+    at = bare.find(b' ')
+    while at != -1 and start + at < stop:
+        if bare.startswith(_KEY_ID_PREFIXES, at + 1) and pattern.match(buf, start + at):
+            found.append(start + at)
+        at = bare.find(b' ', at + 1)
+    return found
+
+
+def _record_pairs(buf: bytes, lo: int, stop: int) -> list[int]:
+    """Offsets right after each control byte in buf[lo:stop - 1] where _RECORD_PAIR matches.
+
+    In a read with few control bytes the pattern is tried only at them: its own
+    search for one costs more than the rest of a flood of prefixes.
+    """
+    pattern = decode.pattern(_RECORD_PAIR)
+    marks = buf[lo : stop - 1].translate(_CONTROL_MARKS)
+    found = []
+    if marks.count(b'c') > _BARE_MAX:
+        for m in pattern.finditer(buf, lo):
+            if m.start() + 1 >= stop:
+                break
+            found.append(m.start() + 1)
+        return found
+    at = marks.find(b'c')
+    while at != -1:
+        if pattern.match(buf, lo + at):
+            found.append(lo + at + 1)
+        at = marks.find(b'c', at + 1)
+    return found
 
 
 def _near_record(buf: bytes, lo: int, hi: int) -> bool:
@@ -327,8 +386,9 @@ def slash_pair(buf: bytes, pos: int, stop: int) -> int:
     return cut if body.isalnum() and body.upper() == body else pos
 
 
-def run_spans(runs: bytes, start: int, end: int) -> list[tuple[int, int]]:
-    """(pos, stop) of the runs that may hold a secret beginning in [start, end) of a run map.
+def run_spans(runs: bytes, start: int, end: int, most: int = -1) -> list[tuple[int, int]]:
+    """(pos, stop) of the runs that may hold a secret beginning in [start, end) of a run map;
+    with `most`, no more than that many.
 
     The first may be shorter: the rest of a run that began before start.
     """
@@ -338,7 +398,7 @@ def run_spans(runs: bytes, start: int, end: int) -> list[tuple[int, int]]:
         pos = decode.run_stop(runs, start)
         found.append((decode.run_start(runs, start), pos))
     pos = runs.find(SECRET_RUN, pos)
-    while pos != -1 and pos < end:
+    while pos != -1 and pos < end and len(found) != most:
         stop = decode.run_stop(runs, pos)
         found.append((pos, stop))
         pos = runs.find(SECRET_RUN, stop)
@@ -348,7 +408,7 @@ def run_spans(runs: bytes, start: int, end: int) -> list[tuple[int, int]]:
 def run_hits(buf: bytes, run: Run, start: int, end: int, layer: str | None) -> list[Hit]:
     """Secrets and session tokens in a run: its escaped spans, then its pieces."""
     hits = []
-    if run.escaped:
+    if run.escaped and _may_hold_escaped(buf, run):
         hi = min(run.stop, end + ESCAPED_MAX)
         hits = _escaped_hits(buf, max(run.pos, start), hi, start, end)
     for piece in run.pieces:
@@ -385,6 +445,25 @@ def _reference_trigger(buf: bytes, lo: int, hi: int) -> int:
     )
 
 
+def _may_hold_escaped(buf: bytes, run: Run) -> bool:
+    """False if no escaped span of run can decode to a token's length. A short run
+    is measured in C first: a flood of them costs no parse."""
+    if run.stop - run.pos > ESCAPED_MAX:
+        return True
+    short = decode.shortened(buf[run.pos : run.stop])
+    return escapes_may_hold(len(short), b'\\' in short or b'%' in short)
+
+
+def escapes_may_hold(size: int, others: bool) -> bool:
+    """False if no escaped span of a run can decode to a key ID's or a secret's length:
+    the run is size characters long with each common inner escape counted as one
+    (decode.shortened), and others tells if any other escape character is left.
+
+    With none left, the run is one span, as long as size.
+    """
+    return size >= KEY_ID_LEN and (others or size in ESCAPED_LENGTHS)
+
+
 def _escaped_hits(
     buf: bytes, lo: int, hi: int, start: int, end: int, references: bool = False
 ) -> list[Hit]:
@@ -396,7 +475,7 @@ def _escaped_hits(
     while pos != -1:
         span = decode.escaped_span(buf, pos, SECRET_LEN)
         pos = find(buf, span.stop, hi)  # the rest of the run is done
-        if not start <= span.start < end or len(span.text) not in (KEY_ID_LEN, SECRET_LEN):
+        if not start <= span.start < end or len(span.text) not in ESCAPED_LENGTHS:
             continue
         layer = _escape_layer(buf[span.start : span.stop])
         if (layer == HTML_ENTITY) != references:
