@@ -39,6 +39,7 @@ _BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
 _UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
 # In UTF-32 text three NUL bytes stand between its characters.
 _UTF32_RUN: Final = b'x000' * (tokens.KEY_ID_LEN - 1) + b'x'
+_NULS: Final = b'\0' * (tokens.KEY_ID_LEN - 1)
 # Runs remembered per scan as decoding to nothing wherever they stand: a
 # flood of one costs a set lookup each. Bounded: the set starts over when full.
 _MEMO_MAX: Final = 4096
@@ -93,6 +94,15 @@ def _flood_table(lower: bytes, other: bytes) -> bytes:
     return bytes(table)
 
 
+def _words_table(members: bytes) -> bytes:
+    """A translate table that keeps members and NUL and makes every other byte ' '."""
+    table = bytearray(b' ' * 256)
+    table[0] = 0
+    for b in members:
+        table[b] = b
+    return bytes(table)
+
+
 def _escape_marks() -> bytes:
     """decode.shortened's output as marks: 'x' for base64, 'e' for a common inner
     escape, 'L' for any other escape character, ' ' for every other byte."""
@@ -104,15 +114,18 @@ def _escape_marks() -> bytes:
 
 _LOWER: Final = b'abcdefghijklmnopqrstuvwxyz0123456789'
 _UPPER: Final = b'ABCDEFGHIJKLMNOPQRSTUVWXYZ+/'
-# Run maps that mark lower-case runs apart, with and without the escape characters.
+# Run maps that mark lower-case runs apart, with and without the escape
+# characters; and the runs themselves, split where those maps split.
 _FLOOD_MAP: Final = _flood_table(_LOWER, _UPPER)
 _FLOOD_ESCAPE_MAP: Final = _flood_table(_LOWER, _UPPER + b'\\%')
+_WORDS: Final = _words_table(decode.BASE64_CHARS)
+_ESCAPE_WORDS: Final = _words_table(decode.BASE64_CHARS + b'\\%')
 _ESCAPE_MARKS: Final = _escape_marks()
 _MARKS_TO_RUNS: Final = bytes.maketrans(b'y', b'x')
-_LOWER_RUN: Final = b' ' + b'x' * tokens.SECRET_LEN + b' '
-_BLANK_RUN: Final = b' ' * len(_LOWER_RUN)
-# Repeated quiet runs dropped from one read's flood map, the most repeated first.
-_REPEATS_MAX: Final = 4
+# A one-case token is no secret; nor can base64 of 40 lower-case letters and
+# digits hold a key ID: each 4-character group that encodes a key ID's
+# character starts with a capital ('M' to 'W'), even nested a level down.
+_LOWER_RUNS: Final = {b'x' * tokens.SECRET_LEN: b' ' * tokens.SECRET_LEN}
 
 
 def _flood_map(buf: bytes, runs: bytes, resume: int, end: int, first: _Runs) -> bytes:
@@ -126,30 +139,33 @@ def _flood_map(buf: bytes, runs: bytes, resume: int, end: int, first: _Runs) -> 
     cut = max(runs.rfind(b' ', resume, end), runs.rfind(b'0', resume, end))
     if cut <= resume:
         return runs
-    part = _drop_repeats(buf, buf[resume - 1 : cut + 1], first.quiet)
+    part = buf[resume - 1 : cut + 1]
     # Escapes are weighed only in a flood of escaped runs; elsewhere they stay runs.
     plain = first.escaped and _escapes_hold_nothing(part)
     marks = part.translate(_FLOOD_MAP if plain else _FLOOD_ESCAPE_MAP)
-    # A one-case token is no secret; nor can base64 of 40 lower-case letters and
-    # digits hold a key ID: each 4-character group that encodes a key ID's
-    # character starts with a capital ('M' to 'W'), even nested a level down.
-    for _ in range(2):  # runs that share a separator: the second pass takes every other one
-        marks = marks.replace(_LOWER_RUN, _BLANK_RUN)
+    if first.quiet:
+        # Split at the same bytes, marks and words pair up, each looked up in C.
+        parts = marks.split(b' ')
+        dropped = map(_LOWER_RUNS.get, parts, parts)
+        repeats = _repeats(buf, first.quiet)
+        if repeats:
+            words = part.translate(_WORDS if plain else _ESCAPE_WORDS).split(b' ')
+            dropped = map(repeats.get, words, dropped)
+        marks = b' '.join(dropped)
     return runs[: resume - 1] + marks.translate(_MARKS_TO_RUNS) + runs[cut + 1 :]
 
 
-def _drop_repeats(buf: bytes, part: bytes, quiet: list[tuple[int, int]]) -> bytes:
-    """part with the repeats of quiet runs, with the bytes either side, made separators."""
-    counts: dict[bytes, int] = {}
+def _repeats(buf: bytes, quiet: list[tuple[int, int]]) -> dict[bytes, bytes]:
+    """Each quiet run seen more than once, to a blank as long: wherever one stands
+    whole, it holds nothing."""
+    seen: set[bytes] = set()
+    repeats = {}
     for pos, stop in quiet:
-        if pos and stop < len(buf):  # a separator either side: the repeats are whole runs
-            key = buf[pos - 1 : stop + 1]
-            counts[key] = counts.get(key, 0) + 1
-    repeated = sorted((k for k, n in counts.items() if n > 1), key=counts.__getitem__)
-    for key in repeated[-_REPEATS_MAX:]:
-        blank = key[:1] + b'\n' * (len(key) - 2) + key[-1:]
-        part = part.replace(key, blank).replace(key, blank)
-    return part
+        token = buf[pos:stop]
+        if token in seen:
+            repeats[token] = b' ' * len(token)
+        seen.add(token)
+    return repeats
 
 
 def _escapes_hold_nothing(part: bytes) -> bool:
@@ -257,6 +273,10 @@ class _Scan:
         """Tokens in UTF-16 text (width 2) or UTF-32 text (width 4)."""
         first = max(0, start - width * (tokens.CONTEXT_BEFORE + 2))
         first += -(base + first) % width  # code units begin at multiples of width in the file
+        # The run looked for next has 19 NUL bytes, one in every width bytes: a
+        # read whose NULs stand otherwise (binary data) is settled by cheaper passes.
+        if all(_NULS not in buf[at::width] for at in range(first, first + width)):
+            return []
         if runs.find(_UTF16_RUN if width == 2 else _UTF32_RUN, first) == -1:
             return []
         hits = []

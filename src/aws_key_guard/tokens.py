@@ -290,7 +290,7 @@ def _record_pairs(buf: bytes, lo: int, stop: int) -> list[int]:
     search for one costs more than the rest of a flood of prefixes.
     """
     pattern = decode.pattern(_RECORD_PAIR)
-    marks = buf[lo : stop - 1].translate(_CONTROL_MARKS)
+    marks = buf[lo:stop].translate(_CONTROL_MARKS)
     found = []
     if marks.count(b'c') > _BARE_MAX:
         for m in pattern.finditer(buf, lo):
@@ -300,7 +300,8 @@ def _record_pairs(buf: bytes, lo: int, stop: int) -> list[int]:
         return found
     at = marks.find(b'c')
     while at != -1:
-        if pattern.match(buf, lo + at):
+        # A match starts at the last of a row of control bytes.
+        if marks[at + 1 : at + 2] == b' ' and pattern.match(buf, lo + at):
             found.append(lo + at + 1)
         at = marks.find(b'c', at + 1)
     return found
