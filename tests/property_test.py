@@ -14,6 +14,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from aws_key_guard._main import main
+from aws_key_guard.archive import archive_kind
 from aws_key_guard.model import Kind
 from aws_key_guard.scan import scan_chunks
 from tests.conftest import make_key_id
@@ -143,7 +144,8 @@ def test_planted_pair_is_reported_and_no_output_holds_a_secret(workdir, capsysbi
         f'with access key ID AKIA...{KEYS[1][-4:].decode()} at line {line}'
     )
     assert expected.encode() in out.splitlines()
-    assert rc == 1
+    # Noise that starts as an archive is a damaged one: an AKG900 besides the pair.
+    assert rc == (1 if archive_kind(blob) is None else 2)
     for token in (*KEYS, *SECRETS):
         assert token not in out + err
 
