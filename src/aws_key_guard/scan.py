@@ -39,7 +39,6 @@ _BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
 _UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
 # In UTF-32 text three NUL bytes stand between its characters.
 _UTF32_RUN: Final = b'x000' * (tokens.KEY_ID_LEN - 1) + b'x'
-_NULS: Final = b'\0' * (tokens.KEY_ID_LEN - 1)
 # Runs remembered per scan as decoding to nothing wherever they stand: a
 # flood of one costs a set lookup each. Bounded: the set starts over when full.
 _MEMO_MAX: Final = 4096
@@ -273,10 +272,6 @@ class _Scan:
         """Tokens in UTF-16 text (width 2) or UTF-32 text (width 4)."""
         first = max(0, start - width * (tokens.CONTEXT_BEFORE + 2))
         first += -(base + first) % width  # code units begin at multiples of width in the file
-        # The run looked for next has 19 NUL bytes, one in every width bytes: a
-        # read whose NULs stand otherwise (binary data) is settled by cheaper passes.
-        if all(_NULS not in buf[at::width] for at in range(first, first + width)):
-            return []
         if runs.find(_UTF16_RUN if width == 2 else _UTF32_RUN, first) == -1:
             return []
         hits = []
