@@ -154,3 +154,11 @@ def test_an_escaped_run_that_runs_on_into_character_references():
     data = f'aws_secret_access_key={written}\n'.encode()
     assert _found(data, 'find', 1 << 16) == [('secret', 1, 23, secret, True)]
     assert _found(data, 'regex', 1 << 16) == [('secret', 1, 23, secret, True)]
+
+
+def test_hex_digests_among_many_separators_then_a_pair():
+    # Too many separators for the flood map to split the read: its runs are judged one by one.
+    data = (HEX_LINE[:-1] + b' ' * 200 + b'\n') * LINES + f'{KEY} {SECRET}\n'.encode()
+    expected = [('key-id', LINES + 1, 1, KEY, False), ('secret', LINES + 1, 22, SECRET, False)]
+    assert _found(data, 'find', 1 << 16) == expected
+    assert _found(data, 'regex', 1 << 16) == expected

@@ -125,6 +125,7 @@ _MARKS_TO_RUNS: Final = bytes.maketrans(b'y', b'x')
 # digits hold a key ID: each 4-character group that encodes a key ID's
 # character starts with a capital ('M' to 'W'), even nested a level down.
 _LOWER_RUNS: Final = {b'x' * tokens.SECRET_LEN: b' ' * tokens.SECRET_LEN}
+_PARTS_MAX: Final = 4096  # a flood of runs has one separator for each, or a few
 
 
 def _flood_map(buf: bytes, runs: bytes, resume: int, end: int, first: _Runs) -> bytes:
@@ -142,7 +143,8 @@ def _flood_map(buf: bytes, runs: bytes, resume: int, end: int, first: _Runs) -> 
     # Escapes are weighed only in a flood of escaped runs; elsewhere they stay runs.
     plain = first.escaped and _escapes_hold_nothing(part)
     marks = part.translate(_FLOOD_MAP if plain else _FLOOD_ESCAPE_MAP)
-    if first.quiet:
+    # A read of many separators would split into as many parts: its runs are judged as ever.
+    if first.quiet and marks.count(b' ') <= _PARTS_MAX:
         # Split at the same bytes, marks and words pair up, each looked up in C.
         parts = marks.split(b' ')
         dropped = map(_LOWER_RUNS.get, parts, parts)
