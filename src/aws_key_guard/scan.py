@@ -139,6 +139,9 @@ def _flood_map(buf: bytes, runs: bytes, resume: int, end: int, first: _Runs) -> 
     cut = max(runs.rfind(b' ', resume, end), runs.rfind(b'0', resume, end))
     if cut <= resume:
         return runs
+    if not first.escaped and runs.count(b' ', resume - 1, cut + 1) > _PARTS_MAX:
+        # No escapes to weigh and too many parts to split: the map would be the run map.
+        return runs
     part = buf[resume - 1 : cut + 1]
     # Escapes are weighed only in a flood of escaped runs; elsewhere they stay runs.
     plain = first.escaped and _escapes_hold_nothing(part)
