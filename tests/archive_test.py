@@ -26,6 +26,7 @@ from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 from tests.conftest import next_steps
+from tests.conftest import where
 from tests.hostile_test import _run_measured
 
 KEY = make_key_id(16)
@@ -205,10 +206,8 @@ def _gzip_commented(comment: bytes) -> bytes:
 
 def _in_file(name: str, data: bytes) -> bytes:
     # The pair's line as a scan of data as it is stored reports it.
-    at = data.index(SECRET.encode())
-    line = data.count(b'\n', 0, at) + 1
-    col = at - data.rfind(b'\n', 0, at)
-    key_line = data.count(b'\n', 0, data.index(KEY.encode())) + 1
+    line, col = where(data, SECRET)
+    key_line, _ = where(data, KEY)
     return (
         f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [{FP}] '
         f'with access key ID AKIA...{KEY[-4:]} at line {key_line}\n'

@@ -9,6 +9,7 @@ import json
 import os
 import random
 import socket
+import sqlite3
 import string
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import NamedTuple
@@ -70,6 +72,36 @@ def next_steps(findings: str) -> bytes:
         '  or record it in the baseline: '
         'aws-key-guard --write-baseline .aws-key-guard-baseline.json FILE\n'
     ).encode()
+
+
+def line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """The line and byte column, both from 1, of offset in data."""
+    return data.count(b'\n', 0, offset) + 1, offset - data.rfind(b'\n', 0, offset)
+
+
+def where(data: bytes, token: str) -> tuple[int, int]:
+    """The line and byte column of token's first place in data."""
+    return line_col(data, data.index(token.encode()))
+
+
+def sqlite_database(
+    path: Path,
+    columns: str,
+    rows: Sequence[Sequence[object]],
+    *,
+    page_size: int | None = None,
+    table: str = 'creds',
+) -> bytes:
+    """A database as Python's sqlite3 writes it at path, one table of these rows."""
+    db = sqlite3.connect(path)
+    if page_size is not None:
+        db.execute(f'PRAGMA page_size = {page_size}')
+    db.execute(f'CREATE TABLE {table} ({columns})')
+    marks = ', '.join('?' * len(rows[0]))
+    db.executemany(f'INSERT INTO {table} VALUES ({marks})', rows)  # noqa: S608 -- marks only
+    db.commit()
+    db.close()
+    return path.read_bytes()
 
 
 def git(*args: str | Path, cwd: Path | None = None) -> str:

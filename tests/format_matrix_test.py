@@ -10,7 +10,6 @@ import base64
 import json
 import pathlib
 import random
-import sqlite3
 import tempfile
 import urllib.parse
 
@@ -25,6 +24,8 @@ from aws_key_guard.judge import judge_file
 from aws_key_guard.pipeline import scan_file
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import sqlite_database
+from tests.conftest import where
 
 K1, K2, K3 = make_key_id(11), make_key_id(12), make_key_id(13)
 KA = make_key_id(14, prefix='ASIA', account=609629065308)
@@ -83,20 +84,7 @@ def nb_cell(*lines: str) -> dict[str, object]:
 def sqlite_file(columns: str, *rows: tuple[object, ...]) -> bytes:
     """A database as Python's sqlite3 writes it, with one table of these rows."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = pathlib.Path(tmp, 'matrix.db')
-        db = sqlite3.connect(path)
-        db.execute(f'CREATE TABLE t ({columns})')
-        marks = ', '.join('?' * len(rows[0]))
-        db.executemany(f'INSERT INTO t VALUES ({marks})', rows)  # noqa: S608 -- marks only
-        db.commit()
-        db.close()
-        return path.read_bytes()
-
-
-def at(data: bytes, token: str) -> tuple[int, int]:
-    """The line and column of token in data."""
-    offset = data.index(token.encode())
-    return data.count(b'\n', 0, offset) + 1, offset - data.rfind(b'\n', 0, offset)
+        return sqlite_database(pathlib.Path(tmp, 'matrix.db'), columns, rows, table='t')
 
 
 SQLITE_AFTER_TEXT = sqlite_file('note TEXT, key_id TEXT, secret TEXT', ('n' * 300 + 'Z', K1, S1))
@@ -679,17 +667,17 @@ FOUND = [
     # --- SQLite databases: each column judged on its own (sqlite.py) ------------
     pytest.param(
         SQLITE_AFTER_TEXT,
-        [('AKG001', *at(SQLITE_AFTER_TEXT, S1), None)],
+        [('AKG001', *where(SQLITE_AFTER_TEXT, S1), None)],
         id='sqlite-key-id-after-long-text-column',
     ),
     pytest.param(
         SQLITE_APART,
-        [('AKG001', *at(SQLITE_APART, S1), None)],
+        [('AKG001', *where(SQLITE_APART, S1), None)],
         id='sqlite-secret-column-after-user-column',
     ),
     pytest.param(
         SQLITE_SECRET_FIRST,
-        [('AKG001', *at(SQLITE_SECRET_FIRST, S1), None)],
+        [('AKG001', *where(SQLITE_SECRET_FIRST, S1), None)],
         id='sqlite-secret-column-before-key-id',
     ),
 ]

@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 from tests.conftest import next_steps
+from tests.conftest import where
 
 KEY = make_key_id(1)
 SECRET = make_secret(1)
@@ -143,18 +144,13 @@ def test_any_bytes_around_a_pair(tmp_path):
     assert result.stdout == b'mixed.bin' + _pair(2, 22, 2)
 
 
-def _where(data: bytes, token: str) -> tuple[int, int]:
-    offset = data.index(token.encode())
-    return data.count(b'\n', 0, offset) + 1, offset - data.rfind(b'\n', 0, offset)
-
-
 def test_pair_in_compiled_python_is_found(tmp_path):
     source = tmp_path / 'settings.py'
     source.write_text(f'ACCESS_KEY_ID = {KEY!r}\nSECRET_ACCESS_KEY = {SECRET!r}\nREGION = "zz"\n')
     pyc = tmp_path / 'settings.pyc'
     py_compile.compile(str(source), cfile=str(pyc), doraise=True)
     data = pyc.read_bytes()
-    (key_line, _), (line, col) = _where(data, KEY), _where(data, SECRET)
+    (key_line, _), (line, col) = where(data, KEY), where(data, SECRET)
     result = _run('settings.pyc', cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout == b'settings.pyc' + _pair(line, col, key_line)
@@ -176,7 +172,7 @@ def test_pair_in_sqlite_database_is_found(tmp_path, user, note):
     db.commit()
     db.close()
     data = (tmp_path / 'creds.db').read_bytes()
-    (key_line, _), (line, col) = _where(data, KEY), _where(data, SECRET)
+    (key_line, _), (line, col) = where(data, KEY), where(data, SECRET)
     result = _run('creds.db', cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout == b'creds.db' + _pair(line, col, key_line)

@@ -17,6 +17,7 @@ from aws_key_guard._main import main
 from aws_key_guard.archive import archive_kind
 from aws_key_guard.model import Kind
 from aws_key_guard.scan import scan_chunks
+from tests.conftest import line_col
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
@@ -58,10 +59,6 @@ def _chunks(data: bytes, sizes: list[int]) -> Iterator[bytes]:
         i += size
 
 
-def _line_col(data: bytes, offset: int) -> tuple[int, int]:
-    return data.count(b'\n', 0, offset) + 1, offset - data.rfind(b'\n', 0, offset)
-
-
 @given(DATA, CHUNK_SIZES)
 def test_scan_never_depends_on_how_the_bytes_are_read(data, sizes):
     assert scan_chunks(_chunks(data, sizes)) == scan_chunks([data])
@@ -70,7 +67,7 @@ def test_scan_never_depends_on_how_the_bytes_are_read(data, sizes):
 @given(st.binary(max_size=5000), CHUNK_SIZES)
 def test_scan_of_random_bytes_never_crashes(data, sizes):
     for c in scan_chunks(_chunks(data, sizes)):
-        line, col = _line_col(data, c.offset)
+        line, col = line_col(data, c.offset)
         # A decoded token (escapes, base64, UTF-16) is not there byte for byte,
         # and UTF-16 columns count code units.
         assert c.layer is not None or data.startswith(c.token, c.offset)
@@ -86,8 +83,8 @@ def test_planted_pair_is_found_at_its_true_place(noise, data, sizes, sep):
     found = {(c.kind, c.line, c.col, bytes(c.token)) for c in scan_chunks(_chunks(blob, sizes))}
     key_at = at + 1
     secret_at = key_at + len(KEYS[0]) + 1
-    assert (Kind.KEY_ID, *_line_col(blob, key_at), KEYS[0]) in found
-    assert (Kind.SECRET, *_line_col(blob, secret_at), SECRETS[0]) in found
+    assert (Kind.KEY_ID, *line_col(blob, key_at), KEYS[0]) in found
+    assert (Kind.SECRET, *line_col(blob, secret_at), SECRETS[0]) in found
 
 
 @st.composite
@@ -137,7 +134,7 @@ def test_planted_pair_is_reported_and_no_output_holds_a_secret(workdir, capsysbi
         f.write(blob)
     rc = main([name])
     out, err = capsysbinary.readouterr()
-    line, col = _line_col(blob, at + 1 + len(KEYS[1]) + 1)
+    line, col = line_col(blob, at + 1 + len(KEYS[1]) + 1)
     fingerprint = hashlib.sha256(SECRETS[1]).hexdigest()[:12]
     expected = (
         f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [sha256:{fingerprint}] '

@@ -8,7 +8,6 @@ import sqlite3
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -23,28 +22,11 @@ from aws_key_guard.pipeline import scan_file
 from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import sqlite_database
+from tests.conftest import where
 
 KEY = make_key_id(31)
 SECRET = make_secret(31)
-
-
-def _database(
-    path: Path, columns: str, rows: Sequence[Sequence[object]], *, page_size: int | None = None
-) -> bytes:
-    db = sqlite3.connect(path)
-    if page_size is not None:
-        db.execute(f'PRAGMA page_size = {page_size}')
-    db.execute(f'CREATE TABLE creds ({columns})')
-    marks = ', '.join('?' * len(rows[0]))
-    db.executemany(f'INSERT INTO creds VALUES ({marks})', rows)  # noqa: S608 -- marks only
-    db.commit()
-    db.close()
-    return path.read_bytes()
-
-
-def _where(data: bytes, token: str) -> tuple[int, int]:
-    offset = data.index(token.encode())
-    return data.count(b'\n', 0, offset) + 1, offset - data.rfind(b'\n', 0, offset)
 
 
 def _fingerprint(secret: str) -> str:
@@ -52,7 +34,7 @@ def _fingerprint(secret: str) -> str:
 
 
 def _pair(name: str, data: bytes, key: str, secret: str) -> bytes:
-    (line, col), (key_line, _) = _where(data, secret), _where(data, key)
+    (line, col), (key_line, _) = where(data, secret), where(data, key)
     return (
         f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [{_fingerprint(secret)}] '
         f'with access key ID AKIA...{key[-4:]} at line {key_line}\n'
@@ -74,7 +56,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_key_id_after_a_text_column_of_any_length_pairs(in_tmp, capsysbinary, length):
     # The note's last letter touches the key ID in the record's body.
     note = 'n' * (length - 1) + 'Z'
-    data = _database(
+    data = sqlite_database(
         in_tmp / 'creds.db', 'note TEXT, key_id TEXT, secret TEXT', [(note, KEY, SECRET)]
     )
     assert _cli(capsysbinary, 'creds.db') == (1, _pair('creds.db', data, KEY, SECRET))
@@ -109,7 +91,7 @@ def test_key_id_after_a_text_column_of_any_length_pairs(in_tmp, capsysbinary, le
     ],
 )
 def test_secret_column_apart_from_the_key_ids_pairs(in_tmp, capsysbinary, columns, row):
-    data = _database(in_tmp / 'creds.db', columns, [row])
+    data = sqlite_database(in_tmp / 'creds.db', columns, [row])
     assert _cli(capsysbinary, 'creds.db') == (1, _pair('creds.db', data, KEY, SECRET))
 
 
@@ -127,9 +109,9 @@ def test_rows_pair_row_by_row(in_tmp, capsysbinary, columns):
         for i in range(6)
     ]
     # Small pages: the rows fill three of them.
-    data = _database(in_tmp / 'creds.db', columns, rows, page_size=512)
+    data = sqlite_database(in_tmp / 'creds.db', columns, rows, page_size=512)
     lines = sorted(
-        (_where(data, secrets[i]), _pair('creds.db', data, keys[i], secrets[i])) for i in range(6)
+        (where(data, secrets[i]), _pair('creds.db', data, keys[i], secrets[i])) for i in range(6)
     )
     assert _cli(capsysbinary, 'creds.db') == (1, b''.join(line for _, line in lines))
 
@@ -140,7 +122,7 @@ def test_row_spilling_to_overflow_pages_pairs(in_tmp, capsysbinary, page_size):
     # note longer than a page.
     note = 'w' * (3 * page_size) + 'K'
     rows = [(note, KEY, 'ops', SECRET), ('short', 'none', 'ops', 'none')]
-    data = _database(
+    data = sqlite_database(
         in_tmp / 'creds.db',
         'note TEXT, key_id TEXT, user TEXT, secret TEXT',
         rows,
@@ -153,10 +135,10 @@ def test_key_in_text_with_lines_of_its_own_is_placed_on_its_line(in_tmp, capsysb
     # A column holding a credentials file: its newlines count, as in any file.
     config = f'[default]\naws_access_key_id={KEY}\naws_secret_access_key={SECRET}\n'
     rows = [('a\nb\nc', 'n' * 100 + 'Z' + KEY, 'x'), ('cfg' * 40, config, 'y')]
-    data = _database(in_tmp / 'creds.db', 'note TEXT, body TEXT, tail TEXT', rows)
+    data = sqlite_database(in_tmp / 'creds.db', 'note TEXT, body TEXT, tail TEXT', rows)
     found = _cli(capsysbinary, '--format', 'json', 'creds.db')
     assert found[0] == 1
-    (line, col), (key_line, _) = _where(data, SECRET), _where(data, KEY)
+    (line, col), (key_line, _) = where(data, SECRET), where(data, KEY)
     assert [
         (f['line'], f['column'], f['key_line'], f['layer'])
         for f in json.loads(found[1])['findings']
@@ -166,12 +148,12 @@ def test_key_in_text_with_lines_of_its_own_is_placed_on_its_line(in_tmp, capsysb
 
 def test_key_id_after_text_with_wide_characters_counts_utf16_units(in_tmp, capsysbinary):
     note = 'é' * 90 + 'Z'  # two bytes, one UTF-16 unit each
-    data = _database(
+    data = sqlite_database(
         in_tmp / 'creds.db', 'note TEXT, key_id TEXT, secret TEXT', [(note, KEY, SECRET)]
     )
     code, out = _cli(capsysbinary, '--format', 'sarif', 'creds.db')
     assert code == 1
-    (line, col) = _where(data, SECRET)
+    (line, col) = where(data, SECRET)
     prefix = data[
         data.rfind(b'\n', 0, data.index(SECRET.encode())) + 1 : data.index(SECRET.encode())
     ]
@@ -186,7 +168,7 @@ def test_secret_split_between_overflow_pages_is_found_at_its_start(in_tmp, capsy
     # length of the note after the secret puts the page break inside the secret.
     for length in range(400, 1000):
         path = in_tmp / f'creds-{length}.db'
-        data = _database(
+        data = sqlite_database(
             path,
             'key_id TEXT, secret TEXT, note TEXT',
             [(KEY, SECRET, 'v' * length)],
@@ -208,7 +190,7 @@ def test_columns_after_numbers_on_overflow_pages_pair(in_tmp, capsysbinary):
     # The page break falls among the REAL columns: no text column is under way there.
     columns = 'a REAL, b REAL, c REAL, d REAL, e REAL, note TEXT, key_id TEXT, secret TEXT'
     rows = [(1.5, 2.5, 3.5, 4.5, 5.5, 'p' * 900 + 'Z', KEY, SECRET)]
-    data = _database(in_tmp / 'creds.db', columns, rows, page_size=512)
+    data = sqlite_database(in_tmp / 'creds.db', columns, rows, page_size=512)
     assert _cli(capsysbinary, 'creds.db') == (1, _pair('creds.db', data, KEY, SECRET))
 
 
@@ -216,7 +198,7 @@ def test_large_rowids_and_empty_columns_are_read(in_tmp, capsysbinary):
     rows = [(2**62, '', None, 'x' * 80 + 'Z', KEY, b'\x00\x01', SECRET)]
     columns = 'id INTEGER PRIMARY KEY, empty TEXT, unset TEXT, note TEXT, key_id TEXT, raw BLOB'
     columns += ', secret TEXT'
-    data = _database(in_tmp / 'creds.db', columns, rows)
+    data = sqlite_database(in_tmp / 'creds.db', columns, rows)
     assert _cli(capsysbinary, 'creds.db') == (1, _pair('creds.db', data, KEY, SECRET))
 
 
@@ -235,7 +217,7 @@ def test_hashes_uuids_and_documentation_keys_stay_quiet(in_tmp, capsysbinary):
             )
         )
     columns = 'note TEXT, id TEXT, sha1 TEXT, sha256 TEXT, key_id TEXT, secret TEXT'
-    _database(in_tmp / 'quiet.db', columns, rows, page_size=1024)
+    sqlite_database(in_tmp / 'quiet.db', columns, rows, page_size=1024)
     assert _cli(capsysbinary, 'quiet.db') == (0, b'')
 
 
@@ -257,7 +239,7 @@ def _scan_findings(
 @pytest.mark.parametrize('chunk', [16, 99, 100, 511, 512, 513, 4096])
 def test_view_is_the_same_whatever_the_read_sizes(tmp_path, chunk):
     rows = [('n' * 900 + 'Z', make_key_id(i), f'u{i}', make_secret(i)) for i in range(4)]
-    data = _database(
+    data = sqlite_database(
         tmp_path / 'creds.db', 'note TEXT, key_id TEXT, user TEXT, secret TEXT', rows, page_size=512
     )
     whole = _scan_findings(data, tmp_path)
@@ -287,7 +269,7 @@ DAMAGE = [
 
 def _damaged(tmp_path: Path) -> bytes:
     note = 'n' * 300 + 'Z'
-    data = _database(
+    data = sqlite_database(
         tmp_path / 'damaged.db',
         'note TEXT, key_id TEXT, secret TEXT',
         [(note, KEY, SECRET)],
@@ -306,7 +288,7 @@ def test_damaged_database_is_scanned_as_plain_bytes(tmp_path, at, new):
 
 def test_truncated_chain_keeps_what_was_read(tmp_path):
     note = 'q' * 2000 + 'Z'
-    data = _database(
+    data = sqlite_database(
         tmp_path / 'creds.db',
         'key_id TEXT, note TEXT, secret TEXT',
         [(KEY, note, SECRET)],
@@ -325,7 +307,7 @@ def test_deleted_row_is_still_found_beside_the_live_ones(in_tmp, capsysbinary):
     gone_key, gone_secret = make_key_id(32), make_secret(32)
     path = in_tmp / 'creds.db'
     rows = [(None, gone_key, gone_secret), ('n' * 300 + 'Z', KEY, SECRET)]
-    _database(path, 'note TEXT, key_id TEXT, secret TEXT', rows)
+    sqlite_database(path, 'note TEXT, key_id TEXT, secret TEXT', rows)
     db = sqlite3.connect(path)
     db.execute('PRAGMA secure_delete = OFF')
     db.execute('DELETE FROM creds WHERE note IS NULL')
@@ -334,8 +316,8 @@ def test_deleted_row_is_still_found_beside_the_live_ones(in_tmp, capsysbinary):
     data = path.read_bytes()
     lines = sorted(
         [
-            (_where(data, gone_secret), _pair('creds.db', data, gone_key, gone_secret)),
-            (_where(data, SECRET), _pair('creds.db', data, KEY, SECRET)),
+            (where(data, gone_secret), _pair('creds.db', data, gone_key, gone_secret)),
+            (where(data, SECRET), _pair('creds.db', data, KEY, SECRET)),
         ]
     )
     assert _cli(capsysbinary, 'creds.db') == (1, b''.join(line for _, line in lines))
@@ -350,11 +332,11 @@ def test_file_with_only_the_magic_is_scanned_as_plain_bytes(in_tmp, capsysbinary
 def test_view_stops_at_the_cap_on_candidates(in_tmp, capsysbinary, monkeypatch):
     monkeypatch.setattr(pipeline, 'MAX_CANDIDATES', 2)
     rows = [('n' * 300 + str(i), make_key_id(i), make_secret(i)) for i in range(40)]
-    data = _database(
+    data = sqlite_database(
         in_tmp / 'creds.db', 'note TEXT, key_id TEXT, secret TEXT', rows, page_size=512
     )
     # The first page's rows make three candidates: the file stops at the third.
-    line, col = _where(data, make_key_id(1))
+    line, col = where(data, make_key_id(1))
     cut = (
         f'creds.db:{line}:{col}: AKG900 cannot scan file: more than 10000 key-shaped tokens, '
         'not scanned past here\n'
@@ -364,7 +346,7 @@ def test_view_stops_at_the_cap_on_candidates(in_tmp, capsysbinary, monkeypatch):
 
 
 def test_database_inside_a_zip_has_its_rows_read(in_tmp, capsysbinary):
-    data = _database(
+    data = sqlite_database(
         in_tmp / 'creds.db', 'note TEXT, key_id TEXT, secret TEXT', [('n' * 300 + 'Z', KEY, SECRET)]
     )
     with zipfile.ZipFile(in_tmp / 'backup.zip', 'w', zipfile.ZIP_DEFLATED) as archive:
@@ -392,7 +374,7 @@ def _fuzz_base() -> bytes:
             ('short', make_key_id(61), '', make_secret(61)),
         ]
         columns = 'note TEXT, key_id TEXT, user TEXT, secret TEXT'
-        return _database(Path(tmp, 'fuzz.db'), columns, rows, page_size=512)
+        return sqlite_database(Path(tmp, 'fuzz.db'), columns, rows, page_size=512)
 
 
 FUZZ_BASE = _fuzz_base()
@@ -417,8 +399,8 @@ def test_damaged_database_never_fails_the_scan(patches):
 def test_secret_named_in_the_column_before_it_is_found(in_tmp, capsysbinary):
     # A settings table of names and values: the name's last letter touches the value.
     rows = [('region', 'eu-west-1'), ('aws_secret_access_key', SECRET), ('retries', '3')]
-    data = _database(in_tmp / 'settings.db', 'name TEXT, value TEXT', rows)
-    line, col = _where(data, SECRET)
+    data = sqlite_database(in_tmp / 'settings.db', 'name TEXT, value TEXT', rows)
+    line, col = where(data, SECRET)
     expected = (
         f'settings.db:{line}:{col}: AKG002 AWS secret access key [{_fingerprint(SECRET)}] '
         'with no access key ID\n'
@@ -428,12 +410,12 @@ def test_secret_named_in_the_column_before_it_is_found(in_tmp, capsysbinary):
 
 def test_database_of_hashes_with_no_aws_words_stays_quiet(in_tmp, capsysbinary):
     rows = [(hashlib.sha256(str(i).encode()).hexdigest(), str(uuid.UUID(int=i))) for i in range(50)]
-    _database(in_tmp / 'hashes.db', 'digest TEXT, id TEXT', rows)
+    sqlite_database(in_tmp / 'hashes.db', 'digest TEXT, id TEXT', rows)
     assert _cli(capsysbinary, 'hashes.db') == (0, b'')
 
 
 def test_staged_database_is_read_from_the_index(git_repo, capsysbinary):
-    data = _database(
+    data = sqlite_database(
         git_repo / 'state.db', 'key_id TEXT, user TEXT, secret TEXT', [(KEY, 'deploy', SECRET)]
     )
     git('add', 'state.db')
@@ -443,7 +425,7 @@ def test_staged_database_is_read_from_the_index(git_repo, capsysbinary):
 
 def test_chain_of_overflow_pages_looping_on_itself_ends(tmp_path):
     note = 'w' * 3000 + 'K'
-    data = _database(
+    data = sqlite_database(
         tmp_path / 'loop.db',
         'note TEXT, key_id TEXT, secret TEXT',
         [(note, KEY, SECRET)],

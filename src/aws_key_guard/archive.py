@@ -2,9 +2,10 @@
 
 Imported only for a file whose first bytes are an archive's magic number
 (`archive_kind`, which the everyday path inlines), so a commit with no archive
-never loads zipfile, tarfile or the decompressors. The file's bytes are spooled (`spool`,
-in memory up to `SPOOL_MEMORY`, then to a temporary file): a zip is read from
-its central directory, and the bytes as stored are scanned too (pipeline.py).
+never loads zipfile, tarfile or the decompressors. Each archive's bytes are
+spooled (in memory up to `SPOOL_MEMORY`, then to a temporary file): a zip is
+read from its central directory, and after its members the archive's bytes as
+stored come too (`Member.stored`), for what lies outside every member.
 Each member's bytes are read a chunk at a time, decompressed as they are
 read: a member never sits in memory whole.
 
@@ -44,7 +45,7 @@ FILE_CAP: Final = 256 << 20
 # members. A gzip stream is no level: `.tar.gz` is one, and a `.gz` member of
 # a nested archive is unpacked too, but not a gzip directly inside a gzip.
 MAX_DEPTH: Final = 2
-SPOOL_MEMORY: Final = 8 << 20  # a zip is spooled to a temporary file past this
+SPOOL_MEMORY: Final = 8 << 20  # an archive is spooled to a temporary file past this
 # zipfile reads a zip's whole central directory and keeps an object per entry
 # (about 600 bytes each, at least 46 bytes of directory): this caps its memory.
 DIRECTORY_CAP: Final = 4 << 20
@@ -158,7 +159,7 @@ def _unpack(
 ) -> Iterator[Member]:
     """An archive's members, then its stored bytes, named `stored_as` (else `name`)."""
     kind = archive_kind(first)
-    with spool(first, rest) as held:
+    with _spool(first, rest) as held:
         stop = None
         try:
             if kind == 'zip':
@@ -185,7 +186,7 @@ def _why(error: BaseException) -> str:
     return type(error).__name__
 
 
-def spool(first: bytes, rest: Iterable[bytes]) -> IO[bytes]:
+def _spool(first: bytes, rest: Iterable[bytes]) -> IO[bytes]:
     """A file's bytes, held to be read more than once (in memory up to SPOOL_MEMORY)."""
     held = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 -- the caller's
     try:
