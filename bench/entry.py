@@ -19,6 +19,7 @@ import time
 
 from bench.run import CORPORA
 from bench.run import ROOT
+from bench.run import _hook_entry
 from bench.run import _virtualenv
 from bench.run import build_commit
 
@@ -27,9 +28,11 @@ _LAUNCHER = 'import sys; from aws_key_guard._main import main; sys.exit(main())'
 
 def forms(env: str) -> dict[str, list[str]]:
     python = f'{env}/bin/python'
+    entry = _hook_entry()
     return {
         'python -c pass (the floor)': [python, '-c', 'pass'],
-        'console script (entry: aws-key-guard)': [f'{env}/bin/aws-key-guard'],
+        "the manifest's entry (python -I -S -c ...)": [f'{env}/bin/{entry[0]}', *entry[1:]],
+        'console script (aws-key-guard)': [f'{env}/bin/aws-key-guard'],
         'python -m aws_key_guard': [python, '-m', 'aws_key_guard'],
         'a one-line launcher (python -c ...)': [python, '-c', _LAUNCHER],
     }

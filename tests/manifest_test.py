@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,13 @@ else:  # tomllib came in 3.11; tomli is the same parser, a dependency before it
 
 ROOT = Path(__file__).parent.parent
 HOOKS = yaml.safe_load((ROOT / '.pre-commit-hooks.yaml').read_text())
+ENTRY = (
+    'python -I -S -c "import os,sys;v=os.path.dirname(os.path.dirname(sys.executable));'
+    "p=[v+'/lib/python%d.%d/site-packages'%sys.version_info[:2],v+'/Lib/site-packages'];"
+    "sys.path+=p;any(os.path.isfile(d+'/aws_key_guard/_main.py') for d in p)"
+    " or __import__('site').main();"
+    'from aws_key_guard._main import main;sys.exit(main())"'
+)
 PYPROJECT = tomllib.loads((ROOT / 'pyproject.toml').read_text())
 
 
@@ -24,7 +32,7 @@ def test_manifest_has_one_deliberate_hook():
         'id': 'aws-key-guard',
         'name': 'detect AWS access keys',
         'description': 'Stops AWS access key IDs and secret access keys before they are committed.',
-        'entry': 'aws-key-guard',
+        'entry': ENTRY,
         'language': 'python',
         'stages': ['pre-commit', 'pre-push', 'commit-msg', 'manual'],
         'always_run': True,
@@ -33,9 +41,20 @@ def test_manifest_has_one_deliberate_hook():
     }
 
 
-def test_manifest_entry_is_the_console_script():
+def test_manifest_entry_runs_what_the_console_script_runs(tmp_path):
+    # The entry, run by this test environment's interpreter as pre-commit runs it
+    # from the hook's virtualenv, from a directory that is not the project's.
     (hook,) = HOOKS
-    assert PYPROJECT['project']['scripts'] == {hook['entry']: 'aws_key_guard._main:main'}
+    assert PYPROJECT['project']['scripts'] == {'aws-key-guard': 'aws_key_guard._main:main'}
+    argv = shlex.split(hook['entry'])
+    assert argv[0] == 'python'
+    (tmp_path / 'notes.txt').write_text('nothing here\n')
+    help_text = subprocess.run(
+        [sys.executable, *argv[1:], '--help'], cwd=tmp_path, capture_output=True, check=True
+    ).stdout
+    assert help_text.startswith(b'usage: aws-key-guard ')
+    clean = subprocess.run([sys.executable, *argv[1:], 'notes.txt'], cwd=tmp_path, check=False)
+    assert clean.returncode == 0
 
 
 def test_readme_mentions_every_hook_id():

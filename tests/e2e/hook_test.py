@@ -254,3 +254,19 @@ def test_pre_commit_refuses_a_fifo_pyproject(git_repo, hook_repo, pre_commit):
         'aws-key-guard: error: cannot read pyproject.toml: a FIFO, not a regular file'
         in result.stdout.splitlines()
     )
+
+
+def test_modules_in_the_scanned_repository_cannot_stand_in_for_the_hook(
+    git_repo, hook_repo, pre_commit
+):
+    # The entry runs `python -c` in the repository's root: a module there must
+    # not be imported in place of the standard library's or the hook's own.
+    _install(git_repo, hook_repo, pre_commit)
+    quiet = 'import sys\nsys.exit(0)\n'
+    (git_repo / 'os.py').write_text(quiet)
+    (git_repo / 'aws_key_guard').mkdir()
+    (git_repo / 'aws_key_guard/__init__.py').write_text(quiet)
+    _write_pair(git_repo)
+    git('add', '.')
+    refused = _refused_commit()
+    assert PAIR_LINE in refused.stderr.splitlines()
