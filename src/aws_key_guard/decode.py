@@ -66,6 +66,8 @@ _BASE64_CODES: Final = frozenset(BASE64_CHARS)
 _HEX_DIGITS: Final = b'0123456789abcdefABCDEF'
 _SEMICOLON: Final = ord(';')
 _C_INNER: Final = (b'x2b', b'x2B', b'x2f', b'x2F', b'053', b'057')  # after the backslash
+# How each inner escape but a character reference begins (base64's codes are 0x2B to 0x7A).
+_INNER_LEADS: Final = (b'%2', b'%3', b'%4', b'%5', b'%6', b'%7', b'\\/', b'\\u00', b'\\x2', b'\\05')
 # The same grammar as patterns, for what is long: a key's escapes are parsed
 # by hand, a flood of escapes in C.
 _HEX64: Final = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
@@ -206,15 +208,17 @@ def next_reference(buf: bytes, lo: int, hi: int) -> int:
 
 
 def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
-    """Offset of the first inner escape (not a character reference) whole in [lo, hi), or -1."""
-    slash, percent = buf.find(b'\\', lo, hi), buf.find(b'%', lo, hi)
+    """Offset of the first inner escape (not a character reference) whole in [lo, hi), or -1.
+
+    Each lead is found at memchr speed: `\\x00`, `%%` or `\\\\` cost nothing however many.
+    """
+    ats = [buf.find(lead, lo, hi) for lead in _INNER_LEADS]
     for _ in range(_BY_HAND):
-        if percent == -1 or -1 < slash < percent:
-            pos, slash = slash, buf.find(b'\\', slash + 1, hi)
-        else:
-            pos, percent = percent, buf.find(b'%', percent + 1, hi)
+        pos = min((at for at in ats if at != -1), default=-1)
         if pos == -1 or -1 < inner_escape_end(buf, pos) <= hi:
             return pos
+        lead = ats.index(pos)
+        ats[lead] = buf.find(_INNER_LEADS[lead], pos + 1, hi)
     found = pattern(INNER_ESCAPE).search(buf, lo, hi)  # a flood of other escapes
     return -1 if found is None else found.start()
 

@@ -128,7 +128,9 @@ _LOWER_RUNS: Final = {b'x' * tokens.SECRET_LEN: b' ' * tokens.SECRET_LEN}
 _PARTS_MAX: Final = 4096  # a flood of runs has one separator for each, or a few
 
 
-def _flood_map(buf: bytes, runs: bytes, resume: int, end: int, first: _Runs) -> bytes:
+def _flood_map(
+    buf: bytes, runs: bytes, resume: int, end: int, first: _Runs, search: tokens.Search
+) -> bytes:
     """The run map with three kinds of near-candidates in runs[resume:end] dropped, in C
     passes over the read: escaped runs too short for a token, runs of exactly 40
     lower-case letters and digits (hex digests), and repeats of a run the first
@@ -144,7 +146,7 @@ def _flood_map(buf: bytes, runs: bytes, resume: int, end: int, first: _Runs) -> 
         return runs
     part = buf[resume - 1 : cut + 1]
     # Escapes are weighed only in a flood of escaped runs; elsewhere they stay runs.
-    plain = first.escaped and _escapes_hold_nothing(part)
+    plain = first.escaped and _escapes_hold_nothing(part, search)
     marks = part.translate(_FLOOD_MAP if plain else _FLOOD_ESCAPE_MAP)
     # A read of many separators would split into as many parts: its runs are judged as ever.
     if first.quiet and marks.count(b' ') <= _PARTS_MAX:
@@ -172,18 +174,23 @@ def _repeats(buf: bytes, quiet: list[tuple[int, int]]) -> dict[bytes, bytes]:
     return repeats
 
 
-def _escapes_hold_nothing(part: bytes) -> bool:
+def _escapes_hold_nothing(part: bytes, search: tokens.Search) -> bool:
     """True if no escaped run in part may hold a token (tokens.escapes_may_hold) or a
-    plain piece to judge. Each shape of run is looked at once: a flood repeats a few."""
+    plain piece to judge. Each shape of run is looked at once: a flood repeats a few.
+
+    Where `re` is loaded already, one search tells if part holds an inner escape at
+    all: with none (`\\x00` strings), no escaped run decodes to a token, however long.
+    """
     if b'\\' not in part and b'%' not in part:
         return True
     if b'\1' in part:
         return False  # decode.shortened's mark would join runs
+    spans = not search.by_pattern_now() or decode.next_inner_escape(part, 0, len(part)) != -1
     for marks in set(decode.shortened(part).translate(_ESCAPE_MARKS).split()):
         others = b'L' in marks
         if not others and b'e' not in marks:
             continue  # a plain run
-        if tokens.BASE64_RUN in marks or tokens.escapes_may_hold(len(marks), others):
+        if tokens.BASE64_RUN in marks or (spans and tokens.escapes_may_hold(len(marks), others)):
             return False
     return True
 
@@ -212,7 +219,7 @@ class _Scan:
             if len(found.quiet) + found.escaped >= _FLOOD_RUNS // 2:
                 # More runs than text holds, most of them near-candidates: the rest are
                 # looked for in a run map from which C passes have dropped the flood.
-                rest = _flood_map(buf, runs, resume, end, found)
+                rest = _flood_map(buf, runs, resume, end, found, self.search)
             more = self._runs(buf, tokens.run_spans(rest, resume, end), start, end, final)
             found.hits += more.hits
             found.base64 += more.base64
@@ -232,12 +239,13 @@ class _Scan:
         self, buf: bytes, spans: list[tuple[int, int]], start: int, end: int, final: bool
     ) -> _Runs:
         found = _Runs()
+        escapes = tokens.InnerEscapes(buf, end, self.search)
         for pos, stop in spans:
             token = _plain(buf, pos, stop, start, end, final)
             if token is None or not self._no_secret(token):
                 run = tokens.Run(buf, pos, stop, start, end)
                 found.escaped += run.escaped
-                found.hits += tokens.run_hits(buf, run, start, end, None)
+                found.hits += tokens.run_hits(buf, run, start, end, None, escapes)
                 found.base64 += [p for p in run.pieces if p[1] - p[0] >= tokens.BASE64_MIN]
             elif len(token) in decode.WRAP_WIDTHS or (
                 token not in self.silent_base64 and decode.may_be_base64_text(token, 0, len(token))

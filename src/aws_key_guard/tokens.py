@@ -169,6 +169,10 @@ class Search:
         self.searched += size
         return self.searched > self.limit
 
+    def by_pattern_now(self) -> bool:
+        """True once this scan searches with `re` (which is then loaded)."""
+        return self.searched > self.limit
+
     def may_hold(self, buf: bytes, capitals: tuple[bytes, ...]) -> bool:
         """False if buf holds none of the prefixes whose capital letters are `capitals`.
 
@@ -406,12 +410,39 @@ def run_spans(runs: bytes, start: int, end: int, most: int = -1) -> list[tuple[i
     return found
 
 
-def run_hits(buf: bytes, run: Run, start: int, end: int, layer: str | None) -> list[Hit]:
+class InnerEscapes:
+    """Where the inner escapes of a read's window are, looked for once from left to right.
+
+    Once the scan searches with `re`, one pass finds the next inner escape for
+    every run up to it: a window of runs escaped only with `\\x00` or `%20` (a
+    binary string in source) costs that pass, not a parse a run. Otherwise each
+    run is looked at alone, as a commit's few runs cost less than loading `re`.
+    """
+
+    __slots__ = ('_buf', '_hi', '_next')
+
+    def __init__(self, buf: bytes, end: int, search: Search) -> None:
+        self._buf = buf
+        self._hi = min(len(buf), end + ESCAPED_MAX) if search.by_pattern_now() else -1
+        self._next = -2  # not looked for yet
+
+    def may_start_in(self, lo: int, hi: int) -> bool:
+        """False if no inner escape begins in [lo, hi); lo never less than the last call's."""
+        if self._hi == -1:
+            return True
+        if self._next == -2 or -1 < self._next < lo:
+            self._next = decode.next_inner_escape(self._buf, lo, self._hi)
+        return -1 < self._next < hi
+
+
+def run_hits(
+    buf: bytes, run: Run, start: int, end: int, layer: str | None, escapes: InnerEscapes
+) -> list[Hit]:
     """Secrets and session tokens in a run: its escaped spans, then its pieces."""
     hits = []
-    if run.escaped and _may_hold_escaped(buf, run):
-        hi = min(run.stop, end + ESCAPED_MAX)
-        hits = _escaped_hits(buf, max(run.pos, start), hi, start, end)
+    lo, hi = max(run.pos, start), min(run.stop, end + ESCAPED_MAX)
+    if run.escaped and escapes.may_start_in(lo, hi) and _may_hold_escaped(buf, run):
+        hits = _escaped_hits(buf, lo, hi, start, end)
     for piece in run.pieces:
         hit = _piece_hit(buf, *piece, layer)
         if hit is not None:
@@ -625,8 +656,9 @@ def judge(
     if runs is None:
         runs = buf.translate(decode.RUN_MAP)
     hits = key_id_hits(buf, start, end, search, layer)
+    escapes = InnerEscapes(buf, end, search)
     for pos, stop in run_spans(runs, start, end):
-        hits += run_hits(buf, Run(buf, pos, stop, start, end), start, end, layer)
+        hits += run_hits(buf, Run(buf, pos, stop, start, end), start, end, layer, escapes)
     return hits + reference_hits(buf, start, end)
 
 
