@@ -85,6 +85,9 @@ FLOODS: dict[str, Callable[[int], bytes]] = {
     'short URL-encoded runs (a%2F...)': lambda n: _repeat(b'a%2F' * 12 + b' ', n),
     'one URL-encoded run': lambda n: _repeat(b'a%2F', n),
     'JSON newline escapes': lambda n: _repeat(b'\\n', n),
+    'a binary string in source (\\x04S\\x01...)': lambda n: _repeat(
+        b'\t"\\x04S\\x01\\x00PK\\x03\\x04\\n\\x00%\\x8ej\\xbeT\\xc1\\x8a\\x84\\xad\\x0f" +\n', n
+    ),
     'one character-reference run': lambda n: _repeat(b'&#47;', n),
     'short reference runs (a&#47;...)': lambda n: _repeat(b'a&#47;' * 12 + b' ', n),
     '&amp; repeated': lambda n: _repeat(b'&amp;', n),

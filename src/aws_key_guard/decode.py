@@ -66,8 +66,9 @@ _BASE64_CODES: Final = frozenset(BASE64_CHARS)
 _HEX_DIGITS: Final = b'0123456789abcdefABCDEF'
 _SEMICOLON: Final = ord(';')
 _C_INNER: Final = (b'x2b', b'x2B', b'x2f', b'x2F', b'053', b'057')  # after the backslash
-# How each inner escape but a character reference begins (base64's codes are 0x2B to 0x7A).
-_INNER_LEADS: Final = (b'%2', b'%3', b'%4', b'%5', b'%6', b'%7', b'\\/', b'\\u00', b'\\x2', b'\\05')
+# How each inner escape but a character reference begins.
+_INNER_LEADS: Final = (b'%', b'\\/', b'\\u00', b'\\x2', b'\\05')
+_SLASH_LEADS: Final = len(_INNER_LEADS) - 1  # all but '%' begin with a backslash
 # The same grammar as patterns, for what is long: a key's escapes are parsed
 # by hand, a flood of escapes in C.
 _HEX64: Final = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
@@ -208,19 +209,52 @@ def next_reference(buf: bytes, lo: int, hi: int) -> int:
 
 
 def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
-    """Offset of the first inner escape (not a character reference) whole in [lo, hi), or -1.
+    """Offset of the first inner escape (not a character reference) whole in [lo, hi), or -1."""
+    return InnerEscapes(buf, lo, hi).next(lo)
 
-    Each lead is found at memchr speed: `\\x00`, `%%` or `\\\\` cost nothing however many.
+
+class InnerEscapes:
+    """The inner escapes (not character references) whole in buf[lo:hi], asked for left to right.
+
+    Each escape's lead is found at memchr speed and its place kept, and so is the
+    last answer: however often a read is asked, it costs a pass a lead, and
+    `\\x00`, `\\n` or `\\\\` cost nothing however many.
     """
-    ats = [buf.find(lead, lo, hi) for lead in _INNER_LEADS]
-    for _ in range(_BY_HAND):
-        pos = min((at for at in ats if at != -1), default=-1)
-        if pos == -1 or -1 < inner_escape_end(buf, pos) <= hi:
-            return pos
-        lead = ats.index(pos)
-        ats[lead] = buf.find(_INNER_LEADS[lead], pos + 1, hi)
-    found = pattern(INNER_ESCAPE).search(buf, lo, hi)  # a flood of other escapes
-    return -1 if found is None else found.start()
+
+    __slots__ = ('_ats', '_buf', '_hi', '_last')
+
+    def __init__(self, buf: bytes, lo: int, hi: int) -> None:
+        self._buf = buf
+        self._hi = hi
+        # Where each lead is next (-2: not looked for yet); with no backslash, only '%' can be.
+        slashes = -2 if buf.find(b'\\', lo, hi) != -1 else -1
+        self._ats = [-2] + [slashes] * _SLASH_LEADS
+        self._last = -2
+
+    def next(self, lo: int) -> int:
+        """Offset of the first inner escape whole in [lo, hi), or -1; lo may not go back."""
+        if self._last == -2 or -1 < self._last < lo:
+            self._last = self._first(lo)
+        return self._last
+
+    def _first(self, lo: int) -> int:
+        pos = self._lead(lo)
+        for _ in range(_BY_HAND):
+            if pos == -1 or -1 < inner_escape_end(self._buf, pos) <= self._hi:
+                return pos
+            pos = self._lead(pos + 1)
+        found = pattern(INNER_ESCAPE).search(self._buf, lo, self._hi)  # a flood of other escapes
+        return -1 if found is None else found.start()
+
+    def _lead(self, lo: int) -> int:
+        """Where the first lead at or after lo begins, or -1."""
+        first = -1
+        for i, at in enumerate(self._ats):
+            if at == -2 or -1 < at < lo:
+                at = self._ats[i] = self._buf.find(_INNER_LEADS[i], lo, self._hi)
+            if at != -1 and (first == -1 or at < first):
+                first = at
+        return first
 
 
 def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:

@@ -185,14 +185,17 @@ def _escapes_hold_nothing(part: bytes, search: tokens.Search) -> bool:
         return True
     if b'\1' in part:
         return False  # decode.shortened's mark would join runs
-    spans = not search.by_pattern_now() or decode.next_inner_escape(part, 0, len(part)) != -1
+    held = False
     for marks in set(decode.shortened(part).translate(_ESCAPE_MARKS).split()):
         others = b'L' in marks
         if not others and b'e' not in marks:
             continue  # a plain run
-        if tokens.BASE64_RUN in marks or (spans and tokens.escapes_may_hold(len(marks), others)):
+        if tokens.BASE64_RUN in marks:
             return False
-    return True
+        held = held or tokens.escapes_may_hold(len(marks), others)
+    return not held or (
+        search.by_pattern_now() and decode.next_inner_escape(part, 0, len(part)) == -1
+    )
 
 
 class _Scan:
@@ -239,7 +242,7 @@ class _Scan:
         self, buf: bytes, spans: list[tuple[int, int]], start: int, end: int, final: bool
     ) -> _Runs:
         found = _Runs()
-        escapes = tokens.InnerEscapes(buf, end, self.search)
+        escapes = tokens.inner_escapes(buf, start, end, self.search)
         for pos, stop in spans:
             token = _plain(buf, pos, stop, start, end, final)
             if token is None or not self._no_secret(token):

@@ -410,38 +410,36 @@ def run_spans(runs: bytes, start: int, end: int, most: int = -1) -> list[tuple[i
     return found
 
 
-class InnerEscapes:
-    """Where the inner escapes of a read's window are, looked for once from left to right.
+def inner_escapes(buf: bytes, start: int, end: int, search: Search) -> decode.InnerEscapes | None:
+    """The inner escapes of a read's window, for run_hits to ask left to right; None: ask
+    each run alone.
 
-    Once the scan searches with `re`, one pass finds the next inner escape for
-    every run up to it: a window of runs escaped only with `\\x00` or `%20` (a
-    binary string in source) costs that pass, not a parse a run. Otherwise each
-    run is looked at alone, as a commit's few runs cost less than loading `re`.
+    Once the scan searches with `re`, one pass a lead finds them for every run: a
+    window of runs escaped only with `\\x00` or `%20` (a binary string in source)
+    costs that, not a parse a run. Otherwise a commit's few runs cost less than
+    what could load `re`.
     """
-
-    __slots__ = ('_buf', '_hi', '_next')
-
-    def __init__(self, buf: bytes, end: int, search: Search) -> None:
-        self._buf = buf
-        self._hi = min(len(buf), end + ESCAPED_MAX) if search.by_pattern_now() else -1
-        self._next = -2  # not looked for yet
-
-    def may_start_in(self, lo: int, hi: int) -> bool:
-        """False if no inner escape begins in [lo, hi); lo never less than the last call's."""
-        if self._hi == -1:
-            return True
-        if self._next == -2 or -1 < self._next < lo:
-            self._next = decode.next_inner_escape(self._buf, lo, self._hi)
-        return -1 < self._next < hi
+    if not search.by_pattern_now():
+        return None
+    return decode.InnerEscapes(buf, start, min(len(buf), end + ESCAPED_MAX))
 
 
 def run_hits(
-    buf: bytes, run: Run, start: int, end: int, layer: str | None, escapes: InnerEscapes
+    buf: bytes,
+    run: Run,
+    start: int,
+    end: int,
+    layer: str | None,
+    escapes: decode.InnerEscapes | None,
 ) -> list[Hit]:
     """Secrets and session tokens in a run: its escaped spans, then its pieces."""
     hits = []
     lo, hi = max(run.pos, start), min(run.stop, end + ESCAPED_MAX)
-    if run.escaped and escapes.may_start_in(lo, hi) and _may_hold_escaped(buf, run):
+    if (
+        run.escaped
+        and _may_hold_escaped(buf, run)
+        and (escapes is None or -1 < escapes.next(lo) < hi)
+    ):
         hits = _escaped_hits(buf, lo, hi, start, end)
     for piece in run.pieces:
         hit = _piece_hit(buf, *piece, layer)
@@ -501,12 +499,16 @@ def _escaped_hits(
 ) -> list[Hit]:
     """Tokens in the escaped runs that begin in buf[start:end], found from their inner escapes in
     [lo, hi): character references, or (by default) the other inner escapes."""
-    find = decode.next_reference if references else decode.next_inner_escape
+    inner = None if references else decode.InnerEscapes(buf, lo, hi)
+
+    def find(at: int) -> int:
+        return decode.next_reference(buf, at, hi) if inner is None else inner.next(at)
+
     hits = []
-    pos = find(buf, lo, hi)
+    pos = find(lo)
     while pos != -1:
         span = decode.escaped_span(buf, pos, SECRET_LEN)
-        pos = find(buf, span.stop, hi)  # the rest of the run is done
+        pos = find(span.stop)  # the rest of the run is done
         if not start <= span.start < end or len(span.text) not in ESCAPED_LENGTHS:
             continue
         layer = _escape_layer(buf[span.start : span.stop])
@@ -656,7 +658,7 @@ def judge(
     if runs is None:
         runs = buf.translate(decode.RUN_MAP)
     hits = key_id_hits(buf, start, end, search, layer)
-    escapes = InnerEscapes(buf, end, search)
+    escapes = inner_escapes(buf, start, end, search)
     for pos, stop in run_spans(runs, start, end):
         hits += run_hits(buf, Run(buf, pos, stop, start, end), start, end, layer, escapes)
     return hits + reference_hits(buf, start, end)
