@@ -249,6 +249,24 @@ _ESCAPISH = st.lists(
 ).map(b''.join)
 
 
+@given(_ESCAPISH, st.integers(0, 200), st.lists(st.integers(0, 200)))
+def test_inner_escapes_asked_left_to_right_agree_with_the_grammar(data, cut, positions):
+    # One read asked again and again, as a window's runs ask it: past a lead's
+    # misses it looks with the grammar, and each answer stands until passed.
+    hi = min(cut, len(data))
+    escapes = decode.InnerEscapes(data, 0, hi)
+    for pos in sorted(positions):
+        found = _INNER_ESCAPE.search(data, pos, hi)
+        assert escapes.next(pos) == (-1 if found is None else found.start())
+
+
+def test_inner_escapes_past_a_flood_of_each_lead():
+    floods = (b'%20', b'\\u0000', b'\\x20', b'\\050')
+    data = b''.join(flood * 20 for flood in floods) + b'a\\x2Fb%2F'
+    escapes = decode.InnerEscapes(data, 0, len(data))
+    assert [escapes.next(0), escapes.next(len(data) - 4)] == [len(data) - 8, len(data) - 3]
+
+
 @given(_ESCAPISH, st.integers(0, 200), st.sampled_from([4, 8, 40]))
 def test_escapes_are_parsed_as_their_grammar_says(data, cut, limit):
     hi = min(cut, len(data))

@@ -66,14 +66,19 @@ _BASE64_CODES: Final = frozenset(BASE64_CHARS)
 _HEX_DIGITS: Final = b'0123456789abcdefABCDEF'
 _SEMICOLON: Final = ord(';')
 _C_INNER: Final = (b'x2b', b'x2B', b'x2f', b'x2F', b'053', b'057')  # after the backslash
-# How each inner escape but a character reference begins.
-_INNER_LEADS: Final = (b'%', b'\\/', b'\\u00', b'\\x2', b'\\05')
-_SLASH_LEADS: Final = len(_INNER_LEADS) - 1  # all but '%' begin with a backslash
 # The same grammar as patterns, for what is long: a key's escapes are parsed
 # by hand, a flood of escapes in C.
 _HEX64: Final = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
 _DEC64: Final = rb'(?:0?(?:4[3789]|5[0-7]|6[5-9]|[78][0-9]|9[07-9])|1[01][0-9]|12[0-2])'
-INNER_ESCAPE: Final = rb'\\(?:/|u00' + _HEX64 + rb'|x2[bBfF]|05[37])|%(?:25)?' + _HEX64
+# Each inner escape but a character reference: how it begins, and its whole grammar.
+_INNER_FORMS: Final = (
+    (b'%', rb'%(?:25)?' + _HEX64),
+    (b'\\/', rb'\\/'),
+    (b'\\u00', rb'\\u00' + _HEX64),
+    (b'\\x2', rb'\\x2[bBfF]'),
+    (b'\\05', rb'\\05[37]'),
+)
+INNER_ESCAPE: Final = b'|'.join(form for _, form in _INNER_FORMS)
 REFERENCE: Final = rb'&(?:sol|plus|#[xX]' + _HEX64 + rb'|#' + _DEC64 + rb');'
 INNER: Final = INNER_ESCAPE + rb'|' + REFERENCE
 PIECE: Final = rb'[A-Za-z0-9+/]+|' + INNER
@@ -216,19 +221,21 @@ def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
 class InnerEscapes:
     """The inner escapes (not character references) whole in buf[lo:hi], asked for left to right.
 
-    Each escape's lead is found at memchr speed and its place kept, and so is the
-    last answer: however often a read is asked, it costs a pass a lead, and
-    `\\x00`, `\\n` or `\\\\` cost nothing however many.
+    Each form's lead is found at memchr speed and its place kept, and so is the
+    last answer: however often a read is asked, it costs a pass a form, and
+    `\\x00`, `\\n` or `\\\\` cost nothing however many. A lead that keeps finding
+    other escapes (`%20`, `\\u0000`) is then looked for with its whole grammar.
     """
 
-    __slots__ = ('_ats', '_buf', '_hi', '_last')
+    __slots__ = ('_ats', '_buf', '_hi', '_last', '_misses')
 
     def __init__(self, buf: bytes, lo: int, hi: int) -> None:
         self._buf = buf
         self._hi = hi
-        # Where each lead is next (-2: not looked for yet); with no backslash, only '%' can be.
+        # Where each form is next (-2: not looked for yet); with no backslash, only '%' can be.
         slashes = -2 if buf.find(b'\\', lo, hi) != -1 else -1
-        self._ats = [-2] + [slashes] * _SLASH_LEADS
+        self._ats = [-2] + [slashes] * (len(_INNER_FORMS) - 1)
+        self._misses = [0] * len(_INNER_FORMS)
         self._last = -2
 
     def next(self, lo: int) -> int:
@@ -238,23 +245,29 @@ class InnerEscapes:
         return self._last
 
     def _first(self, lo: int) -> int:
-        pos = self._lead(lo)
-        for _ in range(_BY_HAND):
+        while True:
+            pos, form = self._lead(lo)
             if pos == -1 or -1 < inner_escape_end(self._buf, pos) <= self._hi:
                 return pos
-            pos = self._lead(pos + 1)
-        found = pattern(INNER_ESCAPE).search(self._buf, lo, self._hi)  # a flood of other escapes
-        return -1 if found is None else found.start()
+            self._misses[form] += 1
+            lo = pos + 1
 
-    def _lead(self, lo: int) -> int:
-        """Where the first lead at or after lo begins, or -1."""
-        first = -1
+    def _lead(self, lo: int) -> tuple[int, int]:
+        """Where the first form at or after lo begins and which form it is, or (-1, -1)."""
+        first = form = -1
         for i, at in enumerate(self._ats):
             if at == -2 or -1 < at < lo:
-                at = self._ats[i] = self._buf.find(_INNER_LEADS[i], lo, self._hi)
+                at = self._ats[i] = self._find(i, lo)
             if at != -1 and (first == -1 or at < first):
-                first = at
-        return first
+                first, form = at, i
+        return first, form
+
+    def _find(self, form: int, lo: int) -> int:
+        lead, grammar = _INNER_FORMS[form]
+        if self._misses[form] < _BY_HAND:
+            return self._buf.find(lead, lo, self._hi)
+        found = pattern(grammar).search(self._buf, lo, self._hi)  # a flood of other escapes
+        return -1 if found is None else found.start()
 
 
 def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
