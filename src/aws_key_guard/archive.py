@@ -1,8 +1,9 @@
-"""An archive's members as streams of chunks: zip, tar, gzip, bzip2, xz; one level nested, capped.
+"""An archive's members as chunk streams: zip, tar, ar, gzip, bzip2, xz; one level nested, capped.
 
 Imported only for a file whose first bytes are an archive's magic number
 (`archive_kind`, which the everyday path inlines), so a commit with no archive
-never loads zipfile, tarfile or the decompressors. Each archive's bytes are
+never loads zipfile, tarfile or the decompressors (nor arfile.py, which only
+an `ar` archive loads). Each archive's bytes are
 spooled (in memory up to `SPOOL_MEMORY`, then to a temporary file): a zip is
 read from its central directory, and after its members the archive's bytes as
 stored come too (`Member.stored`), for what lies outside every member.
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 # costs at most FILE_CAP bytes of work.
 MEMBER_CAP: Final = 64 << 20
 FILE_CAP: Final = 256 << 20
-# Levels of zip and tar unpacked: an archive and the archives among its
+# Levels of zip, tar and ar unpacked: an archive and the archives among its
 # members. A gzip stream is no level: `.tar.gz` is one, and a `.gz` member of
 # a nested archive is unpacked too, but not a gzip directly inside a gzip.
 MAX_DEPTH: Final = 2
@@ -68,6 +69,7 @@ XZ_MAGIC: Final = b'\xfd7zXZ\x00'
 STREAMS: Final = ('gzip', 'bzip2', 'xz')
 # The memory an xz stream may ask for to be unpacked: `xz -9` asks for 65 MiB.
 XZ_MEMORY: Final = 72 << 20
+AR_MAGIC: Final = b'!<arch>\n'  # a .deb, a static library
 TAR_MAGIC: Final = b'ustar'
 TAR_MAGIC_AT: Final = 257
 
@@ -95,7 +97,7 @@ class Member(Record):
 
 
 def archive_kind(first: bytes) -> str | None:
-    """'zip', 'gzip', 'bzip2', 'xz' or 'tar' when a file's first bytes say it is one."""
+    """'zip', 'gzip', 'bzip2', 'xz', 'ar' or 'tar' when a file's first bytes say it is one."""
     if first.startswith(ZIP_MAGIC):
         return 'zip'
     if first.startswith(GZIP_MAGIC):
@@ -104,6 +106,8 @@ def archive_kind(first: bytes) -> str | None:
         return 'xz'
     if first.startswith(BZIP2_MAGIC) and first[3:4].isdigit() and first[4:10] in _BZIP2_NEXT:
         return 'bzip2'
+    if first.startswith(AR_MAGIC):
+        return 'ar'
     if first[TAR_MAGIC_AT : TAR_MAGIC_AT + len(TAR_MAGIC)] == TAR_MAGIC:
         return 'tar'
     return None
@@ -166,6 +170,8 @@ def _unpack(
                 yield from _zip(name, held, depth + 1, budget)
             elif kind == 'tar':
                 yield from _tar(name, _Reader(b'', _chunks(held)), depth + 1, budget)
+            elif kind == 'ar':
+                yield from _ar(name, held, depth + 1, budget)
             elif kind in ('bzip2', 'xz'):
                 stream = _Unpacked(kind, _Reader(b'', _chunks(held)))
                 yield from _member(name, stream, depth, budget, compressed=name)  # type: ignore[arg-type]
@@ -387,6 +393,17 @@ def _tar(name: str, reader: _Reader, depth: int, budget: _Budget) -> Iterator[Me
             stream = archive.extractfile(_stored(info)) if info.isreg() else None
             if stream is not None:
                 yield from _member(join(name, info.name), stream, depth, budget)
+
+
+def _ar(name: str, held: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
+    from aws_key_guard.arfile import ArFault
+    from aws_key_guard.arfile import read_members
+
+    try:
+        for member in read_members(held, names_cap=DIRECTORY_CAP):
+            yield from _member(join(name, member.name), member.stream, depth, budget)
+    except ArFault as e:
+        yield Member(join(name, e.member), fault=str(e))
 
 
 def _stored(info: tarfile.TarInfo) -> tarfile.TarInfo:

@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 # is not scanned further and gets an AKG900 saying where scanning stopped.
 MAX_CANDIDATES: Final = 10_000
 
-# A file that may start as a zip, a tar or a gzip, bzip2 or xz stream has
+# A file that may start as a zip, a tar, an ar or a gzip, bzip2 or xz stream has
 # archive.archive_kind look closer: only then is archive.py, with zipfile, imported.
-_ARCHIVE_MAGIC: Final = (b'PK\x03\x04', b'\x1f\x8b\x08', b'BZh', b'\xfd7zXZ\x00')
+_ARCHIVE_MAGIC: Final = (b'PK\x03\x04', b'\x1f\x8b\x08', b'BZh', b'\xfd7zXZ\x00', b'!<arch>\n')
 # A SQLite database (sqlite.MAGIC) also has its rows judged column by column.
 _SQLITE: Final = b'SQLite format 3\x00'
 
@@ -49,7 +49,7 @@ _SQLITE: Final = b'SQLite format 3\x00'
 # Names of files that are usually compressed archives, and how many times
 # their size their members usually unpack to (text compresses 4 to 20 times).
 _PACKED_SUFFIXES: Final = (
-    '.gz', '.tgz', '.bz2', '.tbz', '.tbz2', '.xz', '.txz',
+    '.gz', '.tgz', '.bz2', '.tbz', '.tbz2', '.xz', '.txz', '.deb',
     '.zip', '.jar', '.war', '.ear', '.whl', '.egg', '.apk', '.nupkg',
     '.docx', '.xlsx', '.pptx', '.odt', '.ods',
 )  # fmt: skip
