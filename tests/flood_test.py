@@ -26,6 +26,7 @@ FLOODS = {
     'hex-digests': '6f1c0e25ab39d4477a0b8e1f5c2d9a3b7e4f6c8d\n',
     'repeated-placeholder': '9aB9' * 10 + '\n',
     'short-url-encoded-runs': 'a%2F' * 12 + '\n',
+    'short-reference-runs': 'a&#47;' * 12 + '\n',
     # A binary string in source: escapes, none of them of a base64 character.
     'binary-string': '\\x04S\\x01\\x00PK\\x03\\x04%\\x8ej\\xbeT\\xc1\\x8a\\x84\\xad\\x00\\x0f\n',
 }

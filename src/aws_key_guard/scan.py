@@ -229,7 +229,7 @@ class _Scan:
         hits += found.hits
         base64_runs = found.base64 + tokens.base64_key_id_runs(buf, runs, start, end, self.search)
         if buf.find(b'&', start, end + tokens.ESCAPED_MAX) != -1:  # most reads: memchr, no call
-            hits += tokens.reference_hits(buf, start, end)
+            hits += tokens.reference_hits(buf, start, end, self.search)
         if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
             hits += self._utf16_hits(buf, runs, base, start, end, 2)
             hits += self._utf16_hits(buf, runs, base, start, end, 4)

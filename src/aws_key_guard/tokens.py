@@ -120,6 +120,8 @@ _REFERENCE_FORMS: Final = (b'&#', b'&sol;', b'&plus;')
 _TRIGGERS_BY_HAND: Final = 16
 # The lengths an escaped span is judged at (decode.escaped_span's text).
 ESCAPED_LENGTHS: Final = (KEY_ID_LEN, SECRET_LEN)
+_ESCAPED_LENGTH_SET: Final = frozenset(ESCAPED_LENGTHS)
+_BLANK_REACH: Final = 4096
 
 
 class Hit:
@@ -448,15 +450,43 @@ def run_hits(
     return hits
 
 
-def reference_hits(buf: bytes, start: int, end: int) -> list[Hit]:
+def reference_hits(buf: bytes, start: int, end: int, search: Search) -> list[Hit]:
     """Key IDs and secrets that begin in buf[start:end] written with HTML or XML character
     references (`&#47;`, `&#x2F;`, `&sol;`, every character as `&#65;`).
 
     The run map does not see these runs: they are found from their references.
+    Once the scan searches with `re`, C passes first look for a run as long as
+    a token: a flood of short runs (`a&#47;b&#47;...`) costs them, not a parse a run.
     """
     hi = min(len(buf), end + ESCAPED_MAX)
     first = _reference_trigger(buf, start, hi)
-    return [] if first == -1 else _escaped_hits(buf, first, hi, start, end, references=True)
+    if first == -1:
+        return []
+    if search.by_pattern_now() and not _escaped_run_of_token_length(buf, start, hi):
+        return []
+    return _escaped_hits(buf, first, hi, start, end, references=True)
+
+
+def _escaped_run_of_token_length(buf: bytes, lo: int, hi: int) -> bool:
+    """False if no escaped run that begins in buf[lo:hi] decodes to a key ID's or a
+    secret's length.
+
+    Each inner escape and character reference is made one character: the runs
+    left are as long as the escaped runs decode to. They are read from and to a
+    blank, where no run goes on. With no blank near, the first run may be cut
+    short, which only adds a length (a run that began before lo is not lo's),
+    and a run cut at the end may be any length.
+    """
+    back = max(0, lo - _BLANK_REACH)
+    first = max(buf.rfind(b' ', back, lo), buf.rfind(b'\n', back, lo))
+    first = lo if first == -1 else first
+    reach = hi + _BLANK_REACH
+    blanks = [at for at in (buf.find(b' ', hi, reach), buf.find(b'\n', hi, reach)) if at != -1]
+    runs = decode.pattern(decode.INNER).sub(b'A', buf[first : min(blanks, default=hi)])
+    runs = runs.translate(decode.PLAIN_RUN_MAP)
+    if not blanks and runs.endswith(b'x'):
+        return True
+    return not _ESCAPED_LENGTH_SET.isdisjoint(map(len, runs.split()))
 
 
 def _reference_trigger(buf: bytes, lo: int, hi: int) -> int:
@@ -661,7 +691,7 @@ def judge(
     escapes = inner_escapes(buf, start, end, search)
     for pos, stop in run_spans(runs, start, end):
         hits += run_hits(buf, Run(buf, pos, stop, start, end), start, end, layer, escapes)
-    return hits + reference_hits(buf, start, end)
+    return hits + reference_hits(buf, start, end, search)
 
 
 def base64_key_id_runs(
