@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aws_key_guard import decode
+from aws_key_guard import tokens
+from tests.conftest import make_key_id
 from tests.conftest import make_secret
 
 SECRET = make_secret(4)
@@ -258,6 +260,53 @@ def test_inner_escapes_asked_left_to_right_agree_with_the_grammar(data, cut, pos
     for pos in sorted(positions):
         found = _INNER_ESCAPE.search(data, pos, hi)
         assert escapes.next(pos) == (-1 if found is None else found.start())
+
+
+_NOISE = st.lists(
+    st.sampled_from(
+        [
+            *(b'&#47;', b'&#x2F;', b'&sol;', b'%2F', b'\\/', b'\\x2B', b'&amp;', b'%20', b'\\x00'),
+            *(b'a&#47;' * 12, b'\\x04S\\x01' * 6, b'a%2F' * 12, b'ABCDEFGHIJ', b'Kq7', b' ', b'\n'),
+        ]
+    ),
+    max_size=40,
+).map(b''.join)
+
+
+def _written(text: str, forms: list[int]) -> bytes:
+    """text with each character as forms says: itself, `&#65;`, `&#x41;`, `%41` or `\\u0041`."""
+    spelled = [
+        ch.encode()
+        if form == 0
+        else (b'&#%d;', b'&#x%X;', b'%%%02X', b'\\u%04X')[form - 1] % ord(ch)
+        for ch, form in zip(text, forms, strict=False)
+    ]
+    return b''.join(spelled)
+
+
+@given(
+    _NOISE,
+    st.sampled_from(['key ID', 'secret']),
+    st.integers(0, 40),
+    st.lists(st.sampled_from([0, 0, 0, 1, 2, 3, 4]), min_size=40, max_size=40),
+    _NOISE,
+    st.sampled_from([b'', b' ', b'"', b'\n']),
+    st.integers(0, 40),
+)
+def test_a_scan_that_searches_with_patterns_finds_what_one_by_hand_does(
+    before, kind, i, forms, after, edge, cut
+):
+    # The C passes that run once `re` is loaded (a read's inner escapes looked
+    # for once, character references weighed first) only spare work.
+    token = make_key_id(i) if kind == 'key ID' else 'aws_secret_access_key = ' + make_secret(i)
+    data = before + edge + _written(token, forms) + edge + after
+    end = max(0, len(data) - cut)
+    by_pattern = tokens.judge(data, 0, end, tokens.Search(-1))
+    by_hand = tokens.judge(data, 0, end, tokens.Search(1 << 62))
+    fields = ('offset', 'kind', 'token', 'context', 'layer')
+    assert [[getattr(h, f) for f in fields] for h in by_pattern] == [
+        [getattr(h, f) for f in fields] for h in by_hand
+    ]
 
 
 def test_inner_escapes_past_a_flood_of_each_lead():
