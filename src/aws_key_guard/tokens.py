@@ -473,20 +473,19 @@ def _escaped_run_of_token_length(buf: bytes, lo: int, hi: int) -> bool:
 
     Each inner escape and character reference is made one character: the runs
     left are as long as the escaped runs decode to. They are read from and to a
-    blank, where no run goes on. With no blank near, the first run may be cut
-    short, which only adds a length (a run that began before lo is not lo's),
-    and a run cut at the end may be any length.
+    blank, where no run goes on; with no blank near the end, any run may go on,
+    and with none near the start, the first run is cut short, which only adds
+    a length (a run that began before lo is not lo's).
     """
-    back = max(0, lo - _BLANK_REACH)
-    first = max(buf.rfind(b' ', back, lo), buf.rfind(b'\n', back, lo))
-    first = lo if first == -1 else first
     reach = hi + _BLANK_REACH
     blanks = [at for at in (buf.find(b' ', hi, reach), buf.find(b'\n', hi, reach)) if at != -1]
-    runs = decode.pattern(decode.INNER).sub(b'A', buf[first : min(blanks, default=hi)])
-    runs = runs.translate(decode.PLAIN_RUN_MAP)
-    if not blanks and runs.endswith(b'x'):
+    if not blanks:
         return True
-    return not _ESCAPED_LENGTH_SET.isdisjoint(map(len, runs.split()))
+    back = max(0, lo - _BLANK_REACH)
+    first = max(buf.rfind(b' ', back, lo), buf.rfind(b'\n', back, lo))
+    runs = decode.pattern(decode.INNER).sub(b'A', buf[lo if first == -1 else first : min(blanks)])
+    lengths = map(len, runs.translate(decode.PLAIN_RUN_MAP).split())
+    return not _ESCAPED_LENGTH_SET.isdisjoint(lengths)
 
 
 def _reference_trigger(buf: bytes, lo: int, hi: int) -> int:
