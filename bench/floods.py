@@ -92,6 +92,11 @@ FLOODS: dict[str, Callable[[int], bytes]] = {
     'short reference runs (a&#47;...)': lambda n: _repeat(b'a&#47;' * 12 + b' ', n),
     '&amp; repeated': lambda n: _repeat(b'&amp;', n),
     '&#8212; repeated': lambda n: _repeat(b'&#8212;', n),
+    '&#0000000047; repeated': lambda n: _repeat(b'&#0000000047;', n),
+    '&#x0000002F; repeated': lambda n: _repeat(b'&#x0000002F;', n),
+    '&#47 repeated, no ;': lambda n: _repeat(b'&#47', n),
+    'short runs, no ; (a&#47...)': lambda n: _repeat(b'a&#47' * 12 + b' ', n),
+    "'&#' then zeros": lambda n: b'&#' + _repeat(b'0', n - 2),
 }
 
 

@@ -52,6 +52,13 @@ def test_next_reference_past_a_flood_of_other_references():
     assert decode.next_reference(data, 0, len(data) - 1) == -1
 
 
+@pytest.mark.parametrize(('after', 'found'), [(b' ', 350), (b'5', -1)])
+def test_next_reference_past_a_flood_sees_where_the_last_one_ends(after, found):
+    # `&#47` ends at a space, and is `&#475` before a '5': the byte past hi decides.
+    data = b'&amp;' * 70 + b'&#47' + after
+    assert decode.next_reference(data, 0, len(data) - 1) == found
+
+
 @pytest.mark.parametrize(
     ('written', 'char'),
     [
@@ -61,19 +68,29 @@ def test_next_reference_past_a_flood_of_other_references():
         *((f'&#X{c:02X};'.encode(), bytes([c])) for c in b'+/'),
         (b'&sol;', b'/'),
         (b'&plus;', b'+'),
+        # Zero-padded, up to 8 digits.
+        *((b'&#x002F;', b'/'), (b'&#x0002B;', b'+'), (b'&#0047;', b'/'), (b'&#00043;', b'+')),
+        *((b'&#x0000002f;', b'/'), (b'&#00000047;', b'/'), (b'&#00000122;', b'z')),
+        # No ';': HTML ends the reference where its digits end (at 'g', no digit in any base).
+        *((b'&#47', b'/'), (b'&#x2F', b'/'), (b'&#X2b', b'+'), (b'&#0043', b'+')),
     ],
 )
 def test_character_references_of_base64_characters(written, char):
-    data = b'ab' + written + b'cd'
+    data = b'ab' + written + b'gh'
     assert decode.inner_escape_end(data, 2) == 2 + len(written)
     assert decode.escaped_span(data, 2, 40) == decode.Span(
-        0, len(data), b'ab' + char + b'cd', False
+        0, len(data), b'ab' + char + b'gh', False
     )
 
 
 @pytest.mark.parametrize(
     'written',
-    [b'&amp;', b'&quot;', b'&nbsp;', b'&#8212;', b'&#32;', b'&#x20;', b'&#0047;', b'&#47', b'&so'],
+    [
+        *(b'&amp;', b'&quot;', b'&nbsp;', b'&#8212;', b'&#32;', b'&#x20;', b'&so', b'&sol'),
+        *(b'&#;', b'&#x;', b'&#', b'&#x'),
+        # More than 8 digits, or digits that go on: `&#475`, `&#x2Fcd` are other characters.
+        *(b'&#000000047;', b'&#x00000002F;', b'&#475', b'&#x2F'),
+    ],
 )
 def test_other_character_references_end_a_run(written):
     assert decode.inner_escape_end(b'ab' + written + b'cd', 2) == -1
@@ -122,9 +139,9 @@ def test_other_character_references_end_a_run(written):
             id='more-pieces-than-a-key-has',
         ),
         pytest.param(
-            b'a%2F' * 100 + b' ',
+            b'a%2F' * 150 + b' ',
             1,
-            decode.Span(0, 400, b'', False),
+            decode.Span(0, 600, b'', False),
             id='many-pieces-far-too-long',
         ),
     ],
@@ -163,6 +180,15 @@ def test_records_show_their_fields():
     assert repr(decode.escaped_span(b'a%2Fb', 1, 40)) == "Span(0, 5, b'a/b', False)"
 
 
+def test_escaped_span_of_many_escapes_is_decoded_only_at_a_wanted_length():
+    wanted = (20, 40)
+    assert decode.escaped_span(b'a%2F' * 12 + b' ', 1, 40, wanted) == decode.Span(0, 48, b'', False)
+    twenty = decode.Span(0, 40, b'a/' * 10, False)
+    assert decode.escaped_span(b'a%2F' * 10 + b' ', 1, 40, wanted) == twenty
+    longer = decode.Span(0, 120, (b'a/' * 21)[:41], False)  # longer than the limit: a pair's
+    assert decode.escaped_span(b'a%2F' * 30 + b' ', 1, 40, wanted) == longer
+
+
 def test_wrapped_block_needs_its_first_line_to_hold_only_base64():
     # 64 base64 characters, then more text on their line: no wrapped block.
     run = b'QUJD' * 16
@@ -180,7 +206,6 @@ _REFERENCE = re.compile(decode.REFERENCE)
 _PIECE = re.compile(decode.PIECE)
 _SPAN = re.compile(decode.SPAN)
 _ESCAPE = re.compile(rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})')
-_REFERENCE_BEFORE = re.compile(rb'(?:' + decode.REFERENCE + rb')\Z')
 _ESCAPE_BEFORE = re.compile(rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2})\Z')
 
 
@@ -194,8 +219,17 @@ def _escape_by_pattern(buf: bytes, pos: int) -> decode.Escape | None:
     return decode.Escape(m.end(), value, 'json-escape')
 
 
+def _reference_before(buf: bytes, end: int) -> int:
+    """Start of the character reference that ends at end, or -1."""
+    for pos in range(max(0, end - decode.ESCAPE_MAX), end):
+        reference = _REFERENCE.match(buf, pos)
+        if reference is not None and reference.end() == end:
+            return pos
+    return -1
+
+
 def _span_start_by_pattern(buf: bytes, pos: int, limit: int) -> tuple[int, bool]:
-    lo = max(0, pos - 6 * (limit + 1))
+    lo = max(0, pos - decode.ESCAPE_MAX * (limit + 1))
     runs = buf[lo:pos].translate(decode.PLAIN_RUN_MAP)
     start, count = pos, 0
     while True:
@@ -205,11 +239,18 @@ def _span_start_by_pattern(buf: bytes, pos: int, limit: int) -> tuple[int, bool]
         if count > limit or plain == lo > 0:
             return -1, False
         if plain and buf[plain - 1 : plain] == b';':
-            reference = _REFERENCE_BEFORE.search(buf, max(0, plain - 6), plain)
-            if reference is None:
+            reference_start = _reference_before(buf, plain)
+            if reference_start == -1:
                 return start, False
             count += 1
-            start = reference.start()
+            start = reference_start
+            continue
+        if buf[plain - 2 : plain] == b'&#' and plain > 1:  # its digits, with no ';' after
+            reference = _REFERENCE.match(buf, plain - 2)
+            if reference is None:
+                return start, False
+            count += 1 - (reference.end() - plain)
+            start = plain - 2
             continue
         if not plain or buf[plain - 1] not in b'\\%':
             return start, False
@@ -227,7 +268,7 @@ def _span_by_pattern(buf: bytes, pos: int, limit: int) -> decode.Span:
     run = _SPAN.match(buf, pos if start < 0 else start)
     assert run is not None
     stop = run.end()
-    if start < 0 or stop - start > 6 * (limit + 1):
+    if start < 0 or stop - start > decode.ESCAPE_MAX * (limit + 1):
         return decode.Span(start, stop, b'', after_escape)
     text = bytearray()
     for m in _PIECE.finditer(buf, start, stop):
@@ -245,6 +286,7 @@ _ESCAPISH = st.lists(
             *(b'%2', b'\\x2', b'\\05'),
             *(b'&', b'#', b';', b'&#', b'&#x', b'&#X2', b'4', b'6', b'12', b'0', b'sol', b'plus'),
             *(b'&#47;', b'&#x2F;', b'&sol;', b'&plus;', b'&#065;', b'&#122;', b'&amp;', b'&#8212;'),
+            *(b'&#47', b'&#x2F', b'&#00000047', b'&#x0000002B;', b'&#000000043', b'000', b'g'),
         ]
     ),
     max_size=48,
@@ -328,12 +370,15 @@ def test_escapes_are_parsed_as_their_grammar_says(data, cut, limit):
         assert decode.escape_before(data, pos) == expected
         found = _INNER_ESCAPE.search(data, pos, hi)
         assert decode.next_inner_escape(data, pos, hi) == (-1 if found is None else found.start())
-        found = _REFERENCE.search(data, pos, hi)
-        assert decode.next_reference(data, pos, hi) == (-1 if found is None else found.start())
+        # Where a reference with no ';' ends depends on the bytes past hi.
+        found = _REFERENCE.search(data, pos)
+        whole = -1 if found is None or found.end() > hi else found.start()
+        assert decode.next_reference(data, pos, hi) == whole
         if inner is not None:
             assert decode.escaped_span(data, pos, limit) == _span_by_pattern(data, pos, limit)
     for pos in range(1, len(data)):
         for stop in range(pos, len(data) + 1):
             touches = bool(_INNER.match(data, stop)) or bool(_INNER.match(data, pos - 1))
-            touches |= bool(_REFERENCE_BEFORE.search(data, max(0, pos - 6), pos))
+            touches |= _reference_before(data, pos) != -1
+            touches |= data[pos - 2 : pos] == b'&#' and bool(_REFERENCE.match(data, pos - 2))
             assert decode.touches_inner_escape(data, pos, stop) == touches

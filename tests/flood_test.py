@@ -159,6 +159,15 @@ def test_an_escaped_run_that_runs_on_into_character_references():
     assert _found(data, 'regex', 1 << 16) == [('secret', 1, 23, secret, True)]
 
 
+@pytest.mark.parametrize('unit', [b'a&#47;' * 12 + b'\n', b'a&#47' * 12 + b'\n'], ids=['', 'no-;'])
+@pytest.mark.parametrize('chunk', [4096, 1 << 16])
+def test_short_reference_runs_over_many_reads_then_a_pair(unit, chunk):
+    data = unit * 600 + f'{KEY}\n<p>{SLASHED.replace("/", "&#x002F;")}</p>\n'.encode()
+    expected = [('key-id', 601, 1, KEY, False), ('secret', 602, 4, SLASHED, False)]
+    assert _found(data, 'find', chunk) == expected
+    assert _found(data, 'regex', chunk) == expected
+
+
 def test_hex_digests_among_many_separators_then_a_pair():
     # Too many separators for the flood map to split the read: its runs are judged one by one.
     data = (HEX_LINE[:-1] + b' ' * 200 + b'\n') * LINES + f'{KEY} {SECRET}\n'.encode()

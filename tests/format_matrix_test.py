@@ -35,6 +35,9 @@ SX = S1[:9] + '/' + S1[10:25] + '+' + S1[26:]
 S_SLASH_FIRST = '/' + S2[1:]
 S_PLUS_LAST = S3[:-1] + '+'
 S_MIXED = S_PLUS_LAST[:5] + '/' + S_PLUS_LAST[6:]
+# A '/' and a '+' each followed by a letter that is no hex digit: where a hex
+# reference with no ';' ends.
+S_G = S2[:9] + '/g' + S2[11:25] + '+h' + S2[27:]
 TOKEN = 'IQoJb3JpZ2luX2VjE' + (S1 + S2 + S3).replace('/', 'A') * 8  # an STS-shaped token
 
 
@@ -69,8 +72,8 @@ def dec(text: str) -> str:
     return ''.join(f'&#{ord(c)};' for c in text)
 
 
-def hexref(text: str) -> str:
-    return ''.join(f'&#x{ord(c):x};' for c in text)
+def hexref(text: str, digits: int = 2) -> str:
+    return ''.join(f'&#x{ord(c):0{digits}x};' for c in text)
 
 
 def refs(text: str, slash: str, plus: str) -> str:
@@ -416,6 +419,64 @@ FOUND = [
         id='html-zero-padded-decimal-references',
     ),
     pytest.param(
+        f'<p>Key <code>{K1}</code>, secret <code>{refs(SX, "&#x002F;", "&#x0002B;")}</code></p>\n',
+        [('AKG001', 1, 56, 'html-entity')],
+        id='html-zero-padded-hex-references',
+    ),
+    pytest.param(
+        f'<Credentials>\n  <AccessKeyId>{K1}</AccessKeyId>\n'
+        f'  <SecretAccessKey>{refs(SX, "&#0047;", "&#00043;")}</SecretAccessKey>\n</Credentials>\n',
+        [('AKG001', 3, 20, 'html-entity')],
+        id='xml-zero-padded-decimal-references',
+    ),
+    pytest.param(
+        f'<key>\n  <id>{hexref(K1, 4)}</id>\n  <secret>{hexref(SX, 8)}</secret>\n</key>\n',
+        [('AKG001', 3, 11, 'html-entity')],
+        id='xml-every-character-zero-padded-hex-reference',
+    ),
+    pytest.param(
+        f'<input type="hidden" name="aws_access_key_id" value="{K1}">\n'
+        '<input type="hidden" name="aws_secret_access_key" '
+        f'value="{refs(SX, "&#47", "&#43")}">\n',
+        [('AKG001', 2, 58, 'html-entity')],
+        id='html-decimal-references-with-no-semicolon',
+    ),
+    pytest.param(
+        f'<p>{K1}</p>\n<p>{refs(S_G, "&#x2F", "&#X2b")}</p>\n',
+        [('AKG001', 2, 4, 'html-entity')],
+        id='html-hex-references-with-no-semicolon',
+    ),
+    pytest.param(
+        f'<p>{K1}&#47;{S1}</p>\n',
+        [('AKG001', 1, 29, 'html-entity')],
+        id='html-key-id-and-secret-joined-by-a-decimal-reference',
+    ),
+    pytest.param(
+        f'<Value>{K1}&#x2F;{S2}</Value>\n<Value>{K2}&#x002f;{S3}</Value>\n',
+        [('AKG001', 1, 34, 'html-entity'), ('AKG001', 2, 36, 'html-entity')],
+        id='xml-key-id-and-secret-joined-by-a-hex-reference',
+    ),
+    pytest.param(
+        f'<a href="s3://{K1}&#47{S_G}@bucket">x</a>\n',
+        [('AKG001', 1, 39, 'html-entity')],
+        id='html-key-id-and-secret-joined-by-a-reference-with-no-semicolon',
+    ),
+    pytest.param(
+        f'<p data-k="{dec(K1 + "/" + SX)}"></p>\n',
+        [('AKG001', 1, 117, 'html-entity')],
+        id='html-key-id-and-secret-joined-every-character-a-reference',
+    ),
+    pytest.param(
+        f'{{"credentials": "{K1}\\/{S1}"}}\n',
+        [('AKG001', 1, 40, 'json-escape')],
+        id='json-key-id-and-secret-joined-by-an-escaped-slash',
+    ),
+    pytest.param(
+        f'https://x.test/?credentials={K1}%2F{S1}\n',
+        [('AKG001', 1, 52, 'url')],
+        id='url-key-id-and-secret-joined-by-an-encoded-slash',
+    ),
+    pytest.param(
         f'<a data-id="{dec(K1)}" data-key="{dec(SX)}">x</a>\n',
         [('AKG001', 1, 125, 'html-entity')],
         id='html-every-character-decimal-reference',
@@ -697,8 +758,14 @@ def test_format_is_found(tmp_path, data, expected):
 
 @pytest.mark.parametrize(
     'written',
-    [refs(SX, '&#47;', '&#43;'), refs(SX, '&#x2F;', '&plus;'), hexref(SX)],
-    ids=['decimal', 'hex-and-named', 'every-character'],
+    [
+        refs(SX, '&#47;', '&#43;'),
+        refs(SX, '&#x2F;', '&plus;'),
+        hexref(SX),
+        refs(SX, '&#x002F;', '&#0043;'),
+        refs(SX, '&#47', '&#43'),
+    ],
+    ids=['decimal', 'hex-and-named', 'every-character', 'zero-padded', 'no-semicolon'],
 )
 def test_reference_secret_is_reported_as_the_plain_one(tmp_path, monkeypatch, capsys, written):
     monkeypatch.chdir(tmp_path)
@@ -718,6 +785,20 @@ def test_reference_secret_is_reported_as_the_plain_one(tmp_path, monkeypatch, ca
         None,
         'html-entity',
     )
+
+
+@pytest.mark.parametrize('slash', ['&#47;', '&#x2F;', '&#x002F;', '&#47'])
+def test_reference_joined_pair_is_reported_as_the_plain_one(tmp_path, monkeypatch, capsys, slash):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'plain.txt').write_text(f'{K1}/{S1}\n')
+    (tmp_path / 'page.html').write_text(f'{K1}{slash}{S1}\n')
+    assert main(['--format', 'json', 'plain.txt', 'page.html']) == 1
+    findings = json.loads(capsys.readouterr().out)['findings']
+    assert [f['path'] for f in findings] == ['plain.txt', 'page.html']
+    plain = {**findings[1], 'path': 'plain.txt', 'column': 22, 'end_line': 1, 'end_column': 62}
+    assert {**plain, 'layer': None} == findings[0]
+    where = (findings[1]['column'], findings[1]['end_line'], findings[1]['layer'])
+    assert where == (21 + len(slash), None, 'html-entity')
 
 
 HEX = 'c0ffee254729296a45a3885639ac7e10bd0d9c1f'  # 40 hex digits: a git object ID
@@ -975,6 +1056,44 @@ QUIET = [
         [],
         id='html-references-of-no-key-id',
     ),
+    pytest.param(
+        with_lone_key(
+            f'<p>aws_secret_access_key: {S2[:20]}&#00470;{S2[21:]}</p>\n'
+            f'<p>aws_secret_access_key: {S3[:20]}&#x0002E;{S3[21:]}</p>\n'
+        ),
+        LONE,
+        id='html-zero-padded-references-of-no-base64-character',
+    ),
+    pytest.param(
+        # S2[10] is a digit: `&#475`, `&#x2F5` are other characters to an HTML parser.
+        with_lone_key(
+            f'<p>aws_secret_access_key: {S2[:9]}&#47{S2[10:]}</p>\n'
+            f'<p>aws_secret_access_key: {S2[:9]}&#x2F{S2[10:]}</p>\n'
+        ),
+        LONE,
+        id='html-references-with-no-semicolon-whose-digits-go-on',
+    ),
+    pytest.param(
+        with_lone_key(
+            '<p>See <a href="https:&#47&#47docs.example.test&#47iam&#47access-keys&#47rotate">'
+            'rotating keys</a> and https:&#x2F&#x2Fexample.test&#x2Fa&#x2Fb</p>\n'
+        ),
+        LONE,
+        id='html-url-with-references-with-no-semicolon',
+    ),
+    pytest.param(
+        # The last line's key ID stands alone: its secret is one character short.
+        f'x{K1}&#47;{S1}\n{K1[:-1]}&#x2F;{S1}\n{K1}&#47;{S1[:-1]}&amp;\n',
+        [('AKG003', 3, 1, None)],
+        id='html-reference-joined-no-pair',
+    ),
+    pytest.param(
+        f'AKIA{K1[4:].lower()}&#47;{S1}\n{K1}&#43;{S1}\n{K1}&#47;{"aB" * 20}\n'
+        f'{K1}&#47;{S1}-{S2}\n{"a&#47;" * 25}\n',
+        [('AKG003', 2, 1, None), ('AKG003', 3, 1, None), ('AKG003', 4, 1, None)],
+        id='html-reference-joined-not-a-pair',
+    ),
+    pytest.param(f'_{dec(K1)}&#47;{S1}\n', [], id='html-reference-joined-key-id-inside-a-word'),
 ]
 
 

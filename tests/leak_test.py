@@ -42,8 +42,12 @@ SUFFIXED = make_secret(47)
 WIDE = make_secret(48)
 C_ESCAPED = ESCAPED.replace('/', '\\x2F')
 REFERENCED = ESCAPED.replace('/', '&#47;')
+# A '/' before a letter: where a reference with no ';' ends.
+UNTERMINATED = make_secret(60)[:10] + '/g' + make_secret(60)[12:]
+REF_JOINED = make_secret(61)
 TOKEN = 'IQoJb3JpZ2luX2VjE' + ''.join(make_secret(50 + i) for i in range(8))
 CREDENTIALS = [PAIR, LONE, ESCAPED, ENCODED, REASON, CONFIG, JOINED, SUFFIXED, WIDE, TOKEN]
+CREDENTIALS += [UNTERMINATED, REF_JOINED]
 
 FILES = {
     # A pair, and a lone key ID (AKG003), whose body must not show whole either.
@@ -63,6 +67,9 @@ FILES = {
     'escaped.c': f'char *id = "{KEYS[2]}";\nchar *key = "{C_ESCAPED}";\n',
     'escaped.html': f'<p data-id="{KEYS[2]}" data-key="{REFERENCED}"></p>\n',
     'every-reference.xml': f'<k>{_every_reference(KEYS[2])} {_every_reference(ESCAPED)}</k>\n',
+    'padded.html': f'<p data-id="{KEYS[2]}" data-key="{ESCAPED.replace("/", "&#x002F;")}"></p>\n',
+    'unterminated.html': f'<p>{KEYS[3]} {UNTERMINATED.replace("/", "&#47")}</p>\n',
+    'joined.html': f'<p>{KEYS[4]}&#47;{REF_JOINED}</p>\n',
     'url.txt': f'https://x.test/?aws_secret_access_key={ESCAPED.replace("/", "%2F")}\n',
     'secret.yaml': (
         'kind: Secret\ndata:\n  credentials: '
@@ -95,6 +102,8 @@ PIECES = set().union(
     *(_pieces(v.replace('/', '%2F')) for v in CREDENTIALS),
     *(_pieces(v.replace('/', '\\x2F')) for v in CREDENTIALS),
     *(_pieces(v.replace('/', '&#47;')) for v in CREDENTIALS),
+    *(_pieces(v.replace('/', '&#x002F;')) for v in CREDENTIALS),
+    *(_pieces(v.replace('/', '&#47')) for v in CREDENTIALS),
     *(_pieces(_every_reference(v)) for v in [*CREDENTIALS, *KEYS]),
     *(_pieces(k) for k in KEYS),
 )
@@ -153,6 +162,9 @@ def test_inputs_are_found(workdir):
         ('escaped.c', 'AKG001'),
         ('escaped.html', 'AKG001'),
         ('every-reference.xml', 'AKG001'),
+        ('padded.html', 'AKG001'),
+        ('unterminated.html', 'AKG001'),
+        ('joined.html', 'AKG001'),
         ('secret.yaml', 'AKG001'),
     }
     assert 'fixture.py' not in {f['path'] for f in doc['findings']}

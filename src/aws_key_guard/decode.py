@@ -10,9 +10,11 @@ Words this module owns:
   several. An inner escape stands for '/' or '+' and so sits inside an escaped
   run; any other ends a token, like the byte it stands for.
 - character reference: HTML's and XML's escape, `&#47;`, `&#x2F;` or `&sol;`,
-  from '&' to ';'. One for a base64 character is an inner escape; the others
-  (`&amp;`, `&quot;`) end a token. RUN_MAP leaves '&', '#' and ';' out, so a
-  run holding one is found from its '&' (next_reference), not by the run map.
+  from '&' to ';'. A numeric one may have leading zeros (`&#x002F;`) and, as
+  HTML parsers read it, no ';' (`&#47`): it then ends where its digits do.
+  One for a base64 character is an inner escape; the others (`&amp;`,
+  `&quot;`) end a token. RUN_MAP leaves '&', '#' and ';' out, so a run holding
+  one is found from its '&' (next_reference), not by the run map.
 - view: decoded bytes of part of a read (a base64 run, a wrapped base64
   block, UTF-16 text), judged like plain bytes; `View.place` maps a decoded
   index back to its offset in the read.
@@ -64,12 +66,24 @@ _BASE64_HEX: Final = frozenset(_HEX[i : i + 2] for i in range(0, len(_HEX), 2)) 
 )
 _BASE64_CODES: Final = frozenset(BASE64_CHARS)
 _HEX_DIGITS: Final = b'0123456789abcdefABCDEF'
+_DIGITS: Final = b'0123456789'
+# Parsers accept any number of leading zeros; past 8 digits (a 32-bit value as
+# `%08X` writes it) a reference is not decoded, so a flood of zeros costs a
+# bounded look at each '&'.
+_DIGITS_MAX: Final = 8
+# The longest inner escape, `&#x0000002F;`: an escaped character is judged at
+# no more bytes than this.
+ESCAPE_MAX: Final = 3 + _DIGITS_MAX + 1
 _SEMICOLON: Final = ord(';')
+_HASH: Final = ord('#')
+_REFERENCE_ENDS: Final = frozenset(b';' + _HEX_DIGITS)  # a reference's last byte
 _C_INNER: Final = (b'x2b', b'x2B', b'x2f', b'x2F', b'053', b'057')  # after the backslash
 # The same grammar as patterns, for what is long: a key's escapes are parsed
 # by hand, a flood of escapes in C.
 _HEX64: Final = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
-_DEC64: Final = rb'(?:0?(?:4[3789]|5[0-7]|6[5-9]|[78][0-9]|9[07-9])|1[01][0-9]|12[0-2])'
+_DEC64: Final = (
+    rb'(?:0{0,6}(?:4[3789]|5[0-7]|6[5-9]|[78][0-9]|9[07-9])|0{0,5}(?:1[01][0-9]|12[0-2]))'
+)
 # Each inner escape but a character reference: how it begins, and its whole grammar.
 _INNER_FORMS: Final = (
     (b'%', rb'%(?:25)?' + _HEX64),
@@ -79,7 +93,9 @@ _INNER_FORMS: Final = (
     (b'\\05', rb'\\05[37]'),
 )
 INNER_ESCAPE: Final = b'|'.join(form for _, form in _INNER_FORMS)
-REFERENCE: Final = rb'&(?:sol|plus|#[xX]' + _HEX64 + rb'|#' + _DEC64 + rb');'
+# Leading zeros up to 8 digits in all, digits that end there, and ';' if written.
+_NUMERIC: Final = rb'#(?:[xX]0{0,6}' + _HEX64 + rb'(?![0-9A-Fa-f])|' + _DEC64 + rb'(?![0-9]));?'
+REFERENCE: Final = rb'&(?:(?:sol|plus);|' + _NUMERIC + rb')'
 INNER: Final = INNER_ESCAPE + rb'|' + REFERENCE
 PIECE: Final = rb'[A-Za-z0-9+/]+|' + INNER
 SPAN: Final = rb'(?:' + PIECE + rb')+'
@@ -179,27 +195,26 @@ def inner_escape_end(buf: bytes, pos: int) -> int:
 
 def _reference_end(buf: bytes, pos: int) -> int:
     """Where the character reference for a base64 character that starts at pos ends, or -1."""
-    form = buf[pos + 1 : pos + 3]
-    if form in (b'#x', b'#X'):
-        hex_end = pos + 6 if buf[pos + 5 : pos + 6] == b';' else -1
-        return hex_end if buf[pos + 3 : pos + 5] in _BASE64_HEX else -1
-    if form[:1] == b'#':  # `&#47;`, `&#047;`: two or three decimal digits
-        end = buf.find(b';', pos + 3, pos + 6)
-        digits = buf[pos + 2 : end]
-        return end + 1 if end != -1 and digits.isdigit() and int(digits) in _BASE64_CODES else -1
-    name = buf[pos + 1 : pos + 6]
-    if name[:4] == b'sol;':
-        return pos + 5
-    return pos + 6 if name == b'plus;' else -1
+    if buf[pos + 1 : pos + 2] != b'#':
+        name = buf[pos + 1 : pos + 6]
+        if name[:4] == b'sol;':
+            return pos + 5
+        return pos + 6 if name == b'plus;' else -1
+    base = 16 if buf[pos + 2 : pos + 3] in (b'x', b'X') else 10
+    first = pos + 2 + (base == 16)
+    field = buf[first : first + _DIGITS_MAX + 1]
+    # The digits run as long as they are digits of the base (HTML's rule).
+    size = len(field) - len(field.lstrip(_HEX_DIGITS if base == 16 else _DIGITS))
+    if not 0 < size <= _DIGITS_MAX or int(field[:size], base) not in _BASE64_CODES:
+        return -1
+    end = first + size
+    return end + (buf[end : end + 1] == b';')
 
 
 def reference_start(buf: bytes, end: int) -> int:
     """Where the character reference for a base64 character that ends at end starts, or -1."""
-    if buf[end - 1 : end] == b';':
-        for size in (5, 6):  # `&#47;` `&sol;`, `&#x2F;` `&#047;` `&plus;`
-            if end >= size and inner_escape_end(buf, end - size) == end:
-                return end - size
-    return -1
+    pos = buf.rfind(b'&', max(0, end - ESCAPE_MAX), end)  # none holds a second '&'
+    return pos if pos != -1 and _reference_end(buf, pos) == end else -1
 
 
 def next_reference(buf: bytes, lo: int, hi: int) -> int:
@@ -209,8 +224,10 @@ def next_reference(buf: bytes, lo: int, hi: int) -> int:
         if pos == -1 or -1 < inner_escape_end(buf, pos) <= hi:
             return pos
         pos = buf.find(b'&', pos + 1, hi)
-    found = pattern(REFERENCE).search(buf, pos, hi)  # a flood of other references
-    return -1 if found is None else found.start()
+    # A flood of other references. The pattern sees past hi: where a reference
+    # with no ';' ends depends on the byte after its digits.
+    found = pattern(REFERENCE).search(buf, pos, hi + ESCAPE_MAX)
+    return -1 if found is None or found.end() > hi else found.start()
 
 
 def next_inner_escape(buf: bytes, lo: int, hi: int) -> int:
@@ -273,12 +290,17 @@ class InnerEscapes:
 def touches_inner_escape(buf: bytes, pos: int, stop: int) -> bool:
     """True if buf[pos:stop] touches an inner escape: a slice of a longer escaped run.
 
-    The run may start inside the escape before it (`u002F...` after its backslash),
-    or right after a character reference.
+    The run may start inside the escape before it (`u002F...` after its backslash,
+    `47...` after the `&#` of a reference with no ';'), or right after a character reference.
     """
     if inner_escape_end(buf, stop) != -1:
         return True
-    return pos > 0 and (inner_escape_end(buf, pos - 1) != -1 or reference_start(buf, pos) != -1)
+    before = buf[pos - 1] if pos else -1
+    if before in _REFERENCE_ENDS:
+        return reference_start(buf, pos) != -1
+    if before == _HASH:
+        return buf[pos - 2 : pos - 1] == b'&' and _reference_end(buf, pos - 2) != -1
+    return pos > 0 and inner_escape_end(buf, pos - 1) != -1
 
 
 class Span:
@@ -306,7 +328,7 @@ class Span:
 def _span_start(buf: bytes, pos: int, limit: int) -> tuple[int, bool]:
     """Where the escaped run around pos starts (-1 if more than limit chars before pos),
     and whether an escape such as `\\n` comes right before it."""
-    lo = max(0, pos - 6 * (limit + 1))
+    lo = max(0, pos - ESCAPE_MAX * (limit + 1))
     runs = buf[lo:pos].translate(PLAIN_RUN_MAP)
     start = pos
     count = 0
@@ -322,6 +344,13 @@ def _span_start(buf: bytes, pos: int, limit: int) -> tuple[int, bool]:
                 return start, False  # `&quot;` ends a run like a quote
             count += 1
             start = first
+            continue
+        if plain > 1 and buf[plain - 2 : plain] == b'&#':  # a reference with no ';'
+            inner = _reference_end(buf, plain - 2)
+            if inner == -1:
+                return start, False
+            count += 1 - (inner - plain)
+            start = plain - 2
             continue
         if not plain or buf[plain - 1] not in b'\\%':
             return start, False
@@ -342,9 +371,10 @@ def _inner_char(escape: bytes) -> bytes:
     if escape[:1] == b'&':
         if escape[1:2] != b'#':
             return b'/' if escape == b'&sol;' else b'+'
-        if escape[2:3] in (b'x', b'X'):
-            return bytes([int(escape[3:5], 16)])
-        return bytes([int(escape[2:-1])])
+        digits = escape[2:].rstrip(b';')
+        if digits[:1] in (b'x', b'X'):
+            return bytes([int(digits[1:], 16)])
+        return bytes([int(digits)])
     if escape == b'\\/':
         return b'/'
     if escape[1:2] == b'0':
@@ -364,6 +394,14 @@ def _pieces(buf: bytes, pos: int) -> list[tuple[int, int]] | None:
     return pieces
 
 
+def escaped_offset(buf: bytes, pos: int, index: int) -> int:
+    """Offset in buf of the character at index of the escaped run that starts at pos."""
+    for _ in range(index):
+        end = inner_escape_end(buf, pos)
+        pos = pos + 1 if end == -1 else end
+    return pos
+
+
 def _plain_end(buf: bytes, pos: int) -> int:
     """Where the run of base64 characters from pos ends."""
     size = 64
@@ -374,11 +412,13 @@ def _plain_end(buf: bytes, pos: int) -> int:
     return pos + gap
 
 
-def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
+def escaped_span(buf: bytes, pos: int, limit: int, wanted: tuple[int, ...] = ()) -> Span:
     """The escaped run around the inner escape at pos, decoded up to limit + 1 chars.
 
     The span's start is -1 when the run reaches more than limit characters to the
-    left of pos; its stop is always the end of the run.
+    left of pos; its stop is always the end of the run. With `wanted`, a run of many
+    escapes whose length (at most limit) is none of them has no text: a flood of short
+    runs is measured in C, not decoded.
     """
     start, after_escape = _span_start(buf, pos, limit)
     first = pos if start < 0 else start
@@ -387,11 +427,13 @@ def escaped_span(buf: bytes, pos: int, limit: int) -> Span:
         run = pattern(SPAN).match(buf, first)
         assert run is not None  # noqa: S101 -- pos starts an escape, so a run starts there
         stop = run.end()
-        if not (start < 0 or stop - start > 6 * (limit + 1)):
-            pieces = [m.span() for m in pattern(PIECE).finditer(buf, start, stop)]
+        if not (start < 0 or stop - start > ESCAPE_MAX * (limit + 1)):
+            size = len(pattern(INNER).sub(b'\1', buf[start:stop]))  # each escape one byte
+            if not wanted or size > limit or size in wanted:
+                pieces = [m.span() for m in pattern(PIECE).finditer(buf, start, stop)]
     else:
         stop = pieces[-1][1]
-    if pieces is None or start < 0 or stop - start > 6 * (limit + 1):
+    if pieces is None or start < 0 or stop - start > ESCAPE_MAX * (limit + 1):
         return Span(start, stop, b'', after_escape)  # far too long to matter
     text = bytearray()
     for first, end in pieces:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # buffer (a session token, twice over in UTF-16).
 LOOKAHEAD: Final = 2 * tokens.SESSION_TOKEN_MAX + 64
 # Bytes kept before the first unjudged one: context in UTF-16 (two bytes a
-# character) and the start of an escaped secret (up to six bytes a character).
+# character) and the start of an escaped secret (tokens.ESCAPED_MAX).
 KEEP_BEFORE: Final = 512
 # 'auto' searches with bytes.find until FIND_LIMIT bytes, then with patterns.
 _SEARCH_LIMITS: Final = {'auto': tokens.FIND_LIMIT, 'find': 1 << 62, 'regex': -1}

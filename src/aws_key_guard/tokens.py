@@ -114,13 +114,19 @@ _SUFFIX_JOINERS: Final = (b'-', b'_', b'.', b'+', b'/', b'\\', b'%')
 SECRET_RUN: Final = b'x' * SECRET_LEN
 BASE64_RUN: Final = b'x' * BASE64_MIN
 _X: Final = ord('x')
-ESCAPED_MAX: Final = 6 * (SECRET_LEN + 1)  # an escaped secret, every character escaped
+ESCAPED_MAX: Final = decode.ESCAPE_MAX * (SECRET_LEN + 1)  # a secret, every character escaped
 HTML_ENTITY: Final = 'html-entity'  # the layer of a run written with character references
 _REFERENCE_FORMS: Final = (b'&#', b'&sol;', b'&plus;')
 _TRIGGERS_BY_HAND: Final = 16
-# The lengths an escaped span is judged at (decode.escaped_span's text).
-ESCAPED_LENGTHS: Final = (KEY_ID_LEN, SECRET_LEN)
-_ESCAPED_LENGTH_SET: Final = frozenset(ESCAPED_LENGTHS)
+# `<key ID>/<secret>`: one run, whose secret a reader sees after the '/'.
+PAIR_LEN: Final = KEY_ID_LEN + 1 + SECRET_LEN
+# An escaped run is read as a pair up to this many characters (a path before it).
+_PAIR_REACH: Final = 2 * PAIR_LEN
+# The lengths of an escaped run that may hold a token.
+ESCAPED_LENGTHS: Final = (KEY_ID_LEN, SECRET_LEN, PAIR_LEN)
+_SPAN_LENGTHS: Final = (KEY_ID_LEN, SECRET_LEN)  # of decode.escaped_span's text, judged whole
+# The lengths of a run of character references that may hold a token or a pair.
+_REFERENCE_RUN_LENGTHS: Final = frozenset((*_SPAN_LENGTHS, *range(PAIR_LEN, _PAIR_REACH + 1)))
 _BLANK_REACH: Final = 4096
 
 
@@ -384,7 +390,7 @@ def slash_pair(buf: bytes, pos: int, stop: int) -> int:
     """Where the secret of the run buf[pos:stop] starts: after `<key ID>/` if it ends in
     `<key ID>/<secret>` (one run to the run map, as '/' is base64), else at pos."""
     cut = stop - SECRET_LEN
-    first = cut - 1 - KEY_ID_LEN
+    first = stop - PAIR_LEN
     if first < pos or buf[cut - 1] != _SLASH or buf[first : first + 4] not in _KEY_ID_PREFIXES:
         return pos
     if first > pos and buf[first - 1] != _SLASH:
@@ -469,7 +475,7 @@ def reference_hits(buf: bytes, start: int, end: int, search: Search) -> list[Hit
 
 def _escaped_run_of_token_length(buf: bytes, lo: int, hi: int) -> bool:
     """False if no escaped run that begins in buf[lo:hi] decodes to a key ID's or a
-    secret's length.
+    secret's length, or may end in a pair joined by '/'.
 
     Each inner escape and character reference is made one character: the runs
     left are as long as the escaped runs decode to. They are read from and to a
@@ -485,7 +491,7 @@ def _escaped_run_of_token_length(buf: bytes, lo: int, hi: int) -> bool:
     first = max(buf.rfind(b' ', back, lo), buf.rfind(b'\n', back, lo))
     runs = decode.pattern(decode.INNER).sub(b'A', buf[lo if first == -1 else first : min(blanks)])
     lengths = map(len, runs.translate(decode.PLAIN_RUN_MAP).split())
-    return not _ESCAPED_LENGTH_SET.isdisjoint(lengths)
+    return not _REFERENCE_RUN_LENGTHS.isdisjoint(lengths)
 
 
 def _reference_trigger(buf: bytes, lo: int, hi: int) -> int:
@@ -536,20 +542,61 @@ def _escaped_hits(
     hits = []
     pos = find(lo)
     while pos != -1:
-        span = decode.escaped_span(buf, pos, SECRET_LEN)
-        pos = find(span.stop)  # the rest of the run is done
-        if not start <= span.start < end or len(span.text) not in ESCAPED_LENGTHS:
+        span = decode.escaped_span(buf, pos, SECRET_LEN, _SPAN_LENGTHS)
+        first, pos = pos, find(span.stop)  # the rest of the run is done
+        size = len(span.text)
+        if not start <= span.start < end or not (size in _SPAN_LENGTHS or _may_pair(buf, span)):
             continue
         layer = _escape_layer(buf[span.start : span.stop])
         if (layer == HTML_ENTITY) != references:
             continue  # a run that holds a character reference: reference_hits judges it
-        if len(span.text) == KEY_ID_LEN:
+        if size == KEY_ID_LEN:
             if _escaped_key_id(buf, span):
                 hits.append(Hit(span.start, KEY_ID, span.text, False, layer))
+        elif size != SECRET_LEN:
+            hits += _escaped_pair(buf, first, layer)
         elif _stands_alone(buf, span.start, span.stop, span.after_escape):
             context = _secret_context(buf, span.start, span.stop, span.text)
             if context is not None:
                 hits.append(Hit(span.start, SECRET, span.text, context, layer))
+    return hits
+
+
+def _may_pair(buf: bytes, span: decode.Span) -> bool:
+    """True if an escaped run longer than a secret may end in `<key ID>/<secret>`: its text
+    opens with a key ID and '/', or a key ID prefix stands in it as written."""
+    text = span.text
+    if len(text) <= SECRET_LEN:
+        return False
+    if text[:4] in _KEY_ID_PREFIXES and text[KEY_ID_LEN] == _SLASH:
+        return True
+    written = buf[span.start : span.stop]
+    return any(prefix in written for prefix in _KEY_ID_PREFIXES)
+
+
+def _escaped_pair(buf: bytes, pos: int, layer: str) -> list[Hit]:
+    """The secret of the escaped run at pos if it ends in `<key ID>/<secret>` after nothing or
+    a '/', as slash_pair's plain run does; and the key ID, if escaped too (a plain one is
+    the plain scan's)."""
+    span = decode.escaped_span(buf, pos, _PAIR_REACH)
+    text = span.text
+    first = len(text) - PAIR_LEN  # where the key ID starts
+    if not 0 <= first <= _PAIR_REACH - PAIR_LEN or (first and text[first - 1] != _SLASH):
+        return []
+    key_id, secret = text[first : first + KEY_ID_LEN], text[-SECRET_LEN:]
+    body = key_id[4:]
+    if key_id[:4] not in _KEY_ID_PREFIXES or not body.isalnum() or body.upper() != body:
+        return []
+    if text[first + KEY_ID_LEN] != _SLASH or is_placeholder(secret):
+        return []
+    key_at = decode.escaped_offset(buf, span.start, first)
+    at = decode.escaped_offset(buf, key_at, KEY_ID_LEN + 1)
+    if not _stands_alone(buf, at, span.stop, True):
+        return []
+    hits = [Hit(at, SECRET, secret, has_context(buf, at), layer)]
+    alone = first or _escaped_key_id(buf, decode.Span(key_at, span.stop, key_id, span.after_escape))
+    if alone and buf[key_at : key_at + KEY_ID_LEN] != key_id:
+        hits.insert(0, Hit(key_at, KEY_ID, key_id, False, layer))  # escaped: no plain one
     return hits
 
 
