@@ -346,6 +346,10 @@ BAD_SIZE = GOOD[:SIZE_AT] + b'0x1A      ' + GOOD[SIZE_AT + 10 :]
 PAST_END = GOOD[:SIZE_AT] + b'%-10d' % (len(INI) + 100) + GOOD[SIZE_AT + 10 :]
 BSD_NAME = GOOD[:AT] + b'#1/200          ' + GOOD[AT + 16 :]
 LONG_NAME = GOOD[:AT] + b'/99             ' + GOOD[AT + 16 :]
+# A member that ends in the middle of a line, which the appended key continues.
+NO_LAST_NEWLINE = _ar({'x.bin': b'one\ntwo!'})  # even: no newline pads it
+ON_ITS_LINE = NO_LAST_NEWLINE + f' id={KEY} secret={SECRET}\n'.encode()
+BAD_XZ = _ar({'x.xz': b'\xfd7zXZ\x00' + INI})
 DAMAGED = {
     'no terminator': (
         NO_TERMINATOR,
@@ -371,6 +375,19 @@ DAMAGED = {
         GOOD[:AT] + INI,
         _unscannable('f', f'damaged ar archive (header at byte {AT} has no terminator)')
         + _found('f', GOOD[:AT] + INI),
+    ),
+    "a key continuing a member's last line": (
+        ON_ITS_LINE,
+        _unscannable(
+            'f', f'damaged ar archive (header at byte {len(NO_LAST_NEWLINE)} has no terminator)'
+        )
+        + _found('f', ON_ITS_LINE),
+    ),
+    'a member that cannot be unpacked': (
+        BAD_XZ,
+        # Found in the member's bytes as stored.
+        _unscannable('f!x.xz', 'damaged archive member (LZMAError)')
+        + _found('f!x.xz', b'\xfd7zXZ\x00' + INI),
     ),
     'BSD name longer than its member': (
         BSD_NAME,
@@ -404,21 +421,20 @@ def test_a_truncated_package_names_the_member_cut_off(tmp_path, monkeypatch, cap
 
 
 def test_caps_hold_for_ar_members(tmp_path, monkeypatch, capsysbinary):
+    # The key past the member cap is still found, in the archive's stored bytes.
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(archive, 'MEMBER_CAP', 1 << 20)
     monkeypatch.setattr(archive, 'DIRECTORY_CAP', 1 << 20)
-    Path('f.a').write_bytes(_ar({'big.txt': b'x' * (1200 << 10), 'creds.ini': INI}))
+    data = _ar({'a.txt': b'hello\n', 'big.txt': b'x' * (1200 << 10) + b'\n' + INI})
+    Path('f.a').write_bytes(data)
     # 40,000 long names: GNU's name table passes the cap.
-    Path('many.a').write_bytes(
-        _ar({f'{n:07}_a_member_with_a_long_name.o': b'' for n in range(40000)})
-    )
+    many = {f'{n:07}_a_member_with_a_long_name.o': b'' for n in range(40000)}
+    Path('many.a').write_bytes(_ar(many))
     assert main(['f.a', 'many.a']) == 2
     reason = 'member unpacks to more than 1 MiB, not scanned past byte 1048576'
     table = 'ar archive names more than 1 MiB of members, scanned as it is stored'
     assert capsysbinary.readouterr() == (
-        _unscannable('f.a!big.txt', reason)
-        + _found('f.a!creds.ini', INI)
-        + _unscannable('many.a', table),
+        _unscannable('f.a!big.txt', reason) + _found('f.a', data) + _unscannable('many.a', table),
         ONE,
     )
 
@@ -434,7 +450,7 @@ def test_any_bytes_after_the_magic_end_the_scan_with_no_internal_error(noise, cu
 def test_a_large_ar_is_read_a_read_at_a_time(tmp_path, monkeypatch, capsysbinary):
     # Past SPOOL_MEMORY the archive is held in a temporary file, read from there.
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(archive, 'SPOOL_MEMORY', 1 << 16)
+    monkeypatch.setattr(archive, 'AR_SPOOL_MEMORY', 1 << 16)
     filler = b''.join(
         hashlib.sha256(b'%d' % i).hexdigest()[:30].encode() + b'\n' for i in range(9000)
     )

@@ -32,6 +32,7 @@ from aws_key_guard.window import CHUNK_SIZE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Generator
     from collections.abc import Iterable
     from collections.abc import Iterator
     from typing import IO
@@ -47,6 +48,9 @@ FILE_CAP: Final = 256 << 20
 # a nested archive is unpacked too, but not a gzip directly inside a gzip.
 MAX_DEPTH: Final = 2
 SPOOL_MEMORY: Final = 8 << 20  # an archive is spooled to a temporary file past this
+# An ar (a package, a static library of tens of MB) is read from its spool by
+# seeking, member by member: held in memory, it would only add to the peak.
+AR_SPOOL_MEMORY: Final = 1 << 20
 # zipfile reads a zip's whole central directory and keeps an object per entry
 # (about 600 bytes each, at least 46 bytes of directory): this caps its memory.
 DIRECTORY_CAP: Final = 4 << 20
@@ -163,15 +167,16 @@ def _unpack(
 ) -> Iterator[Member]:
     """An archive's members, then its stored bytes, named `stored_as` (else `name`)."""
     kind = archive_kind(first)
-    with _spool(first, rest) as held:
+    with _spool(first, rest, AR_SPOOL_MEMORY if kind == 'ar' else SPOOL_MEMORY) as held:
         stop = None
+        stored = None  # the stored bytes to search, where not all of them
         try:
             if kind == 'zip':
                 yield from _zip(name, held, depth + 1, budget)
             elif kind == 'tar':
                 yield from _tar(name, _Reader(b'', _chunks(held)), depth + 1, budget)
             elif kind == 'ar':
-                yield from _ar(name, held, depth + 1, budget)
+                stored = yield from _ar(name, held, depth + 1, budget)
             elif kind in ('bzip2', 'xz'):
                 stream = _Unpacked(kind, _Reader(b'', _chunks(held)))
                 yield from _member(name, stream, depth, budget, compressed=name)  # type: ignore[arg-type]
@@ -182,7 +187,8 @@ def _unpack(
         except _Stop as e:
             stop = e  # past the file's cap: this level's stored bytes are still searched
         held.seek(0)
-        yield Member(name if stored_as is None else stored_as, _chunks(held), stored=True)
+        chunks = _chunks(held) if stored is None else stored
+        yield Member(name if stored_as is None else stored_as, chunks, stored=True)
         if stop is not None:
             raise stop
 
@@ -192,9 +198,9 @@ def _why(error: BaseException) -> str:
     return type(error).__name__
 
 
-def _spool(first: bytes, rest: Iterable[bytes]) -> IO[bytes]:
-    """A file's bytes, held to be read more than once (in memory up to SPOOL_MEMORY)."""
-    held = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 -- the caller's
+def _spool(first: bytes, rest: Iterable[bytes], memory: int) -> IO[bytes]:
+    """A file's bytes, held to be read more than once (in memory up to `memory` bytes)."""
+    held = tempfile.SpooledTemporaryFile(max_size=memory)  # noqa: SIM115 -- the caller's
     try:
         held.write(first)
         for chunk in rest:
@@ -395,15 +401,30 @@ def _tar(name: str, reader: _Reader, depth: int, budget: _Budget) -> Iterator[Me
                 yield from _member(join(name, info.name), stream, depth, budget)
 
 
-def _ar(name: str, held: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
+def _ar(
+    name: str, held: IO[bytes], depth: int, budget: _Budget
+) -> Generator[Member, None, Iterator[bytes]]:
+    """An ar's members; returns its stored bytes less those of the members read whole.
+
+    An ar stores its members as they are: searched again, a static library
+    would cost two scans. A member that met a fault is searched again.
+    """
     from aws_key_guard.arfile import ArFault
+    from aws_key_guard.arfile import outside
     from aws_key_guard.arfile import read_members
 
+    read = []
     try:
         for member in read_members(held, names_cap=DIRECTORY_CAP):
-            yield from _member(join(name, member.name), member.stream, depth, budget)
+            whole = True
+            for found in _member(join(name, member.name), member.stream, depth, budget):
+                whole = whole and found.fault is None
+                yield found
+            if whole:
+                read.append(member)
     except ArFault as e:
         yield Member(join(name, e.member), fault=str(e))
+    return outside(held, read, CHUNK_SIZE)
 
 
 def _stored(info: tarfile.TarInfo) -> tarfile.TarInfo:

@@ -23,6 +23,7 @@ from aws_key_guard.record import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from collections.abc import Iterator
     from typing import IO
     from typing import Final
@@ -50,6 +51,8 @@ class ArMember(Record):
 
     name: str
     stream: IO[bytes]
+    start: int  # where its bytes lie in the archive
+    size: int
 
 
 def read_members(held: IO[bytes], *, names_cap: int) -> Iterator[ArMember]:
@@ -76,7 +79,8 @@ def read_members(held: IO[bytes], *, names_cap: int) -> Iterator[ArMember]:
             names = _names(held, start, size, names_cap)
         elif not table and name not in _BSD_SYMBOLS:
             stream = _Slice(held, start + skip, size - skip)
-            yield ArMember(_decode(name), stream)  # type: ignore[arg-type]  # read as IO[bytes] is
+            # A RawIOBase reads as IO[bytes] does.
+            yield ArMember(_decode(name), stream, start + skip, size - skip)  # type: ignore[arg-type]
         at = start + size + size % 2  # members start at even offsets
 
 
@@ -128,6 +132,43 @@ def _name(field: bytes, names: bytes, held: IO[bytes], start: int, skip: int, at
     return field.removesuffix(b'/')
 
 
+def outside(held: IO[bytes], members: Iterable[ArMember], chunk_size: int) -> Iterator[bytes]:
+    """The archive's bytes as stored, but for the bytes of `members` (in order), each a blank.
+
+    A blank holds its member's newlines and, after the last one, as many
+    spaces as there were bytes: what lies outside the members keeps its line
+    and column, and a member read already is not searched again.
+    """
+    at = 0
+    for member in members:
+        yield from _stored(held, at, member.start, chunk_size)
+        yield from _blank(held, member, chunk_size)
+        at = member.start + member.size
+    yield from _stored(held, at, held.seek(0, io.SEEK_END), chunk_size)
+
+
+def _stored(held: IO[bytes], start: int, stop: int, chunk_size: int) -> Iterator[bytes]:
+    for at in range(start, stop, chunk_size):
+        held.seek(at)
+        yield held.read(min(chunk_size, stop - at))
+
+
+def _blank(held: IO[bytes], member: ArMember, chunk_size: int) -> Iterator[bytes]:
+    newlines = 0
+    tail = 0  # bytes after the last newline
+    for chunk in _stored(held, member.start, member.start + member.size, chunk_size):
+        last = chunk.rfind(b'\n')
+        newlines += len(chunk) - len(chunk.replace(b'\n', b''))  # at memchr speed, as window.py
+        tail = tail + len(chunk) if last < 0 else len(chunk) - last - 1
+    yield from _fill(b'\n', newlines, chunk_size)
+    yield from _fill(b' ', tail, chunk_size)
+
+
+def _fill(byte: bytes, count: int, chunk_size: int) -> Iterator[bytes]:
+    for at in range(0, count, chunk_size):
+        yield byte * min(chunk_size, count - at)
+
+
 def _decode(name: bytes) -> str:
     # As tarfile names members: undecodable bytes kept, shown escaped like any path.
     return name.decode('utf-8', 'surrogateescape')
@@ -141,11 +182,10 @@ class _Slice(io.RawIOBase):
         self._at = start
         self._left = size
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
+        # As the archive's reads give them: no copy through a buffer.
         self._held.seek(self._at)
-        data = self._held.read(min(len(buffer), self._left))
-        n = len(data)
-        buffer[:n] = data
-        self._at += n
-        self._left -= n
-        return n
+        data = self._held.read(self._left if size < 0 else min(size, self._left))
+        self._at += len(data)
+        self._left -= len(data)
+        return data
