@@ -91,11 +91,13 @@ def sqlite_database(
     *,
     page_size: int | None = None,
     table: str = 'creds',
+    encoding: str = 'UTF-8',
 ) -> bytes:
     """A database as Python's sqlite3 writes it at path, one table of these rows."""
     db = sqlite3.connect(path)
     if page_size is not None:
         db.execute(f'PRAGMA page_size = {page_size}')
+    db.execute(f"PRAGMA encoding = '{encoding}'")  # before the first table, or ignored
     db.execute(f'CREATE TABLE {table} ({columns})')
     marks = ', '.join('?' * len(rows[0]))
     db.executemany(f'INSERT INTO {table} VALUES ({marks})', rows)  # noqa: S608 -- marks only

@@ -5,7 +5,8 @@ touches the first of the next and no byte scan can tell where a key ID or a
 secret begins. Here the leaf pages of the tables are read and each column
 becomes a line of a view whose offsets map back to the file; the plain scan
 of the same bytes still runs (deleted rows, free pages, indexes). Imported
-only for a file that starts with SQLite's header.
+only for a file that starts with SQLite's header. The text of a UTF-16
+database is judged one byte a code unit, as the plain scan's UTF-16 view is.
 
 The bytes are spooled as the plain scan reads them (in memory up to
 SPOOL_MEMORY, then to a temporary file), since a row continues on overflow
@@ -19,7 +20,8 @@ Words this module owns:
   rowid, then the record (a header of serial types, then the columns).
 - chain: the overflow pages a payload too large for its page continues on,
   each starting with the next one's number.
-- piece: a part of a column as it lies in the file, at its offset.
+- piece: a part of a column as it lies in the file, at its offset; of UTF-16
+  text, one byte a code unit (`layer` names the byte order).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import tempfile
 from bisect import bisect
 
+from aws_key_guard import decode
 from aws_key_guard import tokens
 from aws_key_guard.tokens import Hit
 
@@ -42,9 +45,13 @@ MAGIC: Final = b'SQLite format 3\x00'
 SPOOL_MEMORY: Final = 1 << 20  # spooled to a temporary file past this
 _HEADER: Final = 100
 _LEAF_TABLE: Final = 0x0D
-_UTF8: Final = (0, 1)  # the header's text encoding: 0 in a database with no table yet
-# A long column is shown by its first and last EDGE bytes: a token at either
-# end is judged there, one in its middle by the plain scan alone.
+# The header's text encoding (0 in a database with no table yet): the layer
+# a text column is read through.
+_ENCODINGS: Final = {0: None, 1: None, 2: 'utf-16le', 3: 'utf-16be'}
+_NUMBER, _BLOB, _TEXT = 0, 1, 2  # what a column holds, as its serial type says
+# A long column is shown by its first and last EDGE bytes (of UTF-16 text,
+# twice as many): a token at either end is judged there, one in its middle by
+# the plain scan alone.
 EDGE: Final = 2 * tokens.SESSION_TOKEN_MAX
 # Stands where a column is cut (its middle left out, or its chain broken):
 # a joiner, so no token seems to end or begin there.
@@ -58,27 +65,33 @@ _READ: Final = 1 << 16
 # scan, its pages never read. Of a page with neither, only the rows that
 # continue on overflow pages are read. Matched as case-insensitively as the words are.
 _TRIGGERS: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA', b'ecret', b'ECRET', b'ession', b'ESSION')
-_SEAM: Final = max(len(t) for t in _TRIGGERS) - 1
+# In UTF-16 text, in either byte order, the letters stand a NUL apart.
+_TRIGGERS16: Final = tuple(b'\0'.join(t[i : i + 1] for i in range(len(t))) for t in _TRIGGERS)
+_ALL_TRIGGERS: Final = (*_TRIGGERS, *_TRIGGERS16)
+_SEAM: Final = max(len(t) for t in _TRIGGERS16) - 1
 
 Line = list['_Piece | bytes']
 
 
 class _Piece:
-    """Bytes of a column at their file offset."""
+    """Bytes of a column at their file offset; with a layer, byte i stands at offset + 2i."""
 
-    __slots__ = ('data', 'offset')
+    __slots__ = ('data', 'layer', 'offset')
 
-    def __init__(self, data: bytes, offset: int) -> None:
+    def __init__(self, data: bytes, offset: int, layer: str | None = None) -> None:
         self.data = data
         self.offset = offset
+        self.layer = layer
 
 
 class _Column:
-    """A text or blob column as its pieces arrive: its first and last EDGE bytes kept."""
+    """A text or blob column as its pieces arrive: its first and last EDGE characters kept."""
 
-    __slots__ = ('head', 'kept', 'left', 'seen', 'tail')
+    __slots__ = ('edge', 'head', 'kept', 'layer', 'left', 'seen', 'tail')
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, layer: str | None) -> None:
+        self.layer = layer  # UTF-16 text's, or None for bytes
+        self.edge = EDGE if layer is None else 2 * EDGE
         self.left = size
         self.head: list[_Piece] = []
         self.tail: list[_Piece] = []
@@ -88,33 +101,69 @@ class _Column:
     def add(self, data: bytes, offset: int) -> None:
         self.left -= len(data)
         self.seen += len(data)
-        room = EDGE - self.kept
+        room = self.edge - self.kept
         if room > 0:
             self.head.append(_Piece(data[:room], offset))
             self.kept += min(room, len(data))
             data, offset = data[room:], offset + room
         if data:
-            self.tail.append(_Piece(data[-EDGE:], offset + max(0, len(data) - EDGE)))
+            self.tail.append(_Piece(data[-self.edge :], offset + max(0, len(data) - self.edge)))
             size = sum(len(p.data) for p in self.tail)
-            while size - len(self.tail[0].data) >= EDGE:
+            while size - len(self.tail[0].data) >= self.edge:
                 size -= len(self.tail.pop(0).data)
 
     def lines(self, cut: bool) -> list[Line]:
         """The column as lines of a view; `cut` if it ends before its last byte."""
         tail_size = sum(len(p.data) for p in self.tail)
         end: Line = [_CUT] if cut else []
-        if self.seen == self.kept + tail_size:
-            return [[*self.head, *self.tail, *end]]
-        return [[*self.head, _CUT], [_CUT, *self.tail, *end]]
+        whole = self.seen == self.kept + tail_size
+        head, tail = self.head, self.tail
+        if self.layer is not None:
+            head = _narrowed([*head, *tail] if whole else head, 0, self.layer)
+            # The tail starts where the middle left out ends: maybe inside a code unit.
+            tail = [] if whole else _narrowed(tail, (self.seen - tail_size) % 2, self.layer)
+        if whole:
+            return [[*head, *tail, *end]]
+        return [[*head, _CUT], [_CUT, *tail, *end]]
+
+
+def _narrowed(pieces: list[_Piece], skip: int, layer: str) -> list[_Piece]:
+    """UTF-16 pieces, from their byte skip on, as one byte a code unit (decode.utf16_view).
+
+    Each byte stands at the offset of its unit's low byte, as in the plain scan.
+    """
+    big = int(layer == 'utf-16be')
+    found = []
+    carry, carry_at = b'', 0  # a unit's first byte, its second on the next overflow page
+    for piece in pieces:
+        data, offset = piece.data[skip:], piece.offset + skip
+        skip = 0
+        if carry and data:
+            found.append(_Piece(_narrow(carry + data[:1], big), offset if big else carry_at, layer))
+            data, offset, carry = data[1:], offset + 1, b''
+        even = len(data) & ~1
+        found.append(_Piece(_narrow(data[:even], big), offset + big, layer))
+        if even < len(data):
+            carry, carry_at = data[even:], offset + even
+    return found
+
+
+def _narrow(text: bytes, big: int) -> bytes:
+    """Code units of even-sized UTF-16 text: ASCII as its byte, any other as a non-ASCII byte."""
+    high = text[1 - big :: 2]
+    if high.count(0) == len(high):  # no wide character: a low byte >= 0x80 ends a token too
+        return text[big::2]
+    return decode.utf16_view(text, big_endian=bool(big))
 
 
 class _Row:
     """A record being read: the sizes of the columns left and the column under way."""
 
-    __slots__ = ('column', 'columns', 'left', 'lines', 'skip')
+    __slots__ = ('column', 'columns', 'layer', 'left', 'lines', 'skip')
 
-    def __init__(self, columns: list[tuple[int, bool]], body: int) -> None:
+    def __init__(self, columns: list[tuple[int, int]], body: int, layer: str | None) -> None:
         self.columns = columns[::-1]  # popped from the end: first column first
+        self.layer = layer  # the text columns'
         self.left = body  # body bytes still to come
         self.skip = 0  # bytes left of a number column
         self.column: _Column | None = None
@@ -138,9 +187,9 @@ class _Row:
                     self.column = None
             else:
                 # The header's sizes add up to the body's (Database._cell checks).
-                size, text = self.columns.pop()
-                if text and size:
-                    self.column = _Column(size)
+                size, held = self.columns.pop()
+                if held != _NUMBER and size:
+                    self.column = _Column(size, self.layer if held == _TEXT else None)
                 else:
                     self.skip = size
 
@@ -162,13 +211,13 @@ def _varint(data: bytes, at: int) -> tuple[int, int]:
     return value << 8 | data[at + 8], at + 9
 
 
-def _column_size(serial: int) -> tuple[int, bool]:
-    """A serial type's body size, and whether it is text or a blob."""
+def _column_size(serial: int) -> tuple[int, int]:
+    """A serial type's body size, and what it holds (_NUMBER, _BLOB or _TEXT)."""
     if serial >= 12:
-        return (serial - 12) // 2, True
+        return (serial - 12) // 2, _TEXT if serial & 1 else _BLOB
     if serial in (10, 11):
         raise ValueError(serial)  # reserved: no record
-    return (0, 1, 2, 3, 4, 6, 8, 8, 0, 0)[serial], False
+    return (0, 1, 2, 3, 4, 6, 8, 8, 0, 0)[serial], _NUMBER
 
 
 def _local(payload: int, usable: int) -> int:
@@ -193,6 +242,7 @@ class Database:
     """The rows of a SQLite database, judged column by column once its bytes have passed."""
 
     __slots__ = (
+        '_layer',
         '_overflow',
         '_pages',
         '_size',
@@ -212,6 +262,7 @@ class Database:
         self._overflow = 0  # overflow pages read: no more than the file has pages
         self._triggered = False  # a trigger word was seen
         self._tail = b''  # the last bytes read, for a trigger across two reads
+        self._layer: str | None = None  # UTF-16 text's, as the header declares
 
     def close(self) -> None:
         """Let the spooled bytes go."""
@@ -223,7 +274,7 @@ class Database:
             self._spool.write(chunk)
             if not self._triggered:
                 seam = self._tail + chunk[:_SEAM]
-                self._triggered = any(t in chunk or t in seam for t in _TRIGGERS)
+                self._triggered = any(t in chunk or t in seam for t in _ALL_TRIGGERS)
                 self._tail = chunk[-_SEAM:]
             yield chunk
 
@@ -244,8 +295,8 @@ class Database:
         for c in found:
             if (c.offset, c.kind.value) not in ours:
                 # View tokens do not overlap: only the last to start before c ends may reach c.
-                i = bisect(starts, c.offset + len(c.token) - 1) - 1
-                if i >= 0 and view[i].offset + len(view[i].token) > c.offset:
+                i = bisect(starts, _end(c) - 1) - 1
+                if i >= 0 and _end(view[i]) > c.offset:
                     continue
             kept.append(c)
         seen = {(c.offset, c.kind.value) for c in kept}
@@ -265,11 +316,13 @@ class Database:
         self._pages = end // size
         search = tokens.Search()
         hits: list[Hit] = []
+        # A UTF-16 database's blobs hold bytes: either form may be a trigger there.
+        triggers = _TRIGGERS if self._layer is None else _ALL_TRIGGERS
         for number in range(1, self._pages + 1):
             page = self._read(number)
             first = _HEADER if number == 1 else 0
             if page[first] == _LEAF_TABLE:
-                every = any(t in page for t in _TRIGGERS)
+                every = any(t in page for t in triggers)
                 hits += _judge(self._leaf(page, number, first, every), search)
                 if len(hits) > self.limit:
                     break
@@ -285,9 +338,10 @@ class Database:
         size = 1 << 16 if size == 1 else size
         self._usable = size - header[20]
         encoding = int.from_bytes(header[56:60], 'big')
-        if size < 512 or size & (size - 1) or self._usable < 480 or encoding not in _UTF8:
-            return 0  # a damaged header or UTF-16 text: the plain scan's alone
+        if size < 512 or size & (size - 1) or self._usable < 480 or encoding not in _ENCODINGS:
+            return 0  # a damaged header: the plain scan's alone
         self._size = size
+        self._layer = _ENCODINGS[encoding]
         return size
 
     def _leaf(self, page: bytes, number: int, first: int, every: bool) -> list[Line]:
@@ -329,7 +383,7 @@ class Database:
             columns.append(_column_size(serial))
         if body != header_end or sum(size for size, _ in columns) != payload - header:
             raise ValueError(at)
-        row = _Row(columns, payload - header)
+        row = _Row(columns, payload - header, self._layer)
         row.feed(page[header_end:end], base + header_end)
         if row.left:
             self._follow(row, int.from_bytes(page[end : end + 4], 'big'))
@@ -366,11 +420,13 @@ class Database:
                     line += newlines
                     line_start = at + part.rfind(b'\n') + 1
                 at += len(part)
-            col = at - line_start + 1
-            lo = max(line_start, at - _UNITS_BEFORE)
-            self._spool.seek(lo)
-            delta = _units_delta(self._spool.read(at - lo))
-            units = col + delta if delta else None
+            width = decode.WIDTHS.get(hit.layer or '', 1)
+            col, units = (at - line_start) // width + 1, None
+            if width == 1:
+                lo = max(line_start, at - _UNITS_BEFORE)
+                self._spool.seek(lo)
+                delta = _units_delta(self._spool.read(at - lo))
+                units = col + delta if delta else None
             kind, token = Kind(hit.kind), Secret(hit.token)
             found.append(Candidate(kind, line, col, at, token, hit.context, hit.layer, units))
         return found
@@ -394,8 +450,17 @@ def _judge(lines: list[Line], search: tokens.Search) -> list[Hit]:
     for hit in tokens.judge(b''.join(parts), 0, size, search):
         i = bisect(starts, hit.offset) - 1
         piece, index = pieces[i], hit.offset - starts[i]
-        # A token across two pieces (two overflow pages) has no end column.
-        straddles = index + len(hit.token) > len(piece.data)
-        layer = hit.layer or ('sqlite' if straddles else None)
-        hits.append(Hit(piece.offset + index, hit.kind, hit.token, hit.context, layer))
+        layer: str | None = piece.layer
+        if layer is not None:
+            offset = piece.offset + 2 * index
+        else:
+            # A token across two pieces (two overflow pages) has no end column.
+            straddles = index + len(hit.token) > len(piece.data)
+            offset, layer = piece.offset + index, hit.layer or ('sqlite' if straddles else None)
+        hits.append(Hit(offset, hit.kind, hit.token, hit.context, layer))
     return hits
+
+
+def _end(found: Candidate) -> int:
+    """The file offset just past a candidate's token (two bytes a character in UTF-16)."""
+    return found.offset + len(found.token) * decode.WIDTHS.get(found.layer or '', 1)
