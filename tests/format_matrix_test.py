@@ -84,15 +84,30 @@ def nb_cell(*lines: str) -> dict[str, object]:
     return {'cell_type': 'code', 'metadata': {}, 'outputs': [], 'source': list(lines)}
 
 
-def sqlite_file(columns: str, *rows: tuple[object, ...]) -> bytes:
+def sqlite_file(columns: str, *rows: tuple[object, ...], encoding: str = 'UTF-8') -> bytes:
     """A database as Python's sqlite3 writes it, with one table of these rows."""
     with tempfile.TemporaryDirectory() as tmp:
-        return sqlite_database(pathlib.Path(tmp, 'matrix.db'), columns, rows, table='t')
+        path = pathlib.Path(tmp, 'matrix.db')
+        return sqlite_database(path, columns, rows, table='t', encoding=encoding)
+
+
+def where16(data: bytes, value: str, encoding: str) -> tuple[int, int]:
+    """Line and column (in code units) of value written in UTF-16, placed at its first low byte."""
+    at = data.index(value.encode(encoding)) + (encoding == 'UTF-16be')
+    return data.count(b'\n', 0, at) + 1, (at - data.rfind(b'\n', 0, at) - 1) // 2 + 1
 
 
 SQLITE_AFTER_TEXT = sqlite_file('note TEXT, key_id TEXT, secret TEXT', ('n' * 300 + 'Z', K1, S1))
 SQLITE_APART = sqlite_file('key_id TEXT, user TEXT, secret TEXT', (K1, 'deploy', S1))
 SQLITE_SECRET_FIRST = sqlite_file('secret TEXT, note TEXT, key_id TEXT', (S1, 'rotated', K1))
+SQLITE_UTF16 = {
+    encoding: sqlite_file(
+        'note TEXT, key_id TEXT, user TEXT, secret TEXT',
+        ('n' * 300 + 'Z', K1, 'deploy', S1),
+        encoding=encoding,
+    )
+    for encoding in ('UTF-16le', 'UTF-16be')
+}
 
 CREDENTIALS = f'[default]\naws_access_key_id = {K1}\naws_secret_access_key = {S1}\n'
 
@@ -740,6 +755,14 @@ FOUND = [
         SQLITE_SECRET_FIRST,
         [('AKG001', *where(SQLITE_SECRET_FIRST, S1), None)],
         id='sqlite-secret-column-before-key-id',
+    ),
+    *(
+        pytest.param(
+            data,
+            [('AKG001', *where16(data, S1, encoding), encoding.lower())],
+            id=f'sqlite-{encoding.lower()}-key-id-after-text-secret-apart',
+        )
+        for encoding, data in SQLITE_UTF16.items()
     ),
 ]
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
+from tests.conftest import sqlite_database
 
 SLICE = 12  # any run this long from a credential counts as a leak
 
@@ -30,7 +32,7 @@ def _every_reference(value: str) -> str:
     return ''.join(f'&#{ord(c)};' for c in value)
 
 
-KEYS = [make_key_id(40 + i) for i in range(8)]
+KEYS = [make_key_id(40 + i) for i in range(9)]
 PAIR = make_secret(40)
 LONE = make_secret(41)
 ESCAPED = _secret_with_slash(42)
@@ -40,14 +42,24 @@ CONFIG = make_secret(45)
 JOINED = make_secret(46)
 SUFFIXED = make_secret(47)
 WIDE = make_secret(48)
+ROW = make_secret(49)
 C_ESCAPED = ESCAPED.replace('/', '\\x2F')
 REFERENCED = ESCAPED.replace('/', '&#47;')
 # A '/' before a letter: where a reference with no ';' ends.
 UNTERMINATED = make_secret(60)[:10] + '/g' + make_secret(60)[12:]
 REF_JOINED = make_secret(61)
 TOKEN = 'IQoJb3JpZ2luX2VjE' + ''.join(make_secret(50 + i) for i in range(8))
-CREDENTIALS = [PAIR, LONE, ESCAPED, ENCODED, REASON, CONFIG, JOINED, SUFFIXED, WIDE, TOKEN]
+CREDENTIALS = [PAIR, LONE, ESCAPED, ENCODED, REASON, CONFIG, JOINED, SUFFIXED, WIDE, ROW, TOKEN]
 CREDENTIALS += [UNTERMINATED, REF_JOINED]
+
+
+def _utf16_database() -> bytes:
+    # The user's last letter touches the key ID: only the rows' view finds the pair.
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [('Ops', KEYS[8], 'rotated', ROW)]
+        columns = 'user TEXT, key_id TEXT, note TEXT, secret TEXT'
+        return sqlite_database(Path(tmp, 'c.db'), columns, rows, encoding='UTF-16le')
+
 
 FILES = {
     # A pair, and a lone key ID (AKG003), whose body must not show whole either.
@@ -63,6 +75,7 @@ FILES = {
     ).replace('\\\\', '\\'),
     'joined.txt': f'{KEYS[5]}/{JOINED}\n',
     'suffixed.txt': f'id={KEYS[6]}\nkey={SUFFIXED}-old\n',
+    'creds16.db': _utf16_database(),
     'utf32.ini': f'aws_access_key_id={KEYS[7]}\naws_secret_access_key={WIDE}\n'.encode('utf-32'),
     'escaped.c': f'char *id = "{KEYS[2]}";\nchar *key = "{C_ESCAPED}";\n',
     'escaped.html': f'<p data-id="{KEYS[2]}" data-key="{REFERENCED}"></p>\n',
@@ -159,6 +172,7 @@ def test_inputs_are_found(workdir):
         ('joined.txt', 'AKG001'),
         ('suffixed.txt', 'AKG001'),
         ('utf32.ini', 'AKG001'),
+        ('creds16.db', 'AKG001'),
         ('escaped.c', 'AKG001'),
         ('escaped.html', 'AKG001'),
         ('every-reference.xml', 'AKG001'),
