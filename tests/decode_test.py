@@ -351,6 +351,23 @@ def test_a_scan_that_searches_with_patterns_finds_what_one_by_hand_does(
     ]
 
 
+@pytest.mark.parametrize('planted', [False, True])
+def test_reference_runs_before_a_blank_past_the_window_are_weighed_first(planted):
+    # A window ending well before the read does, with newlines after it: the
+    # runs of references are weighed in C, and parsed only if one is as long as a token.
+    secret = 'aws_secret_access_key = ' + SECRET
+    middle = _written(secret, [0] * 24 + [1] * 40) if planted else b''
+    flood = (b'a&#47;' * 12 + b'\n') * 200
+    data = flood[:73] + middle + b'\n' + flood
+    by_pattern = tokens.judge(data, 0, 1000, tokens.Search(-1))
+    by_hand = tokens.judge(data, 0, 1000, tokens.Search(1 << 62))
+    fields = ('offset', 'kind', 'token', 'context', 'layer')
+    found = [[getattr(h, f) for f in fields] for h in by_pattern]
+    assert found == [[getattr(h, f) for f in fields] for h in by_hand]
+    at = data.find(b'= ') + 2
+    assert found == ([[at, 'secret', SECRET.encode(), True, 'html-entity']] if planted else [])
+
+
 def test_inner_escapes_past_a_flood_of_each_lead():
     floods = (b'%20', b'\\u0000', b'\\x20', b'\\050')
     data = b''.join(flood * 20 for flood in floods) + b'a\\x2Fb%2F'
