@@ -26,12 +26,19 @@ from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 from tests.conftest import next_steps
-from tests.conftest import where
+from tests.conftest import pair_at as _pair_at
+from tests.conftest import unscannable
 from tests.hostile_test import _run_measured
 
 KEY = make_key_id(16)
 SECRET = make_secret(16)
 FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
+
+
+def _in_file(name: str, data: bytes) -> bytes:
+    return _pair_at(name, data, KEY, SECRET)
+
+
 PROPS = f'aws.accessKeyId={KEY}\naws.secretKey={SECRET}\n'.encode()
 ONE = next_steps('1 blocking finding in 1 file')
 # Lines that compress to more than a read: 30 hex digits each.
@@ -43,10 +50,6 @@ def _pair(name: str, line: int = 2, suffix: str = '') -> bytes:
         f'{name}:{line}:15: AKG001 AWS access key pair: secret [{FP}] '
         f'with access key ID AKIA...{KEY[-4:]} at line {line - 1}{suffix}\n'
     ).encode()
-
-
-def _unscannable(name: str, reason: str) -> bytes:
-    return f'{name}:1:1: AKG900 cannot scan file: {reason}\n'.encode()
 
 
 def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -204,16 +207,6 @@ def _gzip_commented(comment: bytes) -> bytes:
     return data[:3] + bytes([data[3] | 0x10]) + data[4:10] + comment + b'\0' + data[10:]
 
 
-def _in_file(name: str, data: bytes) -> bytes:
-    # The pair's line as a scan of data as it is stored reports it.
-    line, col = where(data, SECRET)
-    key_line, _ = where(data, KEY)
-    return (
-        f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [{FP}] '
-        f'with access key ID AKIA...{KEY[-4:]} at line {key_line}\n'
-    ).encode()
-
-
 # Keys outside every member, which unpacking never reads.
 OUTSIDE = {
     'zip comment': _zip_comments(archive_comment=PROPS),
@@ -318,11 +311,11 @@ def test_archives_nested_too_deep_are_named(tmp_path, monkeypatch, capsysbinary)
     Path('deep.tgz.zip').write_bytes(_zip({'b.zip': _zip({'c.tgz': _tar({'x': PROPS}, 'w:gz')})}))
     assert main(['deep.zip', 'double.gz', 'deep.tgz.zip']) == 2
     assert capsysbinary.readouterr() == (
-        _unscannable('deep.zip!b.zip!c.zip', 'zip archive nested too deep, scanned as it is stored')
-        + _unscannable('double.gz', 'gzip archive nested too deep, scanned as it is stored')
+        unscannable('deep.zip!b.zip!c.zip', 'zip archive nested too deep, scanned as it is stored')
+        + unscannable('double.gz', 'gzip archive nested too deep, scanned as it is stored')
         # A tar holds its members' bytes as they are: scanned so, still found.
         + _pair('deep.tgz.zip!b.zip!c.tgz')
-        + _unscannable(
+        + unscannable(
             'deep.tgz.zip!b.zip!c.tgz', 'tar archive nested too deep, scanned as it is stored'
         ),
         ONE,
@@ -336,7 +329,7 @@ def test_a_zip_bomb_gets_one_line_within_the_memory_bound(tmp_path):
             f.write(bytes(1 << 20))  # 80 MiB unpacked, past the member cap
     rc, out, peak_kib = _run_measured('bomb.zip', cwd=tmp_path)
     reason = 'member unpacks to more than 64 MiB, not scanned past byte 67108864'
-    assert (rc, out) == (2, _unscannable('bomb.zip!zeros', reason))
+    assert (rc, out) == (2, unscannable('bomb.zip!zeros', reason))
     assert peak_kib < 64 << 10  # bounded by the reads, not by the member
 
 
@@ -365,8 +358,8 @@ def test_a_tar_member_declaring_an_exabyte_ends_at_the_data_there_is(
     Path('f.tar').write_bytes(header + _padded(b'short\n'))
     assert main(['f.tar']) == 2
     assert capsysbinary.readouterr() == (
-        _unscannable('f.tar!big.txt', 'damaged archive member (ReadError)')
-        + _unscannable('f.tar', 'damaged tar archive (EOFError)'),
+        unscannable('f.tar!big.txt', 'damaged archive member (ReadError)')
+        + unscannable('f.tar', 'damaged tar archive (EOFError)'),
         b'',
     )
 
@@ -411,7 +404,7 @@ def test_a_zip_listing_too_much_is_scanned_as_stored(tmp_path, monkeypatch, caps
     Path('f.zip').write_bytes(_directory_declared(stored, archive.DIRECTORY_CAP + 1, **shape))
     assert main(['f.zip']) == 2
     reason = 'zip archive lists more than 4 MiB of members, scanned as it is stored'
-    assert capsysbinary.readouterr() == (_unscannable('f.zip', reason) + _pair('f.zip'), ONE)
+    assert capsysbinary.readouterr() == (unscannable('f.zip', reason) + _pair('f.zip'), ONE)
 
 
 def test_a_zip_of_many_members_past_the_directory_cap(tmp_path, monkeypatch, capsysbinary):
@@ -430,7 +423,7 @@ def test_a_zip_of_many_members_past_the_directory_cap(tmp_path, monkeypatch, cap
         f'with access key ID AKIA...{KEY[-4:]} at line {line - 1}\n'
     )
     assert capsysbinary.readouterr() == (
-        _unscannable('many.zip', reason) + found.encode() + _pair('few.zip!z.ini'),
+        unscannable('many.zip', reason) + found.encode() + _pair('few.zip!z.ini'),
         next_steps('2 blocking findings in 2 files'),
     )
 
@@ -445,13 +438,11 @@ def test_the_caps_name_where_scanning_stopped(tmp_path, monkeypatch, capsysbinar
     Path('big.zip').write_bytes(_zip(members, zipfile.ZIP_STORED))
     assert main(['big.zip']) == 2
     assert capsysbinary.readouterr() == (
-        _unscannable(
+        unscannable(
             'big.zip!a.txt', 'member unpacks to more than 1 MiB, not scanned past byte 1048576'
         )
         + _pair('big.zip!b.ini')
-        + _unscannable(
-            'big.zip!c.txt', 'archive unpacks to more than 2 MiB, not scanned past here'
-        ),
+        + unscannable('big.zip!c.txt', 'archive unpacks to more than 2 MiB, not scanned past here'),
         ONE,
     )
 
@@ -511,30 +502,30 @@ DAMAGED = {
 @pytest.mark.parametrize(
     ('case', 'expected'),
     [
-        ('truncated zip', _unscannable('f', 'damaged zip archive (BadZipFile)')),
-        ('truncated gzip', _unscannable('f!app.log', 'damaged archive member (EOFError)')),
+        ('truncated zip', unscannable('f', 'damaged zip archive (BadZipFile)')),
+        ('truncated gzip', unscannable('f!app.log', 'damaged archive member (EOFError)')),
         (
             'bad crc',
-            _unscannable('f!x.ini', 'damaged archive member (BadZipFile)') + _pair('f', 2),
+            unscannable('f!x.ini', 'damaged archive member (BadZipFile)') + _pair('f', 2),
         ),
-        ('bad header', _unscannable('f!b', 'damaged archive member (BadZipFile)')),
+        ('bad header', unscannable('f!b', 'damaged archive member (BadZipFile)')),
         (
             'encrypted',
-            _unscannable('f!locked.ini', 'encrypted archive member, not scanned') + _pair('f', 3),
+            unscannable('f!locked.ini', 'encrypted archive member, not scanned') + _pair('f', 3),
         ),
-        ('gzip magic only', _unscannable('f', 'damaged archive member (EOFError)')),
-        ('gzip name unterminated', _unscannable('f', 'damaged archive member (EOFError)')),
+        ('gzip magic only', unscannable('f', 'damaged archive member (EOFError)')),
+        ('gzip name unterminated', unscannable('f', 'damaged archive member (EOFError)')),
         (
             'tar bad checksum',
-            _unscannable('f', 'damaged tar archive (ReadError)') + _pair('f', 2),
+            unscannable('f', 'damaged tar archive (ReadError)') + _pair('f', 2),
         ),
         # xz hands out what it unpacked before it meets the end too soon.
-        ('truncated xz', _pair('f') + _unscannable('f', 'damaged archive member (EOFError)')),
-        ('xz, then a gzip', _unscannable('f', 'damaged archive member (LZMAError)')),
-        ('bzip2, then a gzip', _unscannable('f', 'damaged archive member (OSError)')),
+        ('truncated xz', _pair('f') + unscannable('f', 'damaged archive member (EOFError)')),
+        ('xz, then a gzip', unscannable('f', 'damaged archive member (LZMAError)')),
+        ('bzip2, then a gzip', unscannable('f', 'damaged archive member (OSError)')),
         (
             'xz asking for 1.5 GiB',
-            _unscannable('f', 'xz stream needs more than 72 MiB of memory to unpack'),
+            unscannable('f', 'xz stream needs more than 72 MiB of memory to unpack'),
         ),
     ],
 )
@@ -595,7 +586,7 @@ def test_a_baseline_is_not_written_past_a_damaged_member(git_repo, capsysbinary)
     assert main(['--write-baseline', 'b.json', 'f.gz']) == 2
     out, err = capsysbinary.readouterr()
     assert (out, err) == (
-        _unscannable('f.gz!app.log', 'damaged archive member (EOFError)'),
+        unscannable('f.gz!app.log', 'damaged archive member (EOFError)'),
         b'aws-key-guard: error: b.json not written: f.gz could not be scanned\n',
     )
 

@@ -22,31 +22,24 @@ from aws_key_guard.pipeline import scan_file
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 from tests.conftest import next_steps
-from tests.conftest import where
+from tests.conftest import pair_at as _pair_at
+from tests.conftest import unscannable
 
 KEY = make_key_id(19)
 SECRET = make_secret(19)
 FP = 'sha256:' + hashlib.sha256(SECRET.encode()).hexdigest()[:12]
+
+
+def _found(name: str, data: bytes) -> bytes:
+    return _pair_at(name, data, KEY, SECRET)
+
+
 INI = f'[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n'.encode()
 ONE = next_steps('1 blocking finding in 1 file')
 AR = shutil.which('ar') or 'ar'
 DPKG_DEB = shutil.which('dpkg-deb')
 CC = shutil.which('cc')
 needs_ar = pytest.mark.skipif(shutil.which('ar') is None, reason='needs ar (binutils)')
-
-
-def _found(name: str, data: bytes) -> bytes:
-    """The pair's line, where data (a member's bytes, or the file's) holds it."""
-    line, col = where(data, SECRET)
-    key_line, _ = where(data, KEY)
-    return (
-        f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [{FP}] '
-        f'with access key ID AKIA...{KEY[-4:]} at line {key_line}\n'
-    ).encode()
-
-
-def _unscannable(name: str, reason: str) -> bytes:
-    return f'{name}:1:1: AKG900 cannot scan file: {reason}\n'.encode()
 
 
 def _entry(field: bytes, data: bytes) -> bytes:
@@ -179,7 +172,10 @@ def test_a_key_in_a_maintainer_script_is_found_in_the_control_member(
     script = b'#!/bin/sh\n' + INI.replace(b' = ', b'=')
     deb = build_deb(tmp_path, {'DEBIAN/postinst': script}, 'xz', builder)
     assert _run(tmp_path, 'app.deb', deb) == 1
-    assert capsysbinary.readouterr() == (_found('app.deb!control.tar.xz!./postinst', script), ONE)
+    assert capsysbinary.readouterr() == (
+        _found('app.deb!control.tar.xz!./postinst', script),
+        ONE,
+    )
 
 
 @BUILDERS
@@ -210,7 +206,7 @@ def test_an_archive_inside_a_package_is_nested_too_deep(tmp_path, monkeypatch, c
     assert _run(tmp_path, 'app.deb', build_deb(tmp_path, files, 'xz', 'python')) == 2
     reason = 'zip archive nested too deep, scanned as it is stored'
     shown = 'app.deb!data.tar.xz!./usr/share/java/app.jar'
-    assert capsysbinary.readouterr() == (_unscannable(shown, reason), b'')
+    assert capsysbinary.readouterr() == (unscannable(shown, reason), b'')
 
 
 def test_a_static_library_has_its_objects_read(tmp_path, monkeypatch, capsysbinary):
@@ -239,7 +235,10 @@ def test_a_long_gnu_name_names_the_member(tmp_path, monkeypatch, capsysbinary):
     Path('odd.txt').write_bytes(b'odd')  # an odd size: the next member after a newline
     subprocess.run([AR, 'rc', 'conf.a', 'odd.txt', 'credentials_for_the_build.ini'], check=True)
     assert main(['conf.a']) == 1
-    assert capsysbinary.readouterr() == (_found('conf.a!credentials_for_the_build.ini', INI), ONE)
+    assert capsysbinary.readouterr() == (
+        _found('conf.a!credentials_for_the_build.ini', INI),
+        ONE,
+    )
 
 
 # Archives written here, in each style; `ar t` must list them as written.
@@ -287,7 +286,10 @@ def test_a_key_in_an_ar_member_is_found_by_its_name(
     # Known by its first bytes, whatever the file's name.
     monkeypatch.chdir(tmp_path)
     assert _run(tmp_path, 'f', WRITTEN[style]) == 1
-    assert capsysbinary.readouterr() == (b''.join(_found(name, INI) for name in shown), err)
+    assert capsysbinary.readouterr() == (
+        b''.join(_found(name, INI) for name in shown),
+        err,
+    )
 
 
 @pytest.mark.parametrize(
@@ -315,7 +317,7 @@ def test_an_ar_nested_too_deep_is_searched_as_stored(tmp_path, monkeypatch, caps
     assert _run(tmp_path, 'f', data) == 2
     reason = 'ar archive nested too deep, scanned as it is stored'
     assert capsysbinary.readouterr() == (
-        _found('f!b.zip!libapp.a', library) + _unscannable('f!b.zip!libapp.a', reason),
+        _found('f!b.zip!libapp.a', library) + unscannable('f!b.zip!libapp.a', reason),
         ONE,
     )
 
@@ -353,32 +355,32 @@ BAD_XZ = _ar({'x.xz': b'\xfd7zXZ\x00' + INI})
 DAMAGED = {
     'no terminator': (
         NO_TERMINATOR,
-        _unscannable('f', f'damaged ar archive (header at byte {AT} has no terminator)')
+        unscannable('f', f'damaged ar archive (header at byte {AT} has no terminator)')
         + _found('f', NO_TERMINATOR),
     ),
     'size not decimal': (
         BAD_SIZE,
-        _unscannable('f', f'damaged ar archive (header at byte {AT} has no decimal size)')
+        unscannable('f', f'damaged ar archive (header at byte {AT} has no decimal size)')
         + _found('f', BAD_SIZE),
     ),
     'size past the end': (
         PAST_END,
-        _unscannable('f!creds.ini', f'damaged ar archive (member at byte {AT} runs past its end)')
+        unscannable('f!creds.ini', f'damaged ar archive (member at byte {AT} runs past its end)')
         + _found('f', PAST_END),
     ),
     'header cut short': (
         GOOD + b'!<arch>\n',
         _found('f!creds.ini', INI)
-        + _unscannable('f', f'damaged ar archive (header at byte {len(GOOD)} is cut short)'),
+        + unscannable('f', f'damaged ar archive (header at byte {len(GOOD)} is cut short)'),
     ),
     'a key after the last member': (
         GOOD[:AT] + INI,
-        _unscannable('f', f'damaged ar archive (header at byte {AT} has no terminator)')
+        unscannable('f', f'damaged ar archive (header at byte {AT} has no terminator)')
         + _found('f', GOOD[:AT] + INI),
     ),
     "a key continuing a member's last line": (
         ON_ITS_LINE,
-        _unscannable(
+        unscannable(
             'f', f'damaged ar archive (header at byte {len(NO_LAST_NEWLINE)} has no terminator)'
         )
         + _found('f', ON_ITS_LINE),
@@ -386,17 +388,17 @@ DAMAGED = {
     'a member that cannot be unpacked': (
         BAD_XZ,
         # Found in the member's bytes as stored.
-        _unscannable('f!x.xz', 'damaged archive member (LZMAError)')
+        unscannable('f!x.xz', 'damaged archive member (LZMAError)')
         + _found('f!x.xz', b'\xfd7zXZ\x00' + INI),
     ),
     'BSD name longer than its member': (
         BSD_NAME,
-        _unscannable('f', f'damaged ar archive (name at byte {AT} is longer than its member)')
+        unscannable('f', f'damaged ar archive (name at byte {AT} is longer than its member)')
         + _found('f', BSD_NAME),
     ),
     'GNU name not in the table': (
         LONG_NAME,
-        _unscannable('f', f'damaged ar archive (name at byte {AT} is not in the name table)')
+        unscannable('f', f'damaged ar archive (name at byte {AT} is not in the name table)')
         + _found('f', LONG_NAME),
     ),
 }
@@ -417,7 +419,7 @@ def test_a_truncated_package_names_the_member_cut_off(tmp_path, monkeypatch, cap
     at = deb.index(b'data.tar.xz')
     assert _run(tmp_path, 'app.deb', deb[:-100]) == 2
     reason = f'damaged ar archive (member at byte {at} runs past its end)'
-    assert capsysbinary.readouterr() == (_unscannable('app.deb!data.tar.xz', reason), b'')
+    assert capsysbinary.readouterr() == (unscannable('app.deb!data.tar.xz', reason), b'')
 
 
 def test_caps_hold_for_ar_members(tmp_path, monkeypatch, capsysbinary):
@@ -434,7 +436,7 @@ def test_caps_hold_for_ar_members(tmp_path, monkeypatch, capsysbinary):
     reason = 'member unpacks to more than 1 MiB, not scanned past byte 1048576'
     table = 'ar archive names more than 1 MiB of members, scanned as it is stored'
     assert capsysbinary.readouterr() == (
-        _unscannable('f.a!big.txt', reason) + _found('f.a', data) + _unscannable('many.a', table),
+        unscannable('f.a!big.txt', reason) + _found('f.a', data) + unscannable('many.a', table),
         ONE,
     )
 

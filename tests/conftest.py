@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.server
 import importlib.resources
 import json
@@ -82,6 +83,23 @@ def line_col(data: bytes, offset: int) -> tuple[int, int]:
 def where(data: bytes, token: str) -> tuple[int, int]:
     """The line and byte column of token's first place in data."""
     return line_col(data, data.index(token.encode()))
+
+
+def pair_at(name: str, data: bytes, key: str, secret: str) -> bytes:
+    """The text report's AKG001 line for key and secret, where data (a file or a
+    member, as scanned) holds them."""
+    line, col = where(data, secret)
+    key_line, _ = where(data, key)
+    fp = 'sha256:' + hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return (
+        f'{name}:{line}:{col}: AKG001 AWS access key pair: secret [{fp}] '
+        f'with access key ID AKIA...{key[-4:]} at line {key_line}\n'
+    ).encode()
+
+
+def unscannable(name: str, reason: str) -> bytes:
+    """The text report's AKG900 line for a file or member that cannot be scanned."""
+    return f'{name}:1:1: AKG900 cannot scan file: {reason}\n'.encode()
 
 
 def sqlite_database(

@@ -175,7 +175,7 @@ class Search:
     def by_pattern(self, size: int) -> bool:
         """Count size more bytes searched; True once past the limit."""
         self.searched += size
-        return self.searched > self.limit
+        return self.by_pattern_now()
 
     def by_pattern_now(self) -> bool:
         """True once this scan searches with `re` (which is then loaded)."""
