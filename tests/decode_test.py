@@ -32,6 +32,11 @@ def test_escape_before():
     assert decode.escape_before(b'"\\u0022AKIA', 7) == decode.Escape(7, 0x22, 'json-escape')
     assert decode.escape_before(b'id%3DAKIA', 5) == decode.Escape(5, ord('='), 'url')
     assert decode.escape_before(b'idAKIA', 2) is None
+    assert decode.escape_before(b'a:&#47AKIA', 6) == decode.Escape(6, ord('/'), 'html-entity')
+    assert decode.escape_before(b'&#00000061AKIA', 10) == decode.Escape(10, ord('='), 'html-entity')
+    # Nine digits are no reference; `#47` and `47` alone are text.
+    texts = (b'&#000000047', b'#47', b'47', b'7')
+    assert [decode.escape_before(b, len(b)) for b in texts] == [None] * 4
 
 
 def test_next_inner_escape_past_a_flood_of_other_escapes():
@@ -207,6 +212,7 @@ _PIECE = re.compile(decode.PIECE)
 _SPAN = re.compile(decode.SPAN)
 _ESCAPE = re.compile(rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})')
 _ESCAPE_BEFORE = re.compile(rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2})\Z')
+_REFERENCE_BEFORE = re.compile(rb'&#([0-9]{1,8})\Z')
 
 
 def _escape_by_pattern(buf: bytes, pos: int) -> decode.Escape | None:
@@ -332,7 +338,7 @@ def _written(text: str, forms: list[int]) -> bytes:
     st.integers(0, 40),
     st.lists(st.sampled_from([0, 0, 0, 1, 2, 3, 4]), min_size=40, max_size=40),
     _NOISE,
-    st.sampled_from([b'', b' ', b'"', b'\n']),
+    st.sampled_from([b'', b' ', b'"', b'\n', b'&#47', b'&#65', b'&#x2F']),
     st.integers(0, 40),
 )
 def test_a_scan_that_searches_with_patterns_finds_what_one_by_hand_does(
@@ -384,6 +390,9 @@ def test_escapes_are_parsed_as_their_grammar_says(data, cut, limit):
         assert decode.escape_at(data, pos) == _escape_by_pattern(data, pos)
         before = _ESCAPE_BEFORE.search(data, max(0, pos - 6), pos)
         expected = None if before is None else _escape_by_pattern(data, before.start())
+        reference = _REFERENCE_BEFORE.search(data, max(0, pos - 10), pos)
+        if expected is None and reference is not None and not data[pos : pos + 1].isdigit():
+            expected = decode.Escape(pos, int(reference[1]), 'html-entity')
         assert decode.escape_before(data, pos) == expected
         found = _INNER_ESCAPE.search(data, pos, hi)
         assert decode.next_inner_escape(data, pos, hi) == (-1 if found is None else found.start())

@@ -477,6 +477,11 @@ FOUND = [
         id='html-key-id-and-secret-joined-by-a-reference-with-no-semicolon',
     ),
     pytest.param(
+        f'<a href="s3:&#47&#47{K1}:{S1}@bucket">x</a>\n<p>&#47{K2}</p>\n<p>key: {S2}</p>\n',
+        [('AKG001', 1, 42, None), ('AKG001', 3, 9, None)],
+        id='html-key-id-after-a-reference-with-no-semicolon',
+    ),
+    pytest.param(
         f'<p data-k="{dec(K1 + "/" + SX)}"></p>\n',
         [('AKG001', 1, 117, 'html-entity')],
         id='html-key-id-and-secret-joined-every-character-a-reference',
@@ -1117,6 +1122,12 @@ QUIET = [
         id='html-reference-joined-not-a-pair',
     ),
     pytest.param(f'_{dec(K1)}&#47;{S1}\n', [], id='html-reference-joined-key-id-inside-a-word'),
+    pytest.param(
+        # `&#65` is 'A', and `&#x2FA` one character: each key ID is inside a longer word.
+        with_lone_key(f'<p>&#65{K2}</p>\n<p>&#x2F{K3}</p>\n<p>x&#0000000047{K2}</p>\n'),
+        LONE,
+        id='html-key-id-after-a-reference-that-joins-it',
+    ),
 ]
 
 

@@ -67,6 +67,7 @@ _BASE64_HEX: Final = frozenset(_HEX[i : i + 2] for i in range(0, len(_HEX), 2)) 
 _BASE64_CODES: Final = frozenset(BASE64_CHARS)
 _HEX_DIGITS: Final = b'0123456789abcdefABCDEF'
 _DIGITS: Final = b'0123456789'
+_DIGIT_BYTES: Final = tuple(_DIGITS[i : i + 1] for i in range(10))
 # Parsers accept any number of leading zeros; past 8 digits (a 32-bit value as
 # `%08X` writes it) a reference is not decoded, so a flood of zeros costs a
 # bounded look at each '&'.
@@ -172,6 +173,12 @@ def escape_before(buf: bytes, pos: int) -> Escape | None:
         escape = escape_at(buf, pos - size) if pos >= size else None
         if escape is not None and escape.end == pos:
             return escape
+    # `&#47AKIA...`: a decimal reference needs no ';' before a byte that is no digit.
+    field = buf[max(0, pos - _DIGITS_MAX - 2) : pos]
+    digits = len(field) - len(field.rstrip(_DIGITS))
+    ends = buf[pos : pos + 1] not in _DIGIT_BYTES
+    if ends and 0 < digits <= _DIGITS_MAX and field[-digits - 2 : -digits] == b'&#':
+        return Escape(pos, int(field[-digits:]), 'html-entity')
     return None
 
 

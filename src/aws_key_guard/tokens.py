@@ -81,12 +81,12 @@ _KEY_ID_BODY: Final = (
     rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}'
     rb'(?:(?![A-Za-z0-9_+])|(?<=[\x00-\x08\x0e-\x1f].{20})|(?=[A-Za-z0-9+/]{40}))'
 )
-# Every escape ends in a joiner (`\nAKIA`, `%3DAKIA`): the last two patterns
+# Every escape ends in a joiner (`\nAKIA`, `%3DAKIA`, `&#47AKIA`): the last two patterns
 # start at the backslash or percent sign, and the matcher decides what it stands for.
 _KEY_IDS: Final = (
     rb'A(?<![A-Za-z0-9_+].)' + _KEY_ID_BODY,
     rb'\\(?:[bfnrt]|u[0-9A-Fa-f]{4})(A' + _KEY_ID_BODY + rb')',
-    rb'%[0-9A-Fa-f]{2}(A' + _KEY_ID_BODY + rb')',
+    rb'(?:%[0-9A-Fa-f]{2}|&#[0-9]{1,8})(A' + _KEY_ID_BODY + rb')',
 )
 # From a control byte to the first packed pair after a joiner within reach:
 # text and floods of prefixes, with no control byte, cost nothing.
@@ -254,7 +254,7 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
     search.found_prefixes(buf, [] if found is None else None)
     if found is None:
         return []  # one memchr-speed pass settles most reads
-    lo = max(0, start - 6)  # an escape may start before
+    lo = max(0, start - decode.ESCAPE_MAX)  # an escape may start before
     reach = max(0, lo - RECORD_REACH)
     if lo and not buf[reach:stop].translate(None, _JOINER_BYTES):
         return []  # only joiners, as in `AKIAAKIA...`, with no control byte within reach
