@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import errno
 import os
+import posix
 import socket
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def test_read_chunks_reports_a_read_error(tmp_path, monkeypatch):
     def failing_read(fd, size):
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(os, 'read', failing_read)
+    monkeypatch.setattr(posix, 'read', failing_read)
     with pytest.raises(ScanError) as excinfo:
         list(read_chunks(str(path)))
     assert str(excinfo.value) == 'Input/output error'

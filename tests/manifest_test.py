@@ -17,9 +17,9 @@ else:  # tomllib came in 3.11; tomli is the same parser, a dependency before it
 ROOT = Path(__file__).parent.parent
 HOOKS = yaml.safe_load((ROOT / '.pre-commit-hooks.yaml').read_text())
 ENTRY = (
-    'python -I -S -c "import os,sys;v=os.path.dirname(os.path.dirname(sys.executable));'
-    "p=[v+'/lib/python%d.%d/site-packages'%sys.version_info[:2],v+'/Lib/site-packages'];"
-    "sys.path+=p;any(os.path.isfile(d+'/aws_key_guard/_main.py') for d in p)"
+    'python -I -S -c "import posix,sys;'
+    "p=sys.executable.rsplit('/',2)[0]+'/lib/python%d.%d/site-packages'%sys.version_info[:2];"
+    "sys.path.append(p);posix.access(p+'/aws_key_guard/_main.py',posix.F_OK)"
     " or __import__('site').main();"
     'from aws_key_guard._main import main;sys.exit(main())"'
 )
@@ -55,6 +55,35 @@ def test_manifest_entry_runs_what_the_console_script_runs(tmp_path):
     assert help_text.startswith(b'usage: aws-key-guard ')
     clean = subprocess.run([sys.executable, *argv[1:], 'notes.txt'], cwd=tmp_path, check=False)
     assert clean.returncode == 0
+
+
+def test_manifest_entry_imports_neither_site_nor_os_where_the_hook_is_installed(tmp_path):
+    # The layout pre-commit's virtualenv has: <venv>/bin/python, and the hook in
+    # <venv>/lib/pythonX.Y/site-packages. A clean commit then pays for neither
+    # `site` nor `os` (about 3.5 ms of a 20 ms commit together).
+    import aws_key_guard
+
+    venv = tmp_path / 'venv'
+    (venv / 'bin').mkdir(parents=True)
+    (venv / 'bin' / 'python').symlink_to(sys.executable)
+    site_packages = venv / 'lib' / f'python{sys.version_info[0]}.{sys.version_info[1]}'
+    site_packages /= 'site-packages'
+    site_packages.mkdir(parents=True)
+    (site_packages / 'aws_key_guard').symlink_to(Path(aws_key_guard.__file__).parent)
+    work = tmp_path / 'work'
+    work.mkdir()
+    (work / 'notes.txt').write_text('nothing here\n')
+    (hook,) = HOOKS
+    argv = shlex.split(hook['entry'])
+    run = subprocess.run(
+        [str(venv / 'bin' / 'python'), '-X', 'importtime', *argv[1:], 'notes.txt'],
+        cwd=work,
+        capture_output=True,
+        check=False,
+    )
+    imported = [line.rpartition(b'|')[2].strip() for line in run.stderr.splitlines()]
+    assert (run.returncode, b'aws_key_guard._main' in imported) == (0, True)
+    assert [name for name in imported if name in (b'os', b'site', b'posixpath')] == []
 
 
 def test_readme_mentions_every_hook_id():

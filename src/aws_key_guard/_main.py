@@ -11,12 +11,13 @@ the files scanned here as they are.
 
 from __future__ import annotations
 
-import os
-import stat
+import posix
 import sys
+from _stat import S_ISDIR
 
 from aws_key_guard.pipeline import scan_files
 from aws_key_guard.probe import defaults_apply
+from aws_key_guard.system import getenv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,16 +29,16 @@ def _everyday(args: Sequence[str]) -> bool:
     # defaults hold, and a file with no candidate has nothing to report.
     if any(arg.startswith('-') for arg in args):
         return False
-    if os.environ.get('PRE_COMMIT_FROM_REF') or os.environ.get('PRE_COMMIT_TO_REF'):
+    if getenv('PRE_COMMIT_FROM_REF') or getenv('PRE_COMMIT_TO_REF'):
         return False
-    if os.environ.get('PRE_COMMIT_REMOTE_NAME'):  # a push that pre-commit gave no range for
+    if getenv('PRE_COMMIT_REMOTE_NAME'):  # a push that pre-commit gave no range for
         return False
     return defaults_apply()
 
 
 def _is_directory(name: str) -> bool:
     try:
-        return stat.S_ISDIR(os.lstat(name).st_mode)
+        return S_ISDIR(posix.lstat(name).st_mode)
     except OSError:
         return False  # the scan says why
 

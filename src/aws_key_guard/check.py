@@ -6,7 +6,6 @@ entry, without the command line's parser, configuration or git intake.
 
 from __future__ import annotations
 
-import os
 import sys
 
 from aws_key_guard.error import ScanError
@@ -211,6 +210,8 @@ def _lost(output: str | None, stream: BinaryIO, reason: str | None) -> int:
     # What could not be written stays buffered; left there, it would fail
     # again at exit, with a second message and Python's own exit code.
     if output is None:
+        import os
+
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, stream.fileno())
         os.close(devnull)

@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
-import os
-import stat
+import posix
+from _stat import S_ISBLK
+from _stat import S_ISCHR
+from _stat import S_ISDIR
+from _stat import S_ISFIFO
+from _stat import S_ISLNK
+from _stat import S_ISREG
+from _stat import S_ISSOCK
 
 from aws_key_guard.error import ScanError
+from aws_key_guard.system import fsencode
 from aws_key_guard.window import CHUNK_SIZE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from typing import Final
 
 _KINDS = (
-    (stat.S_ISDIR, 'a directory'),
-    (stat.S_ISFIFO, 'a FIFO'),
-    (stat.S_ISSOCK, 'a socket'),
-    (stat.S_ISCHR, 'a character device'),
-    (stat.S_ISBLK, 'a block device'),
+    (S_ISDIR, 'a directory'),
+    (S_ISFIFO, 'a FIFO'),
+    (S_ISSOCK, 'a socket'),
+    (S_ISCHR, 'a character device'),
+    (S_ISBLK, 'a block device'),
 )
 
 
 # O_NOFOLLOW: a name that became a symlink since it was looked at is not followed.
-_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, 'O_NOFOLLOW', 0)
+_OPEN: Final = posix.O_RDONLY | posix.O_NONBLOCK | posix.O_NOCTTY
+_FLAGS: Final = _OPEN | posix.O_NOFOLLOW
 
 
 def _refuse_special(mode: int) -> None:
-    if not stat.S_ISREG(mode):
+    if not S_ISREG(mode):
         what = next((name for test, name in _KINDS if test(mode)), 'not a regular file')
         raise ScanError(f'{what}, not a regular file')
 
@@ -36,29 +45,29 @@ def read_chunks(filename: str, *, _chunk_size: int = CHUNK_SIZE) -> Iterator[byt
     try:
         # Look before opening: opening a FIFO can wait for a writer, and opening
         # a device can act on it (a tape rewinds, a watchdog arms).
-        mode = os.lstat(filename).st_mode
-        if stat.S_ISLNK(mode):
+        mode = posix.lstat(filename).st_mode
+        if S_ISLNK(mode):
             # Git stores a symlink as its target's name, and so it is judged:
             # never followed, whether the target is missing, a directory or
             # a file outside the repository.
-            target = os.readlink(os.fsencode(filename))
+            target = posix.readlink(fsencode(filename))
         else:
             _refuse_special(mode)
-            fd = os.open(filename, _FLAGS)
+            fd = posix.open(filename, _FLAGS)
     except OSError as e:
         raise ScanError(e.strerror) from None
-    if stat.S_ISLNK(mode):
+    if S_ISLNK(mode):
         yield target
         return
     try:
         # The name may have been replaced since it was looked at.
-        _refuse_special(os.fstat(fd).st_mode)
-        while chunk := os.read(fd, _chunk_size):
+        _refuse_special(posix.fstat(fd).st_mode)
+        while chunk := posix.read(fd, _chunk_size):
             yield chunk
     except OSError as e:
         raise ScanError(e.strerror) from None
     finally:
-        os.close(fd)
+        posix.close(fd)
 
 
 # Generous caps for the configuration and baseline, read on every commit: a
@@ -70,24 +79,24 @@ BASELINE_MAX = 64 << 20
 def read_capped(filename: str, cap: int) -> bytes | None:
     """A regular file's bytes, None if it does not exist; ScanError if special or over cap."""
     try:
-        _refuse_special(os.stat(filename).st_mode)
-        fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        _refuse_special(posix.stat(filename).st_mode)
+        fd = posix.open(filename, _OPEN)
     except FileNotFoundError:
         return None
     except OSError as e:
         raise ScanError(e.strerror) from None
     try:
-        _refuse_special(os.fstat(fd).st_mode)
+        _refuse_special(posix.fstat(fd).st_mode)
         parts = []
         size = 0
         # One byte past the cap tells a file at the cap from a larger one.
-        while size <= cap and (part := os.read(fd, cap + 1 - size)):
+        while size <= cap and (part := posix.read(fd, cap + 1 - size)):
             parts.append(part)
             size += len(part)
     except OSError as e:
         raise ScanError(e.strerror) from None
     finally:
-        os.close(fd)
+        posix.close(fd)
     if size > cap:
         raise ScanError(f'larger than {cap >> 20} MiB')
     return b''.join(parts)
@@ -96,7 +105,7 @@ def read_capped(filename: str, cap: int) -> bytes | None:
 def read_stdin(*, _chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """Yield standard input's bytes as they arrive."""
     try:
-        while chunk := os.read(0, _chunk_size):
+        while chunk := posix.read(0, _chunk_size):
             yield chunk
     except OSError as e:
         raise ScanError(e.strerror) from None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from aws_key_guard.allowlist import Rules
 from aws_key_guard.allowlist import cover_values
 from aws_key_guard.allowlist import sort_findings
@@ -49,12 +47,18 @@ def repo_path(filename: str, settings: Settings) -> str:
     """A file named from the current directory, as named from the repository's top level."""
     if not settings.prefix:
         return filename
+    import os  # below the top level only: a commit at the top costs no os
+
     return os.path.normpath(os.path.join(settings.prefix, filename)).replace(os.sep, '/')
 
 
 def way_back(top: str) -> str:
     """The current directory as named from `top`, the repository's top level ('' if there)."""
-    return os.path.relpath('.', top) if top else ''
+    if not top:
+        return ''
+    import os
+
+    return os.path.relpath('.', top)
 
 
 def judge_file(scan: FileScan, path: str, settings: Settings) -> FileResult:

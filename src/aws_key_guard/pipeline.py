@@ -7,7 +7,6 @@ the full command line as it is, never to be read again.
 
 from __future__ import annotations
 
-import os
 from itertools import chain
 
 from aws_key_guard.error import ScanError
@@ -328,5 +327,5 @@ def internal_error(error: BaseException) -> str:
     import traceback
 
     where = traceback.extract_tb(error.__traceback__)[-1]
-    name = os.path.basename(where.filename)
+    name = where.filename.rpartition('/')[2]
     return f'internal error {type(error).__name__} at {name}:{where.lineno}'

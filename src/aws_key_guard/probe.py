@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
+import posix
 
 from aws_key_guard.error import ScanError
 from aws_key_guard.files import CONFIG_MAX
 from aws_key_guard.files import read_capped
+from aws_key_guard.system import lexists
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,28 +35,26 @@ def top_level() -> str:
     """The repository's top level (nearest directory up holding `.git`) from here, else ''."""
     # Walked up by hand: `git rev-parse` would cost a process on every commit,
     # and pre-commit runs the hook at the top level, where one look finds it.
-    if os.path.lexists('.git'):
+    if lexists('.git'):
         return ''
     try:
-        path = os.getcwd()
+        names = posix.getcwd().split('/')[1:]  # '/a/b' -> ['a', 'b']
     except OSError:
         return ''
-    while (parent := os.path.dirname(path)) != path:
-        path = parent
-        if os.path.lexists(os.path.join(path, '.git')):
-            return os.path.relpath(path)
+    for up in range(1, len(names) + 1):
+        if lexists('/'.join(['', *names[:-up], '.git'])):
+            return '/'.join(['..'] * up)
     return ''  # not in a repository: the current directory
 
 
 def defaults_apply() -> bool:
     """True when no configuration or baseline file applies here: every setting is its default."""
     top = top_level()
-    if os.path.lexists(os.path.join(top, OWN_FILE)) or os.path.lexists(
-        os.path.join(top, DEFAULT_BASELINE)
-    ):
+    at_top = top + '/' if top else ''
+    if lexists(at_top + OWN_FILE) or lexists(at_top + DEFAULT_BASELINE):
         return False
     try:
-        data = read_capped(os.path.join(top, PYPROJECT), CONFIG_MAX)
+        data = read_capped(at_top + PYPROJECT, CONFIG_MAX)
     except ScanError:
         return False  # the configuration reader will say why it cannot be read
     return data is None or not mentions_table(data)

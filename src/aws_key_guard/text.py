@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from aws_key_guard.account import decode_account
 from aws_key_guard.fingerprint import fingerprint
 from aws_key_guard.model import Allowed
@@ -11,6 +9,7 @@ from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
 from aws_key_guard.model import Kind
 from aws_key_guard.probe import DEFAULT_BASELINE
+from aws_key_guard.system import fsencode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ _PLAIN_NAME_BYTES: Final = bytes(b for b in range(0x20, 0x7F) if b not in _QUOTE
 
 def quote_name(filename: str) -> bytes:
     """The name as git prints it with core.quotePath: as is, or quoted and escaped."""
-    raw = os.fsencode(filename)
+    raw = fsencode(filename)
     if not raw.translate(None, _PLAIN_NAME_BYTES):
         return raw
     return b'"' + b''.join(_NAME_BYTES[b] for b in raw) + b'"'
