@@ -175,6 +175,17 @@ def test_decode_base64_without_padding(extra):
     assert decode.decode_base64(encoded + b'Q')[: len(raw)] == raw
 
 
+@given(st.binary(max_size=400), st.sampled_from([b'', b'Q', b'/9', b'+']))
+def test_decode_base64_is_binasciis(raw, tail):
+    # Runs up to decode._BY_DIGITS_MAX characters are read as octal digits,
+    # longer ones by binascii: both give the same bytes.
+    import binascii
+
+    data = base64.b64encode(raw).rstrip(b'=') + tail
+    kept = data[:-1] if len(data) % 4 == 1 else data
+    assert decode.decode_base64(data) == binascii.a2b_base64(kept + b'=' * (-len(kept) % 4))
+
+
 def test_base64_offsets_round_trip():
     assert [decode.base64_offset(i) for i in range(7)] == [0, 1, 2, 4, 5, 6, 8]
     assert [decode.base64_index(o) for o in range(9)] == [0, 1, 2, 3, 3, 4, 5, 6, 6]

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-import pytest
+import bisect
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aws_key_guard import pairing
 from aws_key_guard.model import Candidate
 from aws_key_guard.model import Code
 from aws_key_guard.model import Finding
@@ -300,3 +305,9 @@ def test_pair_candidates_block_pairs_beyond_the_window_fall_back():
     assert pair_candidates(candidates, window=3) == _expect(template, [('S1', 'K1'), ('S2', 'K2')])
     # Each block pair is 3 lines apart: S1 takes K2, 2 lines up; S2 finds none.
     assert pair_candidates(candidates, window=2) == _expect(template, [('K1',), ('S1', 'K2')])
+
+
+@given(st.lists(st.integers(0, 50)).map(sorted), st.integers(-1, 51))
+def test_search_by_offset_is_bisects(offsets, offset):
+    items = [Candidate(Kind.KEY_ID, 1, o + 1, o, Secret(b'x')) for o in offsets]
+    assert pairing._after(items, offset) == bisect.bisect(offsets, offset)

@@ -116,6 +116,10 @@ _WRAP_INDENT: Final = 64  # the most indent a block's lines may share
 # below 0x80); a key ID fills 6 groups in a row. Identifiers rarely do this.
 _TEXT_GROUP_MAP: Final = class_map(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef')
 _TEXT_GROUPS: Final = b'x' * 6
+# decode_base64 reads a run this long or shorter in octal digits.
+_BY_DIGITS_MAX: Final = 256
+_HIGH_DIGITS: Final = bytes.maketrans(BASE64_CHARS, bytes(48 + (i >> 3) for i in range(64)))
+_LOW_DIGITS: Final = bytes.maketrans(BASE64_CHARS, bytes(48 + (i & 7) for i in range(64)))
 _patterns: dict[bytes, re.Pattern[bytes]] = {}
 
 
@@ -494,14 +498,21 @@ def base64_stop(buf: bytes, runs: bytes, pos: int) -> int:
 
 def decode_base64(data: bytes) -> bytes:
     """Decode a run of base64 characters (no padding needed; a dangling char is dropped)."""
-    import binascii
-
     extra = len(data) % 4
     if extra == 1:
         data = data[:-1]
-    elif extra:
-        data += b'=' * (4 - extra)
-    return binascii.a2b_base64(data)
+    if 0 < len(data) <= _BY_DIGITS_MAX and not data.translate(None, BASE64_CHARS):
+        # A character's 6 bits are two octal digits, and 64 is 8 ** 2: the high
+        # digits with a '0' after each but the last read in base 8 are the
+        # high bits in place; so are the low ones. All in C, and no binascii
+        # library to load for the few runs a commit decodes.
+        high = int('0'.join(data.translate(_HIGH_DIGITS).decode()), 8)
+        low = int('0'.join(data.translate(_LOW_DIGITS).decode()), 8)
+        bits = 6 * len(data)
+        return ((high << 3 | low) >> bits % 8).to_bytes(bits // 8, 'big')
+    import binascii
+
+    return binascii.a2b_base64(data + b'=' * (-len(data) % 4))
 
 
 def base64_index(offset: int) -> int:

@@ -17,7 +17,6 @@ are not seen: only kind, line and offset are.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 
 from aws_key_guard.model import Candidate
@@ -43,6 +42,19 @@ def looks_like_words(key_id: bytes) -> bool:
     return body.isalpha() and sum(body.count(v) for v in _VOWELS) >= 7
 
 
+def _after(items: Sequence[Candidate], offset: int) -> int:
+    # How many of items, in offset order, start at or before offset: bisect's
+    # search, without loading the _bisect library for one call a blocked commit.
+    lo, hi = 0, len(items)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if offset < items[mid].offset:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def _distance(a: Candidate, b: Candidate) -> tuple[int, int]:
     return abs(a.line - b.line), abs(a.offset - b.offset)
 
@@ -51,7 +63,7 @@ def _nearest(
     key_ids: Sequence[Candidate], secret: Candidate, window: int | None
 ) -> Candidate | None:
     # Lines grow with offsets, so the nearest key ID is a neighbour in offset order.
-    i = bisect.bisect(key_ids, secret.offset, key=lambda c: c.offset)
+    i = _after(key_ids, secret.offset)
     neighbours = key_ids[max(0, i - 1) : i + 1]
     if not neighbours:
         return None
@@ -64,7 +76,7 @@ def _nearest(
 def _nearest_free(
     free: list[Candidate], taken: set[bytes], secret: Candidate, window: int | None
 ) -> Candidate | None:
-    i = bisect.bisect(free, secret.offset, key=lambda c: c.offset)
+    i = _after(free, secret.offset)
     # Drop the taken neighbours on both sides; each is dropped once, so this stays linear.
     while i < len(free) and free[i].token in taken:
         del free[i]

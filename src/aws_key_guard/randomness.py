@@ -181,7 +181,7 @@ def _rule_lengths(token: bytes) -> list[float]:
     # out evenly; where it makes no guess, every character has 1/64. Hits
     # are counted by map() and translate(): each rule costs a few C passes.
     import math
-    from operator import eq
+    from _operator import eq  # built in; `operator` is a module to load
 
     n = len(token)
     hit = -math.log2(_GUESS + (1 - _GUESS) / 64)

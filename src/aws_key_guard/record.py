@@ -19,7 +19,7 @@ class _RecordType(type):
     # The annotated names of a record's class body are its fields, in order;
     # a value given there is the field's default.
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> _RecordType:
-        from operator import itemgetter
+        from _operator import itemgetter  # built in; `operator` is a module to load
 
         fields = tuple(n for n in namespace.get('__annotations__', ()) if not n.startswith('_'))
         namespace['_field_defaults'] = {f: namespace.pop(f) for f in fields if f in namespace}
