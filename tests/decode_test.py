@@ -385,6 +385,33 @@ def test_reference_runs_before_a_blank_past_the_window_are_weighed_first(planted
     assert found == ([[at, 'secret', SECRET.encode(), True, 'html-entity']] if planted else [])
 
 
+_FLOOD_UNITS = st.sampled_from(
+    [b'&#47;', b'&#47', b'a%2F', b'&#x2b;', b'\\/', b'&sol;', b'Kq&#43', b'&plus;', b'%2b9']
+)
+
+
+@given(_ESCAPISH, _FLOOD_UNITS, st.integers(0, 400), _ESCAPISH)
+def test_common_escapes_made_one_leave_the_runs_as_they_were(before, unit, count, after):
+    # The run map after each inner escape is made one character is the same
+    # whether the common escapes were made one in C first or not.
+    text = before + unit * count + after
+    plain = _INNER.sub(b'A', text).translate(decode.PLAIN_RUN_MAP)
+    assert _INNER.sub(b'A', decode.escapes_as_one(text)).translate(decode.PLAIN_RUN_MAP) == plain
+
+
+@given(_FLOOD_UNITS, st.integers(1, 600), _ESCAPISH, st.integers(0, 12))
+def test_a_run_of_escapes_ends_where_its_grammar_says(unit, count, after, cut):
+    # A flood to the end of the buffer (cut anywhere, even inside an escape) is
+    # measured in C; SPAN says where every run ends.
+    buf = unit * count + after
+    buf = buf[: max(1, len(buf) - cut)]
+    escapes = [m.start() for m in _INNER.finditer(buf)]
+    for pos in escapes[:1] + escapes[-1:]:  # at an inner escape, as escaped_span asks
+        found = _SPAN.match(buf, pos)
+        assert found is not None
+        assert decode.escaped_span(buf, pos, 40).stop == found.end()
+
+
 def test_inner_escapes_past_a_flood_of_each_lead():
     floods = (b'%20', b'\\u0000', b'\\x20', b'\\050')
     data = b''.join(flood * 20 for flood in floods) + b'a\\x2Fb%2F'

@@ -435,9 +435,7 @@ def escaped_span(buf: bytes, pos: int, limit: int, wanted: tuple[int, ...] = ())
     first = pos if start < 0 else start
     pieces = _pieces(buf, first)
     if pieces is None:  # many escapes: the run, and its pieces if it is short, found in C
-        run = pattern(SPAN).match(buf, first)
-        assert run is not None  # noqa: S101 -- pos starts an escape, so a run starts there
-        stop = run.end()
+        stop = _run_end(buf, first)
         if not (start < 0 or stop - start > ESCAPE_MAX * (limit + 1)):
             size = len(pattern(INNER).sub(b'\1', buf[start:stop]))  # each escape one byte
             if not wanted or size > limit or size in wanted:
@@ -703,3 +701,54 @@ def shortened(text: bytes) -> bytes:
     for escape in _COMMON_INNER:
         text = text.replace(escape, b'\1')
     return text
+
+
+# Inner escapes that are whole wherever they stand: each begins with '%', '\\'
+# or '&', which no escape holds but at its start, and ends where none goes on.
+# Each group is tried only where the text holds what opens it.
+_WHOLE_INNER: Final = (
+    (b'%2', (b'%2F', b'%2f', b'%2B', b'%2b')),
+    (b'\\/', (b'\\/',)),
+    (b'&#4', (b'&#47;', b'&#43;')),
+    (b'&#x2', (b'&#x2F;', b'&#x2f;', b'&#x2B;', b'&#x2b;')),
+    (b'&sol;', (b'&sol;',)),
+    (b'&plus;', (b'&plus;',)),
+)
+_NO_SEMICOLON: Final = (b'&#47', b'&#43')  # whole unless a digit goes on (`&#475`)
+_NO_SEMICOLON_GOES_ON: Final = rb'&#4[37][0-9]'
+_AS_ONE: Final = b'Z'  # base64, and in no escape: it neither ends nor makes one
+_LEADS: Final = (b'%', b'\\', b'&')  # what every inner escape begins with
+_PROBE: Final = 1024
+
+
+def escapes_as_one(text: bytes) -> bytes:
+    """text with its common inner escapes each made one base64 character, in C.
+
+    INNER reads the rest as it reads it in text: its runs and escapes are the
+    same, and as long, with those escapes counted as one character each.
+    """
+    for opening, escapes in _WHOLE_INNER:
+        if opening in text:
+            for escape in escapes:
+                text = text.replace(escape, _AS_ONE)
+    if b'&#4' in text and not pattern(_NO_SEMICOLON_GOES_ON).search(text):
+        for escape in _NO_SEMICOLON:
+            text = text.replace(escape, _AS_ONE)
+    return text
+
+
+def _run_end(buf: bytes, pos: int) -> int:
+    """Where the escaped run from pos ends. A run of common escapes that goes on to
+    the last escape of buf (one long flood) is told in C; any other, by SPAN."""
+    # No escape holds a lead but at its start: none goes on past the last lead,
+    # and none cut at the end of buf begins before it.
+    last = max(buf.rfind(lead, max(pos, len(buf) - ESCAPE_MAX)) for lead in _LEADS)
+    body = len(buf) if last == -1 else last
+    # Looked at first: the run's next _PROBE bytes, less what an escape cut there leaves.
+    probe = escapes_as_one(buf[pos : min(body, pos + _PROBE)])[:-ESCAPE_MAX]
+    if probe.translate(None, BASE64_CHARS) or escapes_as_one(buf[pos:body]).translate(
+        None, BASE64_CHARS
+    ):
+        body = pos  # the run ends before; SPAN finds where
+    run = pattern(SPAN).match(buf, body)
+    return body if run is None else run.end()

@@ -489,7 +489,8 @@ def _escaped_run_of_token_length(buf: bytes, lo: int, hi: int) -> bool:
         return True
     back = max(0, lo - _BLANK_REACH)
     first = max(buf.rfind(b' ', back, lo), buf.rfind(b'\n', back, lo))
-    runs = decode.pattern(decode.INNER).sub(b'A', buf[lo if first == -1 else first : min(blanks)])
+    text = decode.escapes_as_one(buf[lo if first == -1 else first : min(blanks)])
+    runs = decode.pattern(decode.INNER).sub(b'A', text)
     lengths = map(len, runs.translate(decode.PLAIN_RUN_MAP).split())
     return not _REFERENCE_RUN_LENGTHS.isdisjoint(lengths)
 
