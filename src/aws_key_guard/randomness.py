@@ -75,6 +75,11 @@ _GUESS: Final = 0.75
 
 
 _word_table: dict[int, float] = {}  # filled once, by the first token judged
+# The adaptive model's bits, summed ahead (filled as long tokens need them):
+# _positions[n] = sum of log2(i + 32) for i < n, _repeats[k] = sum of
+# log2(j + 0.5) for j < k. Its code length depends on the counts alone.
+_positions: list[float] = [0.0]
+_repeats: list[float] = [0.0]
 _placeholders: dict[bytes, bool] = {}  # is_placeholder's verdicts, at most _CACHE_MAX
 _CACHE_MAX: Final = 4096
 
@@ -164,13 +169,17 @@ def code_length(token: bytes) -> float:
         if not token.translate(None, alphabet)
     ]
     words = _word_bits()
-    lengths.append(sum(words[c] for c in token) - math.log2(_WORDS_SHARE))
-    counts: dict[int, int] = {}
-    adaptive = -math.log2(_COUNT_SHARE)
-    for i, c in enumerate(token):
-        adaptive -= math.log2((counts.get(c, 0) + 0.5) / (i + 32))
-        counts[c] = counts.get(c, 0) + 1
-    lengths.append(adaptive)
+    while len(_positions) <= n:
+        i = len(_positions) - 1
+        _positions.append(_positions[i] + math.log2(i + 32))
+        _repeats.append(_repeats[i] + math.log2(i + 0.5))
+    word_bits = -math.log2(_WORDS_SHARE)
+    adaptive = _positions[n] - math.log2(_COUNT_SHARE)
+    for c in set(token):
+        count = token.count(c)
+        word_bits += count * words[c]
+        adaptive -= _repeats[count]
+    lengths += (word_bits, adaptive)
     lengths += _rule_lengths(token)
     best = min(lengths)
     return best - math.log2(sum(2 ** (best - bits) for bits in lengths))

@@ -81,12 +81,13 @@ _KEY_ID_BODY: Final = (
     rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}'
     rb'(?:(?![A-Za-z0-9_+])|(?<=[\x00-\x08\x0e-\x1f].{20})|(?=[A-Za-z0-9+/]{40}))'
 )
-# Every escape ends in a joiner (`\nAKIA`, `%3DAKIA`, `&#47AKIA`): the last two patterns
-# start at the backslash or percent sign, and the matcher decides what it stands for.
+# Every escape ends in a joiner (`\nAKIA`, `%3DAKIA`, `&#47AKIA`): the last three patterns
+# start at the backslash, percent sign or ampersand, and the matcher decides what it stands for.
 _KEY_IDS: Final = (
     rb'A(?<![A-Za-z0-9_+].)' + _KEY_ID_BODY,
     rb'\\(?:[bfnrt]|u[0-9A-Fa-f]{4})(A' + _KEY_ID_BODY + rb')',
-    rb'(?:%[0-9A-Fa-f]{2}|&#[0-9]{1,8})(A' + _KEY_ID_BODY + rb')',
+    rb'%[0-9A-Fa-f]{2}(A' + _KEY_ID_BODY + rb')',
+    rb'&#[0-9]{1,8}(A' + _KEY_ID_BODY + rb')',  # one pattern each: each has a literal to seek
 )
 # From a control byte to the first packed pair after a joiner within reach:
 # text and floods of prefixes, with no control byte, cost nothing.
