@@ -715,7 +715,8 @@ _WHOLE_INNER: Final = (
     (b'&plus;', (b'&plus;',)),
 )
 _NO_SEMICOLON: Final = (b'&#47', b'&#43')  # whole unless a digit goes on (`&#475`)
-_NO_SEMICOLON_GOES_ON: Final = rb'&#4[37][0-9]'
+# Every digit made '0': `&#000` then stands where a reference has 3 digits or more.
+_DIGITS_AS_ZERO: Final = bytes.maketrans(_DIGITS, b'0' * 10)
 _AS_ONE: Final = b'Z'  # base64, and in no escape: it neither ends nor makes one
 _LEADS: Final = (b'%', b'\\', b'&')  # what every inner escape begins with
 _PROBE: Final = 1024
@@ -731,7 +732,7 @@ def escapes_as_one(text: bytes) -> bytes:
         if opening in text:
             for escape in escapes:
                 text = text.replace(escape, _AS_ONE)
-    if b'&#4' in text and not pattern(_NO_SEMICOLON_GOES_ON).search(text):
+    if b'&#4' in text and b'&#000' not in text.translate(_DIGITS_AS_ZERO):
         for escape in _NO_SEMICOLON:
             text = text.replace(escape, _AS_ONE)
     return text
