@@ -212,6 +212,9 @@ def test_wrapped_block_needs_its_first_line_to_hold_only_base64():
     assert decode.wrapped_block(buf, 0, 0, 64, 1 << 12) is None
     block = run + b'\n' + run + b'\n' + run[:20] + b'\n'
     assert decode.wrapped_block(block, 0, 0, 64, 1 << 12) == [(0, 64), (65, 129), (130, 150)]
+    # A full line, then one that is not base64: the block ends with the full line.
+    ended = run + b'\n' + run + b'\n' + b'-- end of block --\n'
+    assert decode.wrapped_block(ended, 0, 0, 64, 1 << 12) == [(0, 64), (65, 129)]
 
 
 # The escape grammar written as patterns: the specification the hand-written
