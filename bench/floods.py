@@ -88,6 +88,9 @@ FLOODS: dict[str, Callable[[int], bytes]] = {
     'a binary string in source (\\x04S\\x01...)': lambda n: _repeat(
         b'\t"\\x04S\\x01\\x00PK\\x03\\x04\\n\\x00%\\x8ej\\xbeT\\xc1\\x8a\\x84\\xad\\x0f" +\n', n
     ),
+    'random bytes as a byte string (b"\\x44\\x2b...")': lambda n: lines_of(
+        lambda rng: '    b"' + ''.join(f'\\x{rng.randrange(256):02x}' for _ in range(16)) + '"', n
+    ),
     'one character-reference run': lambda n: _repeat(b'&#47;', n),
     'short reference runs (a&#47;...)': lambda n: _repeat(b'a&#47;' * 12 + b' ', n),
     '&amp; repeated': lambda n: _repeat(b'&amp;', n),

@@ -29,6 +29,8 @@ FLOODS = {
     'short-reference-runs': 'a&#47;' * 12 + '\n',
     # A binary string in source: escapes, none of them of a base64 character.
     'binary-string': '\\x04S\\x01\\x00PK\\x03\\x04%\\x8ej\\xbeT\\xc1\\x8a\\x84\\xad\\x00\\x0f\n',
+    # Bytes that are base64 characters, some of them '+' and '/' (`\\x2b`, `\\x2f`).
+    'byte-string': '    b"\\x44\\x2b\\x82\\x6b\\x30\\x2f\\x4d\\xf9\\x0e\\x7a\\x2B\\x41"\n',
 }
 # Formats that are what they are only from a file's first byte: a byte order
 # mark, a SQLite database's header.

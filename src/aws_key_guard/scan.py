@@ -132,6 +132,11 @@ _WORDS: Final = _words_table(decode.BASE64_CHARS)
 _ESCAPE_WORDS: Final = _words_table(decode.BASE64_CHARS + b'\\%')
 _ESCAPE_MARKS: Final = _escape_marks()
 _MARKS_TO_RUNS: Final = bytes.maketrans(b'y', b'x')
+# _ESCAPE_MARKS with every '\\', '%' and 0x01 (what _span_marks makes of the
+# inner escapes of C, and of JSON's `\\/`) an 'x': an escaped run is a run of 'x'.
+_SPAN_MARKS: Final = _ESCAPE_MARKS.translate(bytes.maketrans(b'Le', b'xx'))
+_C_INNER: Final = (b'\\x2b', b'\\x2B', b'\\x2f', b'\\x2F', b'\\053', b'\\057', b'\\/')
+_KEY_ID_SPAN: Final = b'x' * tokens.KEY_ID_LEN
 # A one-case token is no secret; nor can base64 of 40 lower-case letters and
 # digits hold a key ID: each 4-character group that encodes a key ID's
 # character starts with a capital ('M' to 'W'), even nested a level down.
@@ -189,8 +194,9 @@ def _escapes_hold_nothing(part: bytes, search: tokens.Search) -> bool:
     """True if no escaped run in part may hold a token (tokens.escapes_may_hold) or a
     plain piece to judge. Each shape of run is looked at once: a flood repeats a few.
 
-    Where `re` is loaded already, one search tells if part holds an inner escape at
-    all: with none (`\\x00` strings), no escaped run decodes to a token, however long.
+    Where `re` is loaded already, the grammar's pattern makes every inner escape one
+    character in C: where no escaped run is then as long as a key ID (`\\x00` or
+    `\\x44\\x2b` byte strings), none decodes to a token, however long it is written.
     """
     if b'\\' not in part and b'%' not in part:
         return True
@@ -204,9 +210,24 @@ def _escapes_hold_nothing(part: bytes, search: tokens.Search) -> bool:
         if tokens.BASE64_RUN in marks:
             return False
         held = held or tokens.escapes_may_hold(len(marks), others)
-    return not held or (
-        search.by_pattern_now() and decode.next_inner_escape(part, 0, len(part)) == -1
-    )
+    if not held or not search.by_pattern_now():
+        return not held
+    if decode.next_inner_escape(part, 0, len(part)) == -1:
+        return True  # `\\x00` strings: no run is escaped at all
+    return _KEY_ID_SPAN not in _span_marks(part)
+
+
+def _span_marks(part: bytes) -> bytes:
+    """part's escaped runs as runs of 'x' no shorter than each decodes to, in C.
+
+    C's inner escapes (`\\x2F`, `\\057`) and `\\/` are one 'x' each; C's escapes of
+    any other byte end a run, as the grammar has it; every other '\\' or '%' is
+    an 'x' as it stands, since it may open an inner escape.
+    """
+    for escape in _C_INNER:
+        part = part.replace(escape, b'\1')
+    part = part.replace(b'\\x', b' x').replace(b'\\0', b' 0')
+    return part.translate(_SPAN_MARKS)
 
 
 class _Scan:
