@@ -39,7 +39,6 @@ _BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
 _UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
 # In UTF-32 text three NUL bytes stand between its characters.
 _UTF32_RUN: Final = b'x000' * (tokens.KEY_ID_LEN - 1) + b'x'
-_WIDE_ZEROS: Final = b'0' * (tokens.KEY_ID_LEN - 1)
 # Runs remembered per scan as decoding to nothing wherever they stand: a
 # flood of one costs a set lookup each. Bounded: the set starts over when full.
 _MEMO_MAX: Final = 4096
@@ -48,16 +47,6 @@ _JOINED_BACK: Final = 256
 # More secret-length runs in one read than text holds (a read is 64 KiB): past
 # this many, a flood map (_flood_map) spares the rest's near-candidates.
 _FLOOD_RUNS: Final = 32
-
-
-def _wide_run(runs: bytes, first: int, width: int) -> bool:
-    """True if the run map from first holds a key ID's run of UTF-16 (width 2) or UTF-32
-    (width 4) code units. Such a run shows 19 NULs in a row in one of the width phases
-    of every width-th byte: searched for first, the needle steps its length at a time
-    over text, where the run's own steps a byte or two over a flood of base64."""
-    if not any(_WIDE_ZEROS in runs[first + k :: width] for k in range(width)):
-        return False
-    return runs.find(_UTF16_RUN if width == 2 else _UTF32_RUN, first) != -1
 
 
 def _plain(buf: bytes, pos: int, stop: int, start: int, end: int, final: bool) -> bytes | None:
@@ -320,7 +309,7 @@ class _Scan:
         """Tokens in UTF-16 text (width 2) or UTF-32 text (width 4)."""
         first = max(0, start - width * (tokens.CONTEXT_BEFORE + 2))
         first += -(base + first) % width  # code units begin at multiples of width in the file
-        if not _wide_run(runs, first, width):
+        if runs.find(_UTF16_RUN if width == 2 else _UTF32_RUN, first) == -1:
             return []
         hits = []
         for view in decode.utf16_views(buf, first, start, end, width):

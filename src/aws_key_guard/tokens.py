@@ -129,6 +129,7 @@ _SPAN_LENGTHS: Final = (KEY_ID_LEN, SECRET_LEN)  # of decode.escaped_span's text
 # The lengths of a run of character references that may hold a token or a pair.
 _REFERENCE_RUN_LENGTHS: Final = frozenset((*_SPAN_LENGTHS, *range(PAIR_LEN, _PAIR_REACH + 1)))
 _BLANK_REACH: Final = 4096
+_DENSE_REFERENCES: Final = 16  # more than an '&' in this many bytes: a flood of references
 
 
 class Hit:
@@ -490,7 +491,9 @@ def _escaped_run_of_token_length(buf: bytes, lo: int, hi: int) -> bool:
         return True
     back = max(0, lo - _BLANK_REACH)
     first = max(buf.rfind(b' ', back, lo), buf.rfind(b'\n', back, lo))
-    text = decode.escapes_as_one(buf[lo if first == -1 else first : min(blanks)])
+    text = buf[lo if first == -1 else first : min(blanks)]
+    if text.count(b'&') * _DENSE_REFERENCES > len(text):
+        text = decode.escapes_as_one(text)  # a flood of references: most made one in C
     runs = decode.pattern(decode.INNER).sub(b'A', text)
     lengths = map(len, runs.translate(decode.PLAIN_RUN_MAP).split())
     return not _REFERENCE_RUN_LENGTHS.isdisjoint(lengths)
