@@ -372,12 +372,18 @@ def test_a_scan_that_searches_with_patterns_finds_what_one_by_hand_does(
 
 
 @pytest.mark.parametrize('planted', [False, True])
-def test_reference_runs_before_a_blank_past_the_window_are_weighed_first(planted):
+@pytest.mark.parametrize(
+    'line',
+    [b'a&#47;' * 12 + b'\n', b'lorem ipsum dolor sit amet, ' * 4 + b'a&#47;b\n'],
+    ids=['dense', 'sparse'],
+)
+def test_reference_runs_before_a_blank_past_the_window_are_weighed_first(planted, line):
     # A window ending well before the read does, with newlines after it: the
-    # runs of references are weighed in C, and parsed only if one is as long as a token.
+    # runs of references are weighed in C, and parsed only if one is as long as a
+    # token. Where references are dense, the common ones are made one character first.
     secret = 'aws_secret_access_key = ' + SECRET
     middle = _written(secret, [0] * 24 + [1] * 40) if planted else b''
-    flood = (b'a&#47;' * 12 + b'\n') * 200
+    flood = line * 200
     data = flood[:73] + middle + b'\n' + flood
     by_pattern = tokens.judge(data, 0, 1000, tokens.Search(-1))
     by_hand = tokens.judge(data, 0, 1000, tokens.Search(1 << 62))
