@@ -22,6 +22,8 @@ SECRET = make_secret(4)
         pytest.param(b'\\u0027', 0, decode.Escape(6, 0x27, 'json-escape'), id='unicode'),
         pytest.param(b'%3D', 0, decode.Escape(3, ord('='), 'url'), id='percent'),
         pytest.param(b'\\x41', 0, None, id='not-an-escape'),
+        pytest.param(b'id=3DAKIA', 2, decode.Escape(5, ord('='), 'quoted-printable'), id='qp'),
+        pytest.param(b'=3d', 0, None, id='qp-is-upper-case'),
     ],
 )
 def test_escape_at(data, pos, expected):
@@ -224,8 +226,8 @@ _INNER_ESCAPE = re.compile(decode.INNER_ESCAPE)
 _REFERENCE = re.compile(decode.REFERENCE)
 _PIECE = re.compile(decode.PIECE)
 _SPAN = re.compile(decode.SPAN)
-_ESCAPE = re.compile(rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})')
-_ESCAPE_BEFORE = re.compile(rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2})\Z')
+_ESCAPE = re.compile(rb'\\([bfnrt]|u[0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})|(=3D)')
+_ESCAPE_BEFORE = re.compile(rb'(?:\\(?:[bfnrt]|u[0-9A-Fa-f]{4})|%[0-9A-Fa-f]{2}|=3D)\Z')
 _REFERENCE_BEFORE = re.compile(rb'&#([0-9]{1,8})\Z')
 
 
@@ -235,6 +237,8 @@ def _escape_by_pattern(buf: bytes, pos: int) -> decode.Escape | None:
         return None
     if m[2] is not None:
         return decode.Escape(m.end(), int(m[2], 16), 'url')
+    if m[3] is not None:
+        return decode.Escape(m.end(), ord('='), 'quoted-printable')
     value = int(m[1][1:], 16) if m[1][:1] == b'u' else ord('\n')
     return decode.Escape(m.end(), value, 'json-escape')
 
@@ -307,6 +311,7 @@ _ESCAPISH = st.lists(
             *(b'&', b'#', b';', b'&#', b'&#x', b'&#X2', b'4', b'6', b'12', b'0', b'sol', b'plus'),
             *(b'&#47;', b'&#x2F;', b'&sol;', b'&plus;', b'&#065;', b'&#122;', b'&amp;', b'&#8212;'),
             *(b'&#47', b'&#x2F', b'&#00000047', b'&#x0000002B;', b'&#000000043', b'000', b'g'),
+            *(b'=', b'=3D', b'3D'),
         ]
     ),
     max_size=48,
@@ -352,7 +357,7 @@ def _written(text: str, forms: list[int]) -> bytes:
     st.integers(0, 40),
     st.lists(st.sampled_from([0, 0, 0, 1, 2, 3, 4]), min_size=40, max_size=40),
     _NOISE,
-    st.sampled_from([b'', b' ', b'"', b'\n', b'&#47', b'&#65', b'&#x2F']),
+    st.sampled_from([b'', b' ', b'"', b'\n', b'&#47', b'&#65', b'&#x2F', b'=3D', b'=']),
     st.integers(0, 40),
 )
 def test_a_scan_that_searches_with_patterns_finds_what_one_by_hand_does(

@@ -388,6 +388,19 @@ FOUND = [
         id='url-every-character-encoded',
     ),
     pytest.param(
+        'Content-Type: text/plain; charset=3Dutf-8\n'
+        'Content-Transfer-Encoding: quoted-printable\n\n'
+        f'aws_access_key_id=3D{K1}\naws_secret_access_key=3D{S1}\n',
+        [('AKG001', 5, 25, 'quoted-printable')],
+        id='quoted-printable-email-body',
+    ),
+    pytest.param(
+        # Not quoted-printable: a secret that happens to begin with 3D, after '='.
+        f'aws_access_key_id={K1}\naws_secret_access_key={"3D" + S1[2:]}\n',
+        [('AKG001', 2, 23, None)],
+        id='secret-beginning-with-3D-after-equals',
+    ),
+    pytest.param(
         f'const char *id = "{K1}";\n'
         f'const char *key = "{SX.replace("/", chr(92) + "x2F").replace("+", chr(92) + "x2b")}";\n',
         [('AKG001', 2, 20, 'c-escape')],

@@ -133,7 +133,8 @@ def pattern(source: bytes) -> re.Pattern[bytes]:
 
 
 class Escape:
-    """A one-character escape: where it ends, the character, and 'json-escape' or 'url'."""
+    """A one-character escape: where it ends, the character, and 'json-escape', 'url' or
+    'quoted-printable'."""
 
     __slots__ = ('end', 'layer', 'value')
 
@@ -157,8 +158,15 @@ def _is_hex(digits: bytes, size: int) -> bool:
 
 
 def escape_at(buf: bytes, pos: int) -> Escape | None:
-    """The one-character escape (`\\n`, `\\u0027`, `%3D`) that starts at pos, if any."""
+    """The one-character escape (`\\n`, `\\u0027`, `%3D`, `=3D`) that starts at pos, if any.
+
+    Of quoted-printable (email bodies, MHTML) only `=3D` is read: the '=' of
+    `key=3Dvalue`, the one escape that stands right before a token there.
+    """
     lead = buf[pos : pos + 1]
+    if lead == b'=':
+        qp = buf[pos + 1 : pos + 3] == b'3D'
+        return Escape(pos + 3, ord('='), 'quoted-printable') if qp else None
     if lead == b'%':
         code = buf[pos + 1 : pos + 3]
         return Escape(pos + 3, int(code, 16), 'url') if _is_hex(code, 2) else None

@@ -39,6 +39,7 @@ _BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
 _UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
 # In UTF-32 text three NUL bytes stand between its characters.
 _UTF32_RUN: Final = b'x000' * (tokens.KEY_ID_LEN - 1) + b'x'
+_EQUALS: Final = ord('=')
 # Runs remembered per scan as decoding to nothing wherever they stand: a
 # flood of one costs a set lookup each. Bounded: the set starts over when full.
 _MEMO_MAX: Final = 4096
@@ -53,6 +54,8 @@ def _plain(buf: bytes, pos: int, stop: int, start: int, end: int, final: bool) -
     """The run buf[pos:stop] if it lies whole in the window with no escape in it: most runs."""
     if pos < start or stop > end or (stop == len(buf) and not final):
         return None
+    if pos and buf[pos - 1] == _EQUALS and buf[pos : pos + 2] == b'3D':
+        return None  # after `=3D`, quoted-printable's '=': the rest may be a token
     token = buf[pos:stop]
     return None if b'\\' in token or b'%' in token else token
 

@@ -81,13 +81,14 @@ _KEY_ID_BODY: Final = (
     rb'(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}'
     rb'(?:(?![A-Za-z0-9_+])|(?<=[\x00-\x08\x0e-\x1f].{20})|(?=[A-Za-z0-9+/]{40}))'
 )
-# Every escape ends in a joiner (`\nAKIA`, `%3DAKIA`, `&#47AKIA`): the last three patterns
-# start at the backslash, percent sign or ampersand, and the matcher decides what it stands for.
+# Every escape ends in a joiner (`\nAKIA`, `%3DAKIA`, `&#47AKIA`, `=3DAKIA`): the last four
+# patterns start at the escape, and the matcher decides what it stands for.
 _KEY_IDS: Final = (
     rb'A(?<![A-Za-z0-9_+].)' + _KEY_ID_BODY,
     rb'\\(?:[bfnrt]|u[0-9A-Fa-f]{4})(A' + _KEY_ID_BODY + rb')',
     rb'%[0-9A-Fa-f]{2}(A' + _KEY_ID_BODY + rb')',
     rb'&#[0-9]{1,8}(A' + _KEY_ID_BODY + rb')',  # one pattern each: each has a literal to seek
+    rb'=3D(A' + _KEY_ID_BODY + rb')',
 )
 # From a control byte to the first packed pair after a joiner within reach:
 # text and floods of prefixes, with no control byte, cost nothing.
@@ -116,6 +117,7 @@ SECRET_RUN: Final = b'x' * SECRET_LEN
 BASE64_RUN: Final = b'x' * BASE64_MIN
 _X: Final = ord('x')
 ESCAPED_MAX: Final = decode.ESCAPE_MAX * (SECRET_LEN + 1)  # a secret, every character escaped
+_QP: Final = 'quoted-printable'
 HTML_ENTITY: Final = 'html-entity'  # the layer of a run written with character references
 _REFERENCE_FORMS: Final = (b'&#', b'&sol;', b'&plus;')
 _TRIGGERS_BY_HAND: Final = 16
@@ -627,9 +629,11 @@ def _escape_layer(span: bytes) -> str:
 def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None:
     lead = 0
     via = layer
-    if pos and buf[pos - 1] in b'\\%':
-        escape = decode.escape_at(buf, pos - 1)  # `\nSECRET`, `%3DSECRET`
-        if escape is not None and escape.value not in _BASE64:
+    if pos and buf[pos - 1] in b'\\%=':
+        escape = decode.escape_at(buf, pos - 1)  # `\nSECRET`, `%3DSECRET`, `=3DSECRET`
+        # `key=3D...` is a secret that begins with 3D unless the rest is a secret's length.
+        plain = escape is not None and escape.layer == _QP and stop - escape.end != SECRET_LEN
+        if escape is not None and escape.value not in _BASE64 and not plain:
             lead = escape.end - pos
             via = via or escape.layer
     if stop - pos - lead == SECRET_LEN:
