@@ -127,7 +127,7 @@ _MARKS_TO_RUNS: Final = bytes.maketrans(b'y', b'x')
 # _ESCAPE_MARKS with every '\\', '%' and 0x01 (what _span_marks makes of the
 # inner escapes of C, and of JSON's `\\/`) an 'x': an escaped run is a run of 'x'.
 _SPAN_MARKS: Final = _ESCAPE_MARKS.translate(bytes.maketrans(b'Le', b'xx'))
-_C_INNER: Final = (b'\\x2b', b'\\x2B', b'\\x2f', b'\\x2F', b'\\053', b'\\057', b'\\/')
+_BACKSLASH_INNER: Final = (b'\\x2b', b'\\x2B', b'\\x2f', b'\\x2F', b'\\053', b'\\057', b'\\/')
 _KEY_ID_SPAN: Final = b'x' * tokens.KEY_ID_LEN
 # A one-case token is no secret; nor can base64 of 40 lower-case letters and
 # digits hold a key ID: each 4-character group that encodes a key ID's
@@ -186,9 +186,9 @@ def _escapes_hold_nothing(part: bytes, search: tokens.Search) -> bool:
     """True if no escaped run in part may hold a token (tokens.escapes_may_hold) or a
     plain piece to judge. Each shape of run is looked at once: a flood repeats a few.
 
-    Where `re` is loaded already, the grammar's pattern makes every inner escape one
-    character in C: where no escaped run is then as long as a key ID (`\\x00` or
-    `\\x44\\x2b` byte strings), none decodes to a token, however long it is written.
+    Where `re` is loaded already (a large scan), a part that holds an inner escape
+    has its escaped runs measured in C (_span_marks): where none is as long as a key
+    ID (`\\x00` or `\\x44\\x2b` byte strings), none decodes to a token.
     """
     if b'\\' not in part and b'%' not in part:
         return True
@@ -216,7 +216,7 @@ def _span_marks(part: bytes) -> bytes:
     any other byte end a run, as the grammar has it; every other '\\' or '%' is
     an 'x' as it stands, since it may open an inner escape.
     """
-    for escape in _C_INNER:
+    for escape in _BACKSLASH_INNER:
         part = part.replace(escape, b'\1')
     part = part.replace(b'\\x', b' x').replace(b'\\0', b' 0')
     return part.translate(_SPAN_MARKS)
