@@ -400,7 +400,10 @@ def test_reference_runs_before_a_blank_past_the_window_are_weighed_first(planted
 
 
 _FLOOD_UNITS = st.sampled_from(
-    [b'&#47;', b'&#47', b'a%2F', b'&#x2b;', b'\\/', b'&sol;', b'Kq&#43', b'&plus;', b'%2b9']
+    [
+        *(b'&#47;', b'&#47', b'a%2F', b'&#x2b;', b'\\/', b'&sol;', b'Kq&#43', b'&plus;'),
+        *(b'%2b9', b'\\x2F', b'a\\053'),
+    ]
 )
 
 

@@ -67,7 +67,6 @@ _BASE64_HEX: Final = frozenset(_HEX[i : i + 2] for i in range(0, len(_HEX), 2)) 
 _BASE64_CODES: Final = frozenset(BASE64_CHARS)
 _HEX_DIGITS: Final = b'0123456789abcdefABCDEF'
 _DIGITS: Final = b'0123456789'
-_DIGIT_BYTES: Final = tuple(_DIGITS[i : i + 1] for i in range(10))
 # Parsers accept any number of leading zeros; past 8 digits (a 32-bit value as
 # `%08X` writes it) a reference is not decoded, so a flood of zeros costs a
 # bounded look at each '&'.
@@ -78,7 +77,9 @@ ESCAPE_MAX: Final = 3 + _DIGITS_MAX + 1
 _SEMICOLON: Final = ord(';')
 _HASH: Final = ord('#')
 _REFERENCE_ENDS: Final = frozenset(b';' + _HEX_DIGITS)  # a reference's last byte
-_C_INNER: Final = (b'x2b', b'x2B', b'x2f', b'x2F', b'053', b'057')  # after the backslash
+# C's escapes of '+' and '/', hex and octal: each whole wherever it stands.
+C_INNER: Final = (b'\\x2b', b'\\x2B', b'\\x2f', b'\\x2F', b'\\053', b'\\057')
+QUOTED_PRINTABLE: Final = 'quoted-printable'  # the layer of a token after `=3D`
 # The same grammar as patterns, for what is long: a key's escapes are parsed
 # by hand, a flood of escapes in C.
 _HEX64: Final = rb'(?:2[bBfF]|3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])'
@@ -166,7 +167,7 @@ def escape_at(buf: bytes, pos: int) -> Escape | None:
     lead = buf[pos : pos + 1]
     if lead == b'=':
         qp = buf[pos + 1 : pos + 3] == b'3D'
-        return Escape(pos + 3, ord('='), 'quoted-printable') if qp else None
+        return Escape(pos + 3, ord('='), QUOTED_PRINTABLE) if qp else None
     if lead == b'%':
         code = buf[pos + 1 : pos + 3]
         return Escape(pos + 3, int(code, 16), 'url') if _is_hex(code, 2) else None
@@ -188,7 +189,7 @@ def escape_before(buf: bytes, pos: int) -> Escape | None:
     # `&#47AKIA...`: a decimal reference needs no ';' before a byte that is no digit.
     field = buf[max(0, pos - _DIGITS_MAX - 2) : pos]
     digits = len(field) - len(field.rstrip(_DIGITS))
-    ends = buf[pos : pos + 1] not in _DIGIT_BYTES
+    ends = not buf[pos : pos + 1].isdigit()
     if ends and 0 < digits <= _DIGITS_MAX and field[-digits - 2 : -digits] == b'&#':
         return Escape(pos, int(field[-digits:]), 'html-entity')
     return None
@@ -209,7 +210,7 @@ def inner_escape_end(buf: bytes, pos: int) -> int:
         return pos + 2
     if buf[pos + 1 : pos + 4] == b'u00' and buf[pos + 4 : pos + 6] in _BASE64_HEX:
         return pos + 6
-    return pos + 4 if buf[pos + 1 : pos + 4] in _C_INNER else -1
+    return pos + 4 if buf[pos : pos + 4] in C_INNER else -1
 
 
 def _reference_end(buf: bytes, pos: int) -> int:
@@ -700,7 +701,8 @@ def ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
 
 
 # Inner escapes common enough to count with bytes.replace, each one character.
-_COMMON_INNER: Final = (b'%2F', b'%2f', b'%2B', b'%2b', b'\\/')
+_URL_INNER: Final = (b'%2F', b'%2f', b'%2B', b'%2b')
+_COMMON_INNER: Final = (*_URL_INNER, b'\\/')
 
 
 def shortened(text: bytes) -> bytes:
@@ -715,8 +717,8 @@ def shortened(text: bytes) -> bytes:
 # or '&', which no escape holds but at its start, and ends where none goes on.
 # Each group is tried only where the text holds what opens it.
 _WHOLE_INNER: Final = (
-    (b'%2', (b'%2F', b'%2f', b'%2B', b'%2b')),
-    (b'\\/', (b'\\/',)),
+    (b'%2', _URL_INNER),
+    (b'\\', (b'\\/', *C_INNER)),
     (b'&#4', (b'&#47;', b'&#43;')),
     (b'&#x2', (b'&#x2F;', b'&#x2f;', b'&#x2B;', b'&#x2b;')),
     (b'&sol;', (b'&sol;',)),

@@ -127,7 +127,7 @@ _MARKS_TO_RUNS: Final = bytes.maketrans(b'y', b'x')
 # _ESCAPE_MARKS with every '\\', '%' and 0x01 (what _span_marks makes of the
 # inner escapes of C, and of JSON's `\\/`) an 'x': an escaped run is a run of 'x'.
 _SPAN_MARKS: Final = _ESCAPE_MARKS.translate(bytes.maketrans(b'Le', b'xx'))
-_BACKSLASH_INNER: Final = (b'\\x2b', b'\\x2B', b'\\x2f', b'\\x2F', b'\\053', b'\\057', b'\\/')
+_BACKSLASH_INNER: Final = (*decode.C_INNER, b'\\/')
 _KEY_ID_SPAN: Final = b'x' * tokens.KEY_ID_LEN
 # A one-case token is no secret; nor can base64 of 40 lower-case letters and
 # digits hold a key ID: each 4-character group that encodes a key ID's

@@ -117,7 +117,6 @@ SECRET_RUN: Final = b'x' * SECRET_LEN
 BASE64_RUN: Final = b'x' * BASE64_MIN
 _X: Final = ord('x')
 ESCAPED_MAX: Final = decode.ESCAPE_MAX * (SECRET_LEN + 1)  # a secret, every character escaped
-_QP: Final = 'quoted-printable'
 HTML_ENTITY: Final = 'html-entity'  # the layer of a run written with character references
 _REFERENCE_FORMS: Final = (b'&#', b'&sol;', b'&plus;')
 _TRIGGERS_BY_HAND: Final = 16
@@ -632,8 +631,9 @@ def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None
     if pos and buf[pos - 1] in b'\\%=':
         escape = decode.escape_at(buf, pos - 1)  # `\nSECRET`, `%3DSECRET`, `=3DSECRET`
         # `key=3D...` is a secret that begins with 3D unless the rest is a secret's length.
-        plain = escape is not None and escape.layer == _QP and stop - escape.end != SECRET_LEN
-        if escape is not None and escape.value not in _BASE64 and not plain:
+        if escape is not None and escape.layer == decode.QUOTED_PRINTABLE:
+            escape = escape if stop - escape.end == SECRET_LEN else None
+        if escape is not None and escape.value not in _BASE64:
             lead = escape.end - pos
             via = via or escape.layer
     if stop - pos - lead == SECRET_LEN:
