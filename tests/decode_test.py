@@ -463,3 +463,20 @@ def test_escapes_are_parsed_as_their_grammar_says(data, cut, limit):
             touches |= _reference_before(data, pos) != -1
             touches |= data[pos - 2 : pos] == b'&#' and bool(_REFERENCE.match(data, pos - 2))
             assert decode.touches_inner_escape(data, pos, stop) == touches
+
+
+@pytest.mark.parametrize('planted', [False, True])
+def test_references_in_runs_shorter_than_a_key_id_are_passed_over(planted):
+    # Binary data holds `&#` by chance, between bytes no run holds: each such
+    # reference is measured where it stands, and a token's run is still parsed.
+    secret = 'aws_secret_access_key = ' + SECRET
+    middle = _written(secret, [0] * 61 + [2] * 3) if planted else b''
+    noise = b'\x00\x01&#47;ab\x7f&sol;\x00\xff&plus;Kq&#x2B;\x02' * 3  # fewer than 16
+    data = noise + b'\n' + middle + b'\n' + noise
+    by_pattern = tokens.judge(data, 0, len(data), tokens.Search(-1))
+    by_hand = tokens.judge(data, 0, len(data), tokens.Search(1 << 62))
+    fields = ('offset', 'kind', 'token', 'context', 'layer')
+    found = [[getattr(h, f) for f in fields] for h in by_pattern]
+    assert found == [[getattr(h, f) for f in fields] for h in by_hand]
+    at = data.find(b'= ') + 2
+    assert found == ([[at, 'secret', SECRET.encode(), True, 'html-entity']] if planted else [])

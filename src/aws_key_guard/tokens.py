@@ -119,6 +119,9 @@ _X: Final = ord('x')
 ESCAPED_MAX: Final = decode.ESCAPE_MAX * (SECRET_LEN + 1)  # a secret, every character escaped
 HTML_ENTITY: Final = 'html-entity'  # the layer of a run written with character references
 _REFERENCE_FORMS: Final = (b'&#', b'&sol;', b'&plus;')
+_REFERENCE_TRIGGER: Final = rb'&(?:#|sol;|plus;)'
+# 'x' for each byte an escaped run may hold: base64, and the escapes' own.
+_ESCAPED_RUN_MAP: Final = decode.class_map(decode.BASE64_CHARS + b'%&#;\\')
 _TRIGGERS_BY_HAND: Final = 16
 # `<key ID>/<secret>`: one run, whose secret a reader sees after the '/'.
 PAIR_LEN: Final = KEY_ID_LEN + 1 + SECRET_LEN
@@ -468,12 +471,30 @@ def reference_hits(buf: bytes, start: int, end: int, search: Search) -> list[Hit
     a token: a flood of short runs (`a&#47;b&#47;...`) costs them, not a parse a run.
     """
     hi = min(len(buf), end + ESCAPED_MAX)
-    first = _reference_trigger(buf, start, hi)
+    by_pattern = search.by_pattern_now()
+    first = _reference_trigger(buf, start, hi, by_pattern)
+    if by_pattern:
+        # Binary data holds `&#` by chance, in runs far shorter than a token.
+        for _ in range(_TRIGGERS_BY_HAND):
+            if first == -1 or not _in_short_run(buf, first):
+                break
+            first = _reference_trigger(buf, first + 1, hi, by_pattern)
+        if first == -1 or not _escaped_run_of_token_length(buf, start, hi):
+            return []
     if first == -1:
         return []
-    if search.by_pattern_now() and not _escaped_run_of_token_length(buf, start, hi):
-        return []
     return _escaped_hits(buf, first, hi, start, end, references=True)
+
+
+def _in_short_run(buf: bytes, pos: int) -> bool:
+    """True if the bytes an escaped run may hold make a run shorter than a key ID at pos.
+
+    No escaped run is longer than what it decodes to, so none through pos holds a token.
+    """
+    back = max(0, pos - KEY_ID_LEN)
+    marks = buf[back : pos + KEY_ID_LEN].translate(_ESCAPED_RUN_MAP)
+    stop = marks.find(b' ', pos - back)
+    return stop != -1 and stop - marks.rfind(b' ', 0, pos - back) - 1 < KEY_ID_LEN
 
 
 def _escaped_run_of_token_length(buf: bytes, lo: int, hi: int) -> bool:
@@ -500,17 +521,21 @@ def _escaped_run_of_token_length(buf: bytes, lo: int, hi: int) -> bool:
     return not _REFERENCE_RUN_LENGTHS.isdisjoint(lengths)
 
 
-def _reference_trigger(buf: bytes, lo: int, hi: int) -> int:
+def _reference_trigger(buf: bytes, lo: int, hi: int, by_pattern: bool) -> int:
     """Offset of the first `&#`, `&sol;` or `&plus;` in buf[lo:hi], or -1.
 
     Text with no '&' costs one memchr-speed pass; a few '&' (`a & b`) are looked
-    at by hand; many (`&&` in C) cost one pass per form, and no import of `re`.
+    at by hand; many (`&&` in C, binary data) cost one pattern search once `re`
+    is loaded, else one pass per form.
     """
     pos = buf.find(b'&', lo, hi)
     for _ in range(_TRIGGERS_BY_HAND):
         if pos == -1 or buf.startswith(_REFERENCE_FORMS, pos):
             return pos
         pos = buf.find(b'&', pos + 1, hi)
+    if by_pattern:
+        found = decode.pattern(_REFERENCE_TRIGGER).search(buf, pos, hi)
+        return -1 if found is None else found.start()
     return min(
         (at for form in _REFERENCE_FORMS if (at := buf.find(form, pos, hi)) != -1), default=-1
     )
