@@ -26,6 +26,44 @@ def test_read_chunks_splits_into_fixed_sizes(tmp_path):
     assert list(read_chunks(str(path), _chunk_size=4)) == [b'0123', b'4567', b'89']
 
 
+def _counting_reads(monkeypatch: pytest.MonkeyPatch, reads: list[int], short: bool = False) -> None:
+    real = posix.read
+
+    def read(fd: int, size: int) -> bytes:
+        reads.append(size)
+        return real(fd, size - 1 if short and size > 1 else size)
+
+    monkeypatch.setattr(posix, 'read', read)
+
+
+def test_read_chunks_stops_at_a_short_read_that_reaches_the_size(tmp_path, monkeypatch):
+    path = tmp_path / 'f'
+    path.write_bytes(b'0123456789')
+    reads: list[int] = []
+    _counting_reads(monkeypatch, reads)
+    assert list(read_chunks(str(path), _chunk_size=4)) == [b'0123', b'4567', b'89']
+    assert reads == [4, 4, 4]  # no fourth read to find the end
+
+
+def test_read_chunks_reads_on_past_a_short_read_before_the_size(tmp_path, monkeypatch):
+    # A file system may answer a read with fewer bytes than asked, well before the end.
+    path = tmp_path / 'f'
+    path.write_bytes(b'0123456789')
+    reads: list[int] = []
+    _counting_reads(monkeypatch, reads, short=True)
+    assert list(read_chunks(str(path), _chunk_size=4)) == [b'012', b'345', b'678', b'9']
+    assert reads == [4, 4, 4, 4]
+
+
+def test_read_chunks_reads_a_file_of_no_stated_size_to_its_end(monkeypatch):
+    # /proc files say they are empty and are not.
+    reads: list[int] = []
+    _counting_reads(monkeypatch, reads)
+    data = b''.join(read_chunks('/proc/self/status', _chunk_size=1 << 16))
+    assert data.startswith(b'Name:')
+    assert reads == [1 << 16, 1 << 16]
+
+
 def test_read_chunks_empty_file(tmp_path):
     path = tmp_path / 'f'
     path.write_bytes(b'')

@@ -61,9 +61,17 @@ def read_chunks(filename: str, *, _chunk_size: int = CHUNK_SIZE) -> Iterator[byt
         return
     try:
         # The name may have been replaced since it was looked at.
-        _refuse_special(posix.fstat(fd).st_mode)
+        status = posix.fstat(fd)
+        _refuse_special(status.st_mode)
+        size = 0
         while chunk := posix.read(fd, _chunk_size):
             yield chunk
+            size += len(chunk)
+            # A short read that reaches the size opened is the end: most files
+            # cost one read, not a second that finds nothing. Short of the size
+            # (a FUSE file may read short), or with none given, read on.
+            if len(chunk) < _chunk_size and size >= status.st_size > 0:
+                break
     except OSError as e:
         raise ScanError(e.strerror) from None
     finally:
