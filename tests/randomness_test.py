@@ -11,6 +11,8 @@ import string
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aws_key_guard.randomness import _ALPHABETS
 from aws_key_guard.randomness import _COUNT_SHARE
@@ -18,6 +20,7 @@ from aws_key_guard.randomness import _RULES_SHARE
 from aws_key_guard.randomness import _WORDS_SHARE
 from aws_key_guard.randomness import ENTROPY_FLOOR
 from aws_key_guard.randomness import PLACEHOLDER_BITS
+from aws_key_guard.randomness import _same
 from aws_key_guard.randomness import code_length
 from aws_key_guard.randomness import is_one_case
 from aws_key_guard.randomness import is_placeholder
@@ -162,3 +165,9 @@ def test_one_case_tokens_are_placeholders_as_the_mixture_says():
         assert all(is_one_case(t) and is_placeholder(t) for t in tokens)
     assert not is_one_case(b'abc/' * 10)
     assert not is_one_case(make_secret(4).encode())
+
+
+@given(st.binary(max_size=48), st.integers(0, 50))
+def test_places_that_agree_are_counted_as_a_pair_by_pair_look_does(data, k):
+    a, b = data[: max(0, len(data) - k)], data[k:]
+    assert _same(a, b) == sum(x == y for x, y in zip(a, b, strict=True))

@@ -190,7 +190,6 @@ def _rule_lengths(token: bytes) -> list[float]:
     # out evenly; where it makes no guess, every character has 1/64. Hits
     # are counted by map() and translate(): each rule costs a few C passes.
     import math
-    from _operator import eq  # built in; `operator` is a module to load
 
     n = len(token)
     hit = -math.log2(_GUESS + (1 - _GUESS) / 64)
@@ -198,12 +197,19 @@ def _rule_lengths(token: bytes) -> list[float]:
     share = -math.log2(_RULES_SHARE / (len(_PERIODS) + len(_GUESSES)))
     lengths = []
     for k in _PERIODS:  # a unit of k repeated: no guess for the first k
-        hits = sum(map(eq, token, token[k:]))
+        hits = _same(token[: max(0, n - k)], token[k:])
         blind = min(k, n)
         lengths.append(share + hits * hit + (n - hits - blind) * miss + blind * 6)
     for table in _GUESSES:  # each character guessed from the one before it
         guess = token[:-1].translate(table)
-        hits = sum(map(eq, guess, token[1:]))
+        hits = _same(guess, token[1:])
         blind = 1 + guess.count(0)
         lengths.append(share + hits * hit + (n - hits - blind) * miss + blind * 6)
     return lengths
+
+
+def _same(a: bytes, b: bytes) -> int:
+    """The places where a and b (as long as each other) hold the same byte: the zero
+    bytes of their XOR, in C."""
+    both = int.from_bytes(a, 'big') ^ int.from_bytes(b, 'big')
+    return both.to_bytes(len(a), 'big').count(0)
