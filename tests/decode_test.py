@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aws_key_guard import decode
+from aws_key_guard import scan
 from aws_key_guard import tokens
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
@@ -480,3 +481,31 @@ def test_references_in_runs_shorter_than_a_key_id_are_passed_over(planted):
     assert found == [[getattr(h, f) for f in fields] for h in by_hand]
     at = data.find(b'= ') + 2
     assert found == ([[at, 'secret', SECRET.encode(), True, 'html-entity']] if planted else [])
+
+
+def _decoded_length(span: bytes) -> int:
+    """How many characters a run the grammar reads decodes to: one for each inner escape."""
+    pieces = decode.pattern(decode.PIECE).finditer(span)
+    return sum(len(p.group()) if p.group()[:1] not in b'%\\&' else 1 for p in pieces)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *(b'\\x2b', b'\\x2F', b'\\053', b'\\057', b'\\/', b'\\u002F', b'\\u0041'),
+                *(b'%2F', b'%252f', b'%41', b'\\x41', b'\\x20', b'\\x2', b'\\05', b'\\u00'),
+                *(b'\\\\', b'\\n', b'\\0', b'\\', b'"', b' ', b'\x00', b'A', b'Kq7'),
+                *(b'ABCDEFGHIJ', b'x2b', b'05', b'u00', b'/', b'2F', b'x'),
+            ]
+        ),
+        max_size=60,
+    ).map(b''.join)
+)
+def test_span_marks_are_never_shorter_than_a_run_the_grammar_reads(text):
+    # The C pass that spares a flood of byte strings may join escaped runs, never cut one.
+    runs = decode.pattern(decode.SPAN).finditer(text)
+    escaped = [m.group() for m in runs if decode.pattern(decode.INNER).search(m.group())]
+    longest = max(map(_decoded_length, escaped), default=0)
+    marks = scan._span_marks(text)
+    assert max(map(len, marks.split()), default=0) >= longest

@@ -124,10 +124,16 @@ _WORDS: Final = _words_table(decode.BASE64_CHARS)
 _ESCAPE_WORDS: Final = _words_table(decode.BASE64_CHARS + b'\\%')
 _ESCAPE_MARKS: Final = _escape_marks()
 _MARKS_TO_RUNS: Final = bytes.maketrans(b'y', b'x')
-# _ESCAPE_MARKS with every '\\', '%' and 0x01 (what _span_marks makes of the
-# inner escapes of C, and of JSON's `\\/`) an 'x': an escaped run is a run of 'x'.
-_SPAN_MARKS: Final = _ESCAPE_MARKS.translate(bytes.maketrans(b'Le', b'xx'))
-_BACKSLASH_INNER: Final = (*decode.C_INNER, b'\\/')
+# What opens each inner escape that begins with '\\' (and some escapes that are
+# not inner, which _span_marks only joins), and the same without its '\\'.
+_BACKSLASH_OPENINGS: Final = (
+    (b'\\x2', b'x2'),
+    (b'\\05', b'05'),
+    (b'\\u00', b'u00'),
+    (b'\\/', b'/'),
+)
+# 'x' for base64 and '%'; every other byte, '\\' among them, ' '.
+_SPAN_MARKS: Final = decode.class_map(decode.BASE64_CHARS + b'%')
 _KEY_ID_SPAN: Final = b'x' * tokens.KEY_ID_LEN
 # A one-case token is no secret; nor can base64 of 40 lower-case letters and
 # digits hold a key ID: each 4-character group that encodes a key ID's
@@ -186,14 +192,17 @@ def _escapes_hold_nothing(part: bytes, search: tokens.Search) -> bool:
     """True if no escaped run in part may hold a token (tokens.escapes_may_hold) or a
     plain piece to judge. Each shape of run is looked at once: a flood repeats a few.
 
-    Where `re` is loaded already (a large scan), a part that holds an inner escape
-    has its escaped runs measured in C (_span_marks): where none is as long as a key
+    Where `re` is loaded already (a large scan), a part that holds a '\\' has its
+    escaped runs measured in C first (_span_marks): where none is as long as a key
     ID (`\\x00` or `\\x44\\x2b` byte strings), none decodes to a token.
     """
     if b'\\' not in part and b'%' not in part:
         return True
     if b'\1' in part:
         return False  # decode.shortened's mark would join runs
+    by_pattern = search.by_pattern_now()
+    if by_pattern and b'\\' in part and _KEY_ID_SPAN not in _span_marks(part):
+        return True
     held = False
     for marks in set(decode.shortened(part).translate(_ESCAPE_MARKS).split()):
         others = b'L' in marks
@@ -202,23 +211,24 @@ def _escapes_hold_nothing(part: bytes, search: tokens.Search) -> bool:
         if tokens.BASE64_RUN in marks:
             return False
         held = held or tokens.escapes_may_hold(len(marks), others)
-    if not held or not search.by_pattern_now():
+    if not held or not by_pattern:
         return not held
     if decode.next_inner_escape(part, 0, len(part)) == -1:
         return True  # `\\x00` strings: no run is escaped at all
-    return _KEY_ID_SPAN not in _span_marks(part)
+    # With a '\\', _span_marks found a run as long as a key ID above.
+    return b'\\' not in part and _KEY_ID_SPAN not in _span_marks(part)
 
 
 def _span_marks(part: bytes) -> bytes:
     """part's escaped runs as runs of 'x' no shorter than each decodes to, in C.
 
-    C's inner escapes (`\\x2F`, `\\057`) and `\\/` are one 'x' each; C's escapes of
-    any other byte end a run, as the grammar has it; every other '\\' or '%' is
-    an 'x' as it stands, since it may open an inner escape.
+    What opens an inner escape with '\\' (`\\x2`, `\\05`, `\\u00`, `\\/`) loses its
+    '\\': the rest stands as it is, as many marks as the grammar reads there if
+    the escape is cut short, and more than the one it decodes to if whole.
+    Any other '\\' ends a run, as the grammar has it; '%' is an 'x' as it stands.
     """
-    for escape in _BACKSLASH_INNER:
-        part = part.replace(escape, b'\1')
-    part = part.replace(b'\\x', b' x').replace(b'\\0', b' 0')
+    for opening, rest in _BACKSLASH_OPENINGS:
+        part = part.replace(opening, rest)
     return part.translate(_SPAN_MARKS)
 
 
