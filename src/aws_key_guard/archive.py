@@ -29,6 +29,7 @@ import zlib
 
 from aws_key_guard.record import Record
 from aws_key_guard.window import CHUNK_SIZE
+from aws_key_guard.workers import cpus
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -69,6 +70,12 @@ GZIP_MAGIC: Final = b'\x1f\x8b\x08'
 BZIP2_MAGIC: Final = b'BZh'  # then the block size, '1' to '9', and a block's or the end's magic
 _BZIP2_NEXT: Final = (b'1AY&SY', b'\x17rE8P\x90')
 XZ_MAGIC: Final = b'\xfd7zXZ\x00'
+# A bzip2 stream this large (compressed) is unpacked on up to BZIP2_THREADS CPUs:
+# libbz2 unpacks about 70 MB a second, the scan several times that. Past the
+# largest, the bit search for its blocks would hold several copies of it.
+BZIP2_SHARED: Final = 64 << 10
+BZIP2_SHARED_MAX: Final = 4 << 20
+BZIP2_THREADS: Final = 4
 # Compressed streams, which hold one file and are no level of nesting.
 STREAMS: Final = ('gzip', 'bzip2', 'xz')
 # The memory an xz stream may ask for to be unpacked: `xz -9` asks for 65 MiB.
@@ -178,8 +185,8 @@ def _unpack(
             elif kind == 'ar':
                 stored = yield from _ar(name, held, depth + 1, budget)
             elif kind in ('bzip2', 'xz'):
-                stream = _Unpacked(kind, _Reader(b'', _chunks(held)))
-                yield from _member(name, stream, depth, budget, compressed=name)  # type: ignore[arg-type]
+                with _compressed(kind, held) as stream:
+                    yield from _member(name, stream, depth, budget, compressed=name)  # type: ignore[arg-type]
             else:
                 yield from _gzip(name, held, depth, budget)
         except _DAMAGED as e:
@@ -231,6 +238,23 @@ class _Reader(io.RawIOBase):
         buffer[:n] = self._held[:n]
         self._held = self._held[n:]
         return n
+
+
+def _compressed(kind: str, held: IO[bytes]) -> io.RawIOBase:
+    """A bzip2 or xz stream's content, read forward; a large bzip2 stream's blocks
+    are unpacked on every CPU (bzip2.py), where it is one stream laid out plainly."""
+    if kind == 'bzip2' and (threads := min(cpus(), BZIP2_THREADS)) > 1:
+        size = held.seek(0, io.SEEK_END)
+        held.seek(0)
+        if BZIP2_SHARED <= size <= BZIP2_SHARED_MAX:
+            from aws_key_guard import bzip2
+
+            data = held.read()
+            blocks = bzip2.plan(data)
+            if blocks is not None and len(blocks) > 1:
+                return bzip2.Reader(data, blocks, threads)
+            held.seek(0)
+    return _Unpacked(kind, _Reader(b'', _chunks(held)))
 
 
 class _Unpacked(io.RawIOBase):
