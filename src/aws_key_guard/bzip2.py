@@ -166,8 +166,12 @@ class Reader(io.RawIOBase):
             slot.give(e)
 
     def _leave(self) -> None:
+        # Each thread is told, then waited for: none outlives the reader (a fork
+        # after it copies no thread's half-done work).
         for slot in self._slots:
             slot.leave()
+        for slot in self._slots:
+            slot.join()
         self._slots = []
 
     def close(self) -> None:
@@ -218,6 +222,10 @@ class _Slot:
             self._left = True
             self._pieces = []
             self._changed.notify_all()
+
+    def join(self) -> None:
+        if self._thread is not None and self._thread.ident is not None:
+            self._thread.join()
 
 
 class _Serial:
