@@ -509,3 +509,32 @@ def test_span_marks_are_never_shorter_than_a_run_the_grammar_reads(text):
     longest = max(map(_decoded_length, escaped), default=0)
     marks = scan._span_marks(text)
     assert max(map(len, marks.split()), default=0) >= longest
+
+
+_WIDE_PIECES = st.lists(
+    st.one_of(
+        st.sampled_from([scan._UTF16_RUN, scan._UTF32_RUN, b'0', b'0x', b'x000', b' ', b'0000']),
+        st.integers(1, 600).map(lambda n: b'x' * n),
+        st.integers(1, 40).map(lambda n: b'0 ' * n),
+    ),
+    max_size=150,
+).map(b''.join)
+
+
+@given(
+    _WIDE_PIECES, st.integers(0, 50), st.sampled_from([(scan._UTF16_RUN, 0), (scan._UTF32_RUN, 1)])
+)
+def test_nuls_looked_at_one_by_one_find_what_the_search_finds(runs, first, wide):
+    needle, back = wide
+    assert scan._holds_wide_run(runs, first, needle, back) == (runs.find(needle, first) != -1)
+
+
+@pytest.mark.parametrize(('nuls', 'gap'), [(3, 4000), (100, 4000), (100, 10), (100, 60)])
+@pytest.mark.parametrize('wide', [(scan._UTF16_RUN, 0), (scan._UTF32_RUN, 1)])
+def test_a_wide_run_after_many_nuls_is_found(nuls, gap, wide):
+    # NULs few and far apart are looked at one by one, then the rest searched;
+    # close together, searched at once.
+    needle, back = wide
+    runs = (b'x' * gap + b'0') * nuls
+    assert not scan._holds_wide_run(runs, 0, needle, back)
+    assert scan._holds_wide_run(runs + needle, 0, needle, back)

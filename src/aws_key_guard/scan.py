@@ -39,6 +39,11 @@ _BASE64_BEFORE: Final = 4 * (tokens.CONTEXT_BEFORE // 3 + 2)
 _UTF16_RUN: Final = b'0x' * (tokens.KEY_ID_LEN - 1)
 # In UTF-32 text three NUL bytes stand between its characters.
 _UTF32_RUN: Final = b'x000' * (tokens.KEY_ID_LEN - 1) + b'x'
+# NULs looked at one by one before the run map is searched, unless the first
+# _DENSE_NULS of them lie within _DENSE_SPAN bytes.
+_NULS_BY_HAND: Final = 64
+_DENSE_NULS: Final = 8
+_DENSE_SPAN: Final = 512
 _EQUALS: Final = ord('=')
 # Runs remembered per scan as decoding to nothing wherever they stand: a
 # flood of one costs a set lookup each. Bounded: the set starts over when full.
@@ -173,6 +178,27 @@ def _flood_map(
             dropped = map(repeats.get, words, dropped)
         marks = b' '.join(dropped)
     return runs[: resume - 1] + marks.translate(_MARKS_TO_RUNS) + runs[cut + 1 :]
+
+
+def _holds_wide_run(runs: bytes, first: int, needle: bytes, back: int) -> bool:
+    """True if runs[first:] holds needle, a wide text's run map, which begins `back`
+    bytes before a NUL ('0').
+
+    Where NULs are few (base64 with a NUL every few KB), each is looked at: a
+    search for a needle that every other byte of the map matches is slow. Where
+    they are many (binary data), the search is the faster, and is left to.
+    """
+    pos = runs.find(b'0', first + back)
+    start = pos
+    for count in range(_NULS_BY_HAND):
+        if pos == -1:
+            return False
+        if runs.startswith(needle, pos - back):
+            return True
+        if count == _DENSE_NULS and pos - start < _DENSE_SPAN:
+            break
+        pos = runs.find(b'0', pos + 1)
+    return runs.find(needle, pos - back) != -1
 
 
 def _repeats(buf: bytes, quiet: list[tuple[int, int]]) -> dict[bytes, bytes]:
@@ -322,7 +348,7 @@ class _Scan:
         """Tokens in UTF-16 text (width 2) or UTF-32 text (width 4)."""
         first = max(0, start - width * (tokens.CONTEXT_BEFORE + 2))
         first += -(base + first) % width  # code units begin at multiples of width in the file
-        if runs.find(_UTF16_RUN if width == 2 else _UTF32_RUN, first) == -1:
+        if not _holds_wide_run(runs, first, *((_UTF16_RUN, 0) if width == 2 else (_UTF32_RUN, 1))):
             return []
         hits = []
         for view in decode.utf16_views(buf, first, start, end, width):
