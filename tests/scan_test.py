@@ -234,6 +234,20 @@ def test_scan_chunks_record_pair_just_inside_a_read_of_joiners(chunk):
     ]
 
 
+@pytest.mark.parametrize('chunk', [97, CHUNK_SIZE])
+def test_scan_chunks_record_pair_whose_only_lower_case_is_the_secrets_last(chunk):
+    # Capitals and digits before the key ID and in most of the secret: the last
+    # byte a record's pattern looks at still decides.
+    secret = SECRET.upper()[:39] + 'q'
+    # The key ID as far from its control byte as a record's may be.
+    pair = b'\x00\x00' + b'NAME01' * 10 + b'XYZ' + f'{KEY}{secret}'.encode()
+    data = b'AKIA' * 500 + pair + b'\n' + b'.' * 2000
+    assert _found(data, chunk) == [
+        ('key-id', 1, 2066, KEY, False),
+        ('secret', 1, 2086, secret, False),
+    ]
+
+
 @pytest.mark.parametrize('chunk', [1, 3, 7, 20, 64, CHUNK_SIZE])
 def test_scan_chunks_close_key_ids_across_reads(chunk):
     # Each read judges some IDs while the next ones wait in its look-ahead.

@@ -98,6 +98,8 @@ _RECORD_PAIR: Final = (
     + rb'A(?<=[A-Za-z0-9_+]A)(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}'
     rb'(?=[A-Za-z0-9+/]{40})(?=[A-Z0-9+/]{0,39}[a-z])'
 )
+# Every byte _RECORD_PAIR can look at from its control byte on.
+_RECORD_SPAN: Final = 1 + RECORD_REACH + KEY_ID_LEN + SECRET_LEN
 _BASE64: Final = frozenset(decode.BASE64_CHARS)
 _JOINER_BYTES: Final = decode.BASE64_CHARS[:62] + b'_+'  # letters, digits, '_', '+'
 _KEY_ID_JOINERS: Final = frozenset(_JOINER_BYTES)
@@ -318,8 +320,14 @@ def _record_pairs(buf: bytes, lo: int, stop: int) -> list[int]:
         return found
     at = marks.find(b'c')
     while at != -1:
-        # A match starts at the last of a row of control bytes.
-        if marks[at + 1 : at + 2] == b' ' and pattern.match(buf, lo + at):
+        # A match starts at the last of a row of control bytes, and its secret
+        # holds a lower-case letter: bytes with capitals and none (a flood of
+        # prefixes) are passed over without the pattern.
+        if (
+            marks[at + 1 : at + 2] == b' '
+            and not buf[lo + at : lo + at + _RECORD_SPAN].isupper()
+            and pattern.match(buf, lo + at)
+        ):
             found.append(lo + at + 1)
         at = marks.find(b'c', at + 1)
     return found
