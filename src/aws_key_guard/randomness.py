@@ -188,7 +188,7 @@ def code_length(token: bytes) -> float:
 def _rule_lengths(token: bytes) -> list[float]:
     # A rule's model gives its guess _GUESS of the chance and shares the rest
     # out evenly; where it makes no guess, every character has 1/64. Hits
-    # are counted by map() and translate(): each rule costs a few C passes.
+    # are counted by translate() and _same(): each rule costs a few C passes.
     import math
 
     n = len(token)
