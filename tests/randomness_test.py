@@ -21,6 +21,7 @@ from aws_key_guard.randomness import _WORDS_SHARE
 from aws_key_guard.randomness import ENTROPY_FLOOR
 from aws_key_guard.randomness import PLACEHOLDER_BITS
 from aws_key_guard.randomness import _same
+from aws_key_guard.randomness import _surely_random
 from aws_key_guard.randomness import code_length
 from aws_key_guard.randomness import is_one_case
 from aws_key_guard.randomness import is_placeholder
@@ -171,3 +172,30 @@ def test_one_case_tokens_are_placeholders_as_the_mixture_says():
 def test_places_that_agree_are_counted_as_a_pair_by_pair_look_does(data, k):
     a, b = data[: max(0, len(data) - k)], data[k:]
     assert _same(a, b) == sum(x == y for x, y in zip(a, b, strict=True))
+
+
+# Tokens near the bound: random, with repeats, units, runs, words and keyboard rows.
+_NEAR = st.lists(
+    st.one_of(
+        st.text(BASE64, min_size=1, max_size=12),
+        st.sampled_from(['abc', 'ABCD', 'qwerty', '0123', 'Xy', 'AAAA', 'zz', '+/', 'etaoin']),
+    ),
+    min_size=1,
+    max_size=12,
+).map(lambda parts: ''.join(parts)[:60].encode())
+
+
+@given(_NEAR)
+def test_a_token_surely_random_is_never_a_placeholder(token):
+    # The bound that spares most secrets their repeated units' hits only ever
+    # says what the whole mixture says.
+    if _surely_random(token):
+        assert code_length(token) > PLACEHOLDER_BITS
+
+
+def test_most_random_secrets_are_told_by_the_bound_alone():
+    rng = random.Random('surely')
+    tokens = [''.join(rng.choices(BASE64, k=40)).encode() for _ in range(2000)]
+    told = [t for t in tokens if _surely_random(t)]
+    assert len(told) > len(tokens) // 2
+    assert all(code_length(t) > PLACEHOLDER_BITS for t in told)

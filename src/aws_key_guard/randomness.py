@@ -82,6 +82,8 @@ _positions: list[float] = [0.0]
 _repeats: list[float] = [0.0]
 _placeholders: dict[bytes, bool] = {}  # is_placeholder's verdicts, at most _CACHE_MAX
 _CACHE_MAX: Final = 4096
+# _surely_random's sum must stay this far under 1: float rounding never decides.
+_SURELY: Final = 0.999
 
 
 def _word_bits() -> dict[int, float]:
@@ -146,8 +148,39 @@ def is_placeholder(token: bytes) -> bool:
     if verdict is None:
         if len(_placeholders) >= _CACHE_MAX:
             _placeholders.clear()
-        verdict = _placeholders[token] = code_length(token) <= PLACEHOLDER_BITS
+        verdict = not _surely_random(token) and code_length(token) <= PLACEHOLDER_BITS
+        _placeholders[token] = verdict
     return verdict
+
+
+def _surely_random(token: bytes) -> bool:
+    """True if even a bound that favours every model codes the token in more than
+    PLACEHOLDER_BITS: most random secrets, told without the repeated units' hits.
+
+    The bound: no alphabet where the token mixes cases; the words and the
+    guesses as code_length has them; the adaptive count as if every repeat
+    were of one character; a unit of any length repeated, with as many hits as
+    characters that occurred before (each hit is one of them).
+    """
+    import math
+
+    n = len(token)
+    repeats = n - len(set(token))
+    if is_one_case(token) or repeats > n - _PERIODS[-1]:
+        return False  # an alphabet may code it, or units repeat too often to bound so
+    _fill_tables(n)
+    words = _word_bits()
+    share, hit, miss = _rule_bits()
+    lengths = [
+        -math.log2(_WORDS_SHARE) + sum(map(words.__getitem__, token)),
+        _positions[n] - math.log2(_COUNT_SHARE) - _repeats[repeats + 1] + n - repeats - 1,
+        *_guess_lengths(token),
+    ]
+    chance = sum(2 ** (PLACEHOLDER_BITS - bits) for bits in lengths)
+    # A unit of k with `repeats` hits codes in units - k * (miss - 6) bits: summed over k.
+    units = share + repeats * hit + (n - repeats) * miss
+    chance += 2 ** (PLACEHOLDER_BITS - units) * sum(2 ** (k * (miss - 6)) for k in _PERIODS)
+    return chance < _SURELY
 
 
 def code_length(token: bytes) -> float:
@@ -169,10 +202,7 @@ def code_length(token: bytes) -> float:
         if not token.translate(None, alphabet)
     ]
     words = _word_bits()
-    while len(_positions) <= n:
-        i = len(_positions) - 1
-        _positions.append(_positions[i] + math.log2(i + 32))
-        _repeats.append(_repeats[i] + math.log2(i + 0.5))
+    _fill_tables(n)
     word_bits = -math.log2(_WORDS_SHARE)
     adaptive = _positions[n] - math.log2(_COUNT_SHARE)
     for c in set(token):
@@ -185,22 +215,45 @@ def code_length(token: bytes) -> float:
     return best - math.log2(sum(2 ** (best - bits) for bits in lengths))
 
 
-def _rule_lengths(token: bytes) -> list[float]:
-    # A rule's model gives its guess _GUESS of the chance and shares the rest
-    # out evenly; where it makes no guess, every character has 1/64. Hits
-    # are counted by translate() and _same(): each rule costs a few C passes.
+def _fill_tables(n: int) -> None:
     import math
 
-    n = len(token)
-    hit = -math.log2(_GUESS + (1 - _GUESS) / 64)
-    miss = -math.log2((1 - _GUESS) / 64)
+    while len(_positions) <= n:
+        i = len(_positions) - 1
+        _positions.append(_positions[i] + math.log2(i + 32))
+        _repeats.append(_repeats[i] + math.log2(i + 0.5))
+
+
+def _rule_bits() -> tuple[float, float, float]:
+    """A rule's share of the mixture, and the bits of a character it guesses and misses.
+
+    A rule's model gives its guess _GUESS of the chance and shares the rest out
+    evenly; where it makes no guess, every character has 1/64 (6 bits).
+    """
+    import math
+
     share = -math.log2(_RULES_SHARE / (len(_PERIODS) + len(_GUESSES)))
+    return share, -math.log2(_GUESS + (1 - _GUESS) / 64), -math.log2((1 - _GUESS) / 64)
+
+
+def _rule_lengths(token: bytes) -> list[float]:
+    # Hits are counted by translate() and _same(): each rule costs a few C passes.
+    n = len(token)
+    share, hit, miss = _rule_bits()
     lengths = []
     for k in _PERIODS:  # a unit of k repeated: no guess for the first k
         hits = _same(token[: max(0, n - k)], token[k:])
         blind = min(k, n)
         lengths.append(share + hits * hit + (n - hits - blind) * miss + blind * 6)
-    for table in _GUESSES:  # each character guessed from the one before it
+    return lengths + _guess_lengths(token)
+
+
+def _guess_lengths(token: bytes) -> list[float]:
+    # Each character guessed from the one before it.
+    n = len(token)
+    share, hit, miss = _rule_bits()
+    lengths = []
+    for table in _GUESSES:
         guess = token[:-1].translate(table)
         hits = _same(guess, token[1:])
         blind = 1 + guess.count(0)
