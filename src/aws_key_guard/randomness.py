@@ -75,6 +75,7 @@ _GUESS: Final = 0.75
 
 
 _word_table: dict[int, float] = {}  # filled once, by the first token judged
+_rule_table: list[float] = []  # likewise: _rule_bits
 # The adaptive model's bits, summed ahead (filled as long tokens need them):
 # _positions[n] = sum of log2(i + 32) for i < n, _repeats[k] = sum of
 # log2(j + 0.5) for j < k. Its code length depends on the counts alone.
@@ -230,10 +231,14 @@ def _rule_bits() -> tuple[float, float, float]:
     A rule's model gives its guess _GUESS of the chance and shares the rest out
     evenly; where it makes no guess, every character has 1/64 (6 bits).
     """
-    import math
+    if not _rule_table:  # worked out once, when a token is first judged
+        import math
 
-    share = -math.log2(_RULES_SHARE / (len(_PERIODS) + len(_GUESSES)))
-    return share, -math.log2(_GUESS + (1 - _GUESS) / 64), -math.log2((1 - _GUESS) / 64)
+        share = -math.log2(_RULES_SHARE / (len(_PERIODS) + len(_GUESSES)))
+        hit, miss = -math.log2(_GUESS + (1 - _GUESS) / 64), -math.log2((1 - _GUESS) / 64)
+        _rule_table.extend((share, hit, miss))
+    share, hit, miss = _rule_table
+    return share, hit, miss
 
 
 def _rule_lengths(token: bytes) -> list[float]:
