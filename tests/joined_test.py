@@ -134,6 +134,22 @@ FORMS = [
         'access_key_id: |\n  {k0}\n  {k1}\nsecret_access_key: |-\n  {s0}\n  {s1}\n  {s2}\n',
         id='yaml-literal',
     ),
+    pytest.param(
+        'application.properties',
+        'aws.accessKeyId={k0}\\\n    {k1}\naws.secretKey = {s0}\\\n\t{s1}\\\r\n  {s2}\n',
+        id='properties-continued-lines',
+    ),
+    pytest.param(
+        'Dockerfile',
+        'ENV AWS_ACCESS_KEY_ID={k0}\\\n{k1} \\\n    AWS_SECRET_ACCESS_KEY={s0}\\\n{s1}\\\n{s2}\n',
+        id='dockerfile-unquoted-continuation',
+    ),
+    pytest.param(
+        'mail.eml',
+        'Content-Transfer-Encoding: quoted-printable\n\naws_access_key_id=3D{k0}=\n{k1}\n'
+        'aws_secret_access_key=3D{s0}=\r\n{s1}=\n{s2}\n',
+        id='quoted-printable-soft-line-breaks',
+    ),
 ]
 
 
@@ -207,6 +223,15 @@ QUIET = [
         f'secret: |\n  {"y" * 240}\n  {S[:20]}\n  {S[20:]}\n', id='yaml-longer-than-the-cap'
     ),
     pytest.param(f'secret: |\n  {S[:20]}\n  {S[20:]}{"z" * 400}\n', id='yaml-line-too-long'),
+    pytest.param(f'secret = {S[:20]} \\\n{S[20:]}\n', id='continuation-after-a-blank'),
+    pytest.param(f'secret = {S[:20]}\\\n\n{S[20:]}\n', id='continuation-to-a-blank-line'),
+    pytest.param(f'secret = {S[:20]}\\\\\n{S[20:]}\n', id='escaped-backslash-at-line-end'),
+    # '=' ends a line as a soft break only in quoted-printable text (`=3D` in the read).
+    pytest.param(f'secret = {S[:20]}=\n{S[20:]}\n', id='equals-at-line-end-not-quoted-printable'),
+    pytest.param(
+        'secret = ' + ''.join(f'{S[i : i + 2]}\\\n' for i in range(0, 40, 2)) + '\n',
+        id='continued-more-lines-than-the-cap',
+    ),
 ]
 
 

@@ -8,6 +8,10 @@ Words this module owns:
   concatenation operator (`+`, PHP's and Perl's `.`, Lua's `..`, VB's `&`
   and ` _`, a backslash before a line break), or nothing at all (shell's
   `"a""b"`; C's and Python's adjacent literals need only whitespace).
+- continuation: a line that ends in a backslash (a `.properties` value, an
+  unquoted shell or Dockerfile word) or, in a quoted-printable body, in '='
+  (a soft line break) goes on at the next line's first base64 character:
+  the runs on either side are pieces too.
 - chain: pieces joined by gaps, at most PIECES_MAX of them and JOINED_MAX
   bytes of text; a longer one is joined up to the cap.
 - trigger: a key ID prefix or the word `secret` (tokens.joined_triggers):
@@ -38,6 +42,11 @@ _GAP_MAX: Final = 64  # indentation and one operator
 _LINE_MAX: Final = JOINED_MAX + 64  # a block scalar's line with its indent
 _PREFIXES: Final = b'bBfFrRuUL@$'
 _CHOMP: Final = b'+-123456789'
+# A line's last byte that continues it at the next line: a backslash, and in
+# quoted-printable text (a read that holds `=3D`) '=', a soft line break.
+_BREAKS: Final = (b'\\\n', b'\\\r\n')
+_SOFT_BREAKS: Final = (b'=\n', b'=\r\n')
+_QUOTED_PRINTABLE: Final = b'=3D'
 
 
 class Joined(decode.View):
@@ -128,6 +137,63 @@ def _quoted(buf: bytes, lo: int, hi: int) -> tuple[list[list[tuple[int, int]]], 
     return chains, hi
 
 
+class _Marks:
+    """Which continuation marks a read may hold, each told once and only when first
+    needed: a read with no '\\' has no backslash break, and '=' at a line's end is
+    a soft break only in a read that holds `=3D` (quoted-printable)."""
+
+    def __init__(self, buf: bytes) -> None:
+        self._buf = buf
+        # Each kind a memchr for its first byte rules out: most reads hold neither.
+        self.kinds = tuple(kind for kind in (_BREAKS, _SOFT_BREAKS) if kind[0][:1] in buf)
+        self._soft: bool | None = None
+
+    def soft(self) -> bool:
+        if self._soft is None:
+            self._soft = _QUOTED_PRINTABLE in self._buf
+        return self._soft
+
+
+def _continued(buf: bytes, lo: int, hi: int, marks: _Marks) -> list[list[tuple[int, int]]]:
+    """The chains of base64 runs that continuation marks in buf[lo:hi] join."""
+    chains = []
+    for kind in marks.kinds:
+        for mark in kind:
+            at = buf.find(mark, lo, hi)
+            if at != -1 and kind is _SOFT_BREAKS and not marks.soft():
+                break
+            while at != -1:
+                run = buf[max(0, at - JOINED_MAX) : at]
+                before = len(run) - len(run.rstrip(decode.BASE64_CHARS))
+                if before:
+                    pieces = _continue(buf, (at - before, at), kind)
+                    if len(pieces) > 1:
+                        chains.append(pieces)
+                at = buf.find(mark, at + 1, hi)
+    return chains
+
+
+def _continue(
+    buf: bytes, first: tuple[int, int], marks: tuple[bytes, ...]
+) -> list[tuple[int, int]]:
+    """first, the run before a continuation mark, and the runs the marks after it lead to."""
+    pieces = [first]
+    size = first[1] - first[0]
+    # A continued `.properties` line, or shell word, goes on past the next line's indent.
+    indent = b' \t' if marks is _BREAKS else b''
+    while len(pieces) < PIECES_MAX and buf.startswith(marks, pieces[-1][1]):
+        after = buf.find(b'\n', pieces[-1][1]) + 1
+        line = buf[after : after + _GAP_MAX]
+        after += len(line) - len(line.lstrip(indent))
+        run = buf[after : after + JOINED_MAX]
+        length = len(run) - len(run.lstrip(decode.BASE64_CHARS))
+        size += length
+        if not length or size > JOINED_MAX:
+            break
+        pieces.append((after, after + length))
+    return pieces
+
+
 def _block(buf: bytes, pos: int, final: bool) -> list[tuple[int, int]]:
     """The lines of the YAML block scalar whose header indicator (`|` or `>`) is at pos."""
     eol = buf.find(b'\n', pos)
@@ -176,6 +242,7 @@ def joined_views(buf: bytes, triggers: list[int], final: bool, context: int) -> 
     """The chains around the triggers (sorted offsets in buf), each as a view."""
     views = []
     parsed = 0  # where the last region's parsing stopped: no literal is parsed twice
+    marks = _Marks(buf)
     for trigger in triggers[:TRIGGERS_MAX]:
         hi = min(len(buf), trigger + REACH)
         if hi <= parsed:
@@ -186,5 +253,7 @@ def joined_views(buf: bytes, triggers: list[int], final: bool, context: int) -> 
         lo = max(parsed, line + 1 if line != -1 or not floor else back)
         chains, parsed = _quoted(buf, lo, hi)
         chains += _blocks(buf, lo, hi, final)
+        if marks.kinds:
+            chains += _continued(buf, lo, hi, marks)
         views += [Joined(buf, pieces, context) for pieces in chains]
     return views
