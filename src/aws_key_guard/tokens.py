@@ -487,7 +487,7 @@ def reference_hits(buf: bytes, start: int, end: int, search: Search) -> list[Hit
             if first == -1 or not _in_short_run(buf, first):
                 break
             first = _reference_trigger(buf, first + 1, hi, by_pattern)
-        if first == -1 or not _escaped_run_of_token_length(buf, start, hi):
+        if first != -1 and not _escaped_run_of_token_length(buf, start, hi):
             return []
     if first == -1:
         return []
