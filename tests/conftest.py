@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import http.server
 import importlib.resources
@@ -378,3 +379,28 @@ def _no_push_range(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv('PRE_COMMIT_TO_REF', raising=False)
     monkeypatch.delenv('PRE_COMMIT_REMOTE_NAME', raising=False)
     monkeypatch.delenv('PRE_COMMIT_LOCAL_BRANCH', raising=False)
+
+
+@pytest.fixture
+def terminal():
+    """A real pseudo-terminal: what we write to it, and the bytes it shows."""
+    main_fd, side_fd = os.openpty()
+    stream = open(side_fd, 'w')  # noqa: SIM115 -- closed below, after the test wrote to it
+
+    def shown() -> bytes:
+        stream.close()
+        data = b''
+        while True:  # one read may return only part of what was written
+            try:
+                chunk = os.read(main_fd, 1 << 16)
+            except OSError as e:  # Linux: EIO once the terminal is closed and drained
+                if e.errno != errno.EIO:
+                    raise
+                return data
+            if not chunk:  # pragma: no cover -- other systems report EOF instead of EIO
+                return data
+            data += chunk
+
+    yield stream, shown
+    stream.close()
+    os.close(main_fd)

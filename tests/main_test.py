@@ -599,20 +599,17 @@ def test_git_intake_usage_errors(argv, message, capsys):
     assert capsys.readouterr().err.splitlines()[-1] == f'aws-key-guard: error: {message}'
 
 
-def test_history_shows_progress_on_a_terminal(git_repo, monkeypatch, capsysbinary):
+def test_history_shows_progress_on_a_terminal(git_repo, monkeypatch, capsysbinary, terminal):
     import re
 
     _no_verify_commit(git_repo)
-    main_fd, side_fd = os.openpty()
-    with open(side_fd, 'w') as terminal:
-        monkeypatch.setattr(sys, 'stderr', terminal)
-        assert main(['--history']) == 1
-    shown = os.read(main_fd, 1 << 16)
-    os.close(main_fd)
+    stream, shown = terminal
+    monkeypatch.setattr(sys, 'stderr', stream)
+    assert main(['--history']) == 1
     # README and app.env: two blobs of 6 and 80 bytes.
     steps = ONE_BLOCKING.replace(b'\n', b'\r\n')  # the terminal's line endings
     progress = rb'\raws-key-guard: 2 files, 0.0 MB, [0-9.]+ MB/s\r\n'
-    assert re.fullmatch(progress + re.escape(steps), shown)
+    assert re.fullmatch(progress + re.escape(steps), shown())
 
 
 def test_exclude_type_with_staged_blobs(git_repo, capsysbinary):

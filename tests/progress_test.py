@@ -1,41 +1,12 @@
 from __future__ import annotations
 
-import errno
 import io
-import os
 import re
-
-import pytest
 
 from aws_key_guard import progress
 from aws_key_guard.progress import Progress
 
 RATE = rb'[0-9]+\.[0-9] MB/s'
-
-
-@pytest.fixture
-def terminal():
-    """A real pseudo-terminal: what we write to it, and the bytes it shows."""
-    main_fd, side_fd = os.openpty()
-    stream = open(side_fd, 'w')  # noqa: SIM115 -- closed below, after the test wrote to it
-
-    def shown() -> bytes:
-        stream.close()
-        data = b''
-        while True:  # one read may return only part of what was written
-            try:
-                chunk = os.read(main_fd, 1 << 16)
-            except OSError as e:  # Linux: EIO once the terminal is closed and drained
-                if e.errno != errno.EIO:
-                    raise
-                return data
-            if not chunk:  # pragma: no cover -- other systems report EOF instead of EIO
-                return data
-            data += chunk
-
-    yield stream, shown
-    stream.close()
-    os.close(main_fd)
 
 
 def test_progress_draws_on_a_terminal(terminal, monkeypatch):
