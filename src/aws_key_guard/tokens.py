@@ -264,9 +264,10 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
         return []  # one memchr-speed pass settles most reads
     lo = max(0, start - decode.ESCAPE_MAX)  # an escape may start before
     reach = max(0, lo - RECORD_REACH)
-    if lo and not buf[reach:stop].translate(None, _JOINER_BYTES):
+    others = buf[reach:stop].translate(None, _JOINER_BYTES)  # one pass serves three tests
+    if lo and not others:
         return []  # only joiners, as in `AKIAAKIA...`, with no control byte within reach
-    starts = _bare_key_ids(buf, start, stop)
+    starts = _bare_key_ids(buf, start, stop, by_pattern=len(others) > _BARE_MAX)
     for source in _KEY_IDS[1:]:
         for m in decode.pattern(source).finditer(buf, lo):
             pos = m.start(m.lastindex or 0)
@@ -274,26 +275,27 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
                 break
             if pos >= start:
                 starts.append(pos)
-    if _near_record(buf, reach, stop):
+    if others.translate(None, _NOT_PACKED_BEFORE):  # a control byte within reach
         for first in _record_pairs(buf, reach, stop):
             hi = min(first + RECORD_REACH, stop)  # prefixes that start before hi
             starts += [p for p in key_id_prefixes(buf, first, hi + 3, search) if start <= p < hi]
     return sorted(set(starts))  # the passes may find one start twice
 
 
-def _bare_key_ids(buf: bytes, start: int, stop: int) -> list[int]:
+def _bare_key_ids(buf: bytes, start: int, stop: int, *, by_pattern: bool) -> list[int]:
     """Offsets in buf[start:stop] where the first of _KEY_IDS matches (a prefix with
-    no joiner before it). In a read with few bytes that are no joiners, as in a
-    flood of prefixes inside words, it is tried only after those bytes."""
+    no joiner before it). Text, with many bytes that are no joiners, is searched
+    `by_pattern`; a read with few, as a flood of prefixes inside words, has the
+    pattern tried only after those bytes. Either way finds the same offsets."""
     pattern = decode.pattern(_KEY_IDS[0])
-    bare = (buf[start - 1 : stop + 3] if start else b' ' + buf[: stop + 3]).translate(_BARE)
-    if bare.count(b' ') > _BARE_MAX:  # text: the pattern's own search is the faster
+    if by_pattern:  # the pattern's own search is the faster
         found = []
         for m in pattern.finditer(buf, start):
             if m.start() >= stop:
                 break
             found.append(m.start())
         return found
+    bare = (buf[start - 1 : stop + 3] if start else b' ' + buf[: stop + 3]).translate(_BARE)
     found = []
     at = bare.find(b' ')
     while at != -1 and start + at < stop:
