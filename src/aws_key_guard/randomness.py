@@ -75,7 +75,7 @@ _GUESS: Final = 0.75
 
 
 _word_table: dict[int, float] = {}  # filled once, by the first token judged
-_rule_table: list[float] = []  # likewise: _rule_bits
+_rule_table: list[float] = []  # likewise: _rule_bits, and the units' bonus
 # The adaptive model's bits, summed ahead (filled as long tokens need them):
 # _positions[n] = sum of log2(i + 32) for i < n, _repeats[k] = sum of
 # log2(j + 0.5) for j < k. Its code length depends on the counts alone.
@@ -161,7 +161,8 @@ def _surely_random(token: bytes) -> bool:
     The bound: no alphabet where the token mixes cases; the words and the
     guesses as code_length has them; the adaptive count as if every repeat
     were of one character; a unit of any length repeated, with as many hits as
-    characters that occurred before (each hit is one of them).
+    characters that occurred before (each hit is one of them), or, where that
+    is too loose, with its own hits.
     """
     import math
 
@@ -180,8 +181,10 @@ def _surely_random(token: bytes) -> bool:
     chance = sum(2 ** (PLACEHOLDER_BITS - bits) for bits in lengths)
     # A unit of k with `repeats` hits codes in units - k * (miss - 6) bits: summed over k.
     units = share + repeats * hit + (n - repeats) * miss
-    chance += 2 ** (PLACEHOLDER_BITS - units) * sum(2 ** (k * (miss - 6)) for k in _PERIODS)
-    return chance < _SURELY
+    periods = 2 ** (PLACEHOLDER_BITS - units) * _rule_table[3]
+    if chance + periods >= _SURELY:  # a quarter of random secrets: each unit's hits counted
+        periods = sum(2 ** (PLACEHOLDER_BITS - bits) for bits in _period_lengths(token))
+    return chance + periods < _SURELY
 
 
 def code_length(token: bytes) -> float:
@@ -236,21 +239,45 @@ def _rule_bits() -> tuple[float, float, float]:
 
         share = -math.log2(_RULES_SHARE / (len(_PERIODS) + len(_GUESSES)))
         hit, miss = -math.log2(_GUESS + (1 - _GUESS) / 64), -math.log2((1 - _GUESS) / 64)
-        _rule_table.extend((share, hit, miss))
-    share, hit, miss = _rule_table
+        # Then, for _surely_random, the sum over k of 2 ** (k * (miss - 6)):
+        # a unit of k has its first k characters at 6 bits, not `miss`.
+        _rule_table.extend((share, hit, miss, sum(2 ** (k * (miss - 6)) for k in _PERIODS)))
+    share, hit, miss = _rule_table[:3]
     return share, hit, miss
 
 
 def _rule_lengths(token: bytes) -> list[float]:
-    # Hits are counted by translate() and _same(): each rule costs a few C passes.
+    # Hits are counted by translate() and _agree(): a few C passes for all the rules.
+    return _period_lengths(token) + _guess_lengths(token)
+
+
+def _period_lengths(token: bytes) -> list[float]:
     n = len(token)
     share, hit, miss = _rule_bits()
     lengths = []
-    for k in _PERIODS:  # a unit of k repeated: no guess for the first k
-        hits = _same(token[: max(0, n - k)], token[k:])
-        blind = min(k, n)
+    for k, hits in zip(_PERIODS, _period_hits(token), strict=True):
+        blind = min(k, n)  # a unit of k repeated: no guess for the first k
         lengths.append(share + hits * hit + (n - hits - blind) * miss + blind * 6)
-    return lengths + _guess_lengths(token)
+    return lengths
+
+
+def _period_hits(token: bytes) -> list[int]:
+    """For each unit length k, the places where the token repeats the character k before.
+
+    Every shifted copy is compared with the token at once, over their
+    concatenations; each length's share of the agreement is then counted.
+    """
+    n = len(token)
+    shifts = [k for k in _PERIODS if k < n]
+    agree = _agree(
+        b''.join([token[: n - k] for k in shifts]), b''.join([token[k:] for k in shifts])
+    )
+    hits = []
+    at = 0
+    for k in shifts:
+        hits.append(agree.count(0, at, at + n - k))
+        at += n - k
+    return hits + [0] * (len(_PERIODS) - len(shifts))
 
 
 def _guess_lengths(token: bytes) -> list[float]:
@@ -267,7 +294,10 @@ def _guess_lengths(token: bytes) -> list[float]:
 
 
 def _same(a: bytes, b: bytes) -> int:
-    """The places where a and b (as long as each other) hold the same byte: the zero
-    bytes of their XOR, in C."""
-    both = int.from_bytes(a, 'big') ^ int.from_bytes(b, 'big')
-    return both.to_bytes(len(a), 'big').count(0)
+    """The places where a and b (as long as each other) hold the same byte, counted in C."""
+    return _agree(a, b).count(0)
+
+
+def _agree(a: bytes, b: bytes) -> bytes:
+    # Their XOR, byte by byte: a zero where a and b hold the same.
+    return (int.from_bytes(a, 'big') ^ int.from_bytes(b, 'big')).to_bytes(len(a), 'big')
