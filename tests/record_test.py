@@ -31,6 +31,8 @@ def test_record_fields_defaults_and_keywords():
 def test_record_replace_asdict_repr():
     point = Point(1, 2)
     assert point._replace(label='z') == (1, 2, 'z')
+    assert type(point._replace(x=5)) is Point
+    assert point._replace(x=5, label='w').label == 'w'
     assert point._asdict() == {'x': 1, 'y': 2, 'label': None}
     assert repr(point) == 'Point(x=1, y=2, label=None)'
 
@@ -51,6 +53,10 @@ def _twice() -> Point:
     return Point(1, x=2)  # type: ignore[misc]
 
 
+def _replace_unknown() -> Point:
+    return Point(1)._replace(z=2)  # type: ignore[call-arg]
+
+
 @pytest.mark.parametrize(
     ('make', 'message'),
     [
@@ -58,6 +64,7 @@ def _twice() -> Point:
         pytest.param(_missing, "Point needs 'x'", id='missing'),
         pytest.param(_unknown, "Point has no field 'z'", id='unknown'),
         pytest.param(_twice, "Point has no field 'x'", id='twice'),
+        pytest.param(_replace_unknown, "Point has no field 'z'", id='replace-unknown'),
     ],
 )
 def test_record_refuses_what_a_namedtuple_refuses(make, message):

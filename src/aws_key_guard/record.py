@@ -55,7 +55,10 @@ class _Record(tuple[object, ...], metaclass=_RecordType):
         return tuple.__new__(cls, values)
 
     def _replace(self, **changes: object) -> _Record:
-        return type(self)(**{**dict(zip(self._fields, self, strict=True)), **changes})
+        values = [changes.pop(f, v) for f, v in zip(self._fields, self, strict=True)]
+        if changes:
+            raise TypeError(f'{type(self).__name__} has no field {next(iter(changes))!r}')
+        return tuple.__new__(type(self), values)
 
     def _asdict(self) -> dict[str, object]:
         return dict(zip(self._fields, self, strict=True))
