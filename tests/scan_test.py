@@ -20,9 +20,10 @@ KEY = make_key_id(1)
 SECRET = make_secret(1)
 
 
-@pytest.fixture(autouse=True, params=['find', 'regex'])
+@pytest.fixture(autouse=True, params=['find', 'regex', 'patterns'])
 def search(request, monkeypatch):
-    """Run every test with both prefix searches: small inputs use find, large ones regex."""
+    """Run every test with each prefix search: small inputs use find, large ones regex,
+    and a read with a flood of prefixes has patterns pick those to judge."""
     chosen = functools.partial(scan.scan_chunks, search=request.param)
     monkeypatch.setattr(sys.modules[__name__], 'scan_chunks', chosen)
 
@@ -245,6 +246,28 @@ def test_scan_chunks_record_pair_whose_only_lower_case_is_the_secrets_last(chunk
     assert _found(data, chunk) == [
         ('key-id', 1, 2066, KEY, False),
         ('secret', 1, 2086, secret, False),
+    ]
+
+
+def test_scan_chunks_key_id_in_the_look_ahead_of_a_read_of_text():
+    # The first read's window holds words and a key ID; the key ID in its
+    # look-ahead is judged with the next read, once.
+    data = f'{KEY} ' + 'ab ' * 21800 + f'{KEY}\n' + 'cd ' * 1000
+    assert _found(data) == [('key-id', 1, 1, KEY, False), ('key-id', 1, 65422, KEY, False)]
+
+
+def test_scan_chunks_record_pairs_among_many_control_bytes():
+    # Binary data with hundreds of control bytes, a record's pair in the first
+    # read's window and another in its look-ahead.
+    other, secret = make_key_id(2), make_secret(2)
+    first = b'\x01' * 300 + b'\x00a' + f'{KEY}{SECRET}'.encode()
+    second = b'\x00a' + f'{other}{secret}'.encode()
+    data = first + b'.' * (65300 - len(first)) + second + b'\n' + b'.' * 3000
+    assert _found(data) == [
+        ('key-id', 1, 303, KEY, False),
+        ('secret', 1, 323, SECRET, False),
+        ('key-id', 1, 65303, other, False),
+        ('secret', 1, 65323, secret, False),
     ]
 
 

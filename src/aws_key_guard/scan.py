@@ -27,8 +27,14 @@ LOOKAHEAD: Final = 2 * tokens.SESSION_TOKEN_MAX + 64
 # Bytes kept before the first unjudged one: context in UTF-16 (two bytes a
 # character) and the start of an escaped secret (tokens.ESCAPED_MAX).
 KEEP_BEFORE: Final = 512
-# 'auto' searches with bytes.find until FIND_LIMIT bytes, then with patterns.
-_SEARCH_LIMITS: Final = {'auto': tokens.FIND_LIMIT, 'find': 1 << 62, 'regex': -1}
+# 'auto' searches with bytes.find until FIND_LIMIT bytes, then with patterns;
+# 'patterns' has patterns pick the prefixes to judge in every read, as in a flood.
+_SEARCHES: Final = {
+    'auto': (tokens.FIND_LIMIT, tokens.PREFIXES_BY_HAND),
+    'find': (1 << 62, tokens.PREFIXES_BY_HAND),
+    'regex': (-1, tokens.PREFIXES_BY_HAND),
+    'patterns': (-1, 0),
+}
 _BASE64: Final = frozenset(decode.BASE64_CHARS)
 # A wrapped block is decoded whole only if every read holds it whole.
 _WRAP_REACH: Final = LOOKAHEAD - 256
@@ -482,7 +488,7 @@ def scan_chunks(
     *,
     limit: int | None = None,
     lines: bool = True,
-    search: Literal['auto', 'find', 'regex'] = 'auto',
+    search: Literal['auto', 'find', 'regex', 'patterns'] = 'auto',
 ) -> list[Candidate]:
     """Find key IDs, secrets and session tokens in a stream, with 1-based line and column.
 
@@ -493,7 +499,7 @@ def scan_chunks(
     (see tokens.py); the same input always takes the same path.
     """
     window = Window(chunks, lookahead=LOOKAHEAD, keep=KEEP_BEFORE, lines=lines)
-    scan = _Scan(tokens.Search(_SEARCH_LIMITS[search]))
+    scan = _Scan(tokens.Search(*_SEARCHES[search]))
     found: list[Candidate] = []
     pending: list[Hit] = []
     while True:

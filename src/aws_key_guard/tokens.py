@@ -17,8 +17,9 @@ Words this module owns (run, escape and view are decode.py's):
 - context: AWS words (`secret_access_key`, `session_token`) in the
   CONTEXT_BEFORE bytes before a token.
 - search: how key ID prefixes are found. `bytes.find` costs no import and
-  suits a commit's few kilobytes; past FIND_LIMIT bytes of one scan the
-  patterns, which check both boundaries in C, are six times faster.
+  suits a commit's few kilobytes; past FIND_LIMIT bytes of one scan one
+  pattern finds them, six times faster, and in a read with many (a flood of
+  prefixes) patterns that check both boundaries in C pick the ones to judge.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ SESSION_TOKEN_MAX: Final = 1024
 # Enough to reach an XML <name> element on the line above its <value>.
 CONTEXT_BEFORE: Final = 96
 FIND_LIMIT: Final = 1 << 20
+# Past this many key ID prefixes in a read, patterns pick the ones to judge.
+PREFIXES_BY_HAND: Final = 32
 RECORD_REACH: Final = 64
 # The shortest base64 text that can hold a key ID: 20 bytes need 27 characters.
 BASE64_MIN: Final = 27
@@ -53,7 +56,7 @@ TRIGGERS_MAX: Final = 64
 
 # Only these prefixes are credentials (AIDA, AROA, ... name users and roles).
 _KEY_ID_PREFIXES: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA')
-_KEY_ID_PREFIX: Final = rb'A(?:KIA|SIA|BIA|CCA)'
+_KEY_ID_PREFIX: Final = rb'A(?=KIA|SIA|BIA|CCA)'  # 'A' alone: `AKIAKIA` holds two
 # The same prefixes base64-encoded at the start of a value.
 _BASE64_KEY_IDS: Final = (b'QUtJQ', b'QVNJQ', b'QUJJQ', b'QUNDQ')
 _BASE64_KEY_ID: Final = rb'Q(?:UtJQ|VNJQ|UJJQ|UNDQ)'
@@ -154,12 +157,14 @@ class Hit:
 
 
 class Search:
-    """The prefix search of one scan: bytes.find until it has searched `limit` bytes, then re."""
+    """The prefix search of one scan: bytes.find until it has searched `limit` bytes, then re;
+    a read where re finds more than `by_hand` prefixes has patterns pick those to judge."""
 
-    __slots__ = ('_buf', '_capitals', '_prefix_buf', '_prefixes', 'limit', 'searched')
+    __slots__ = ('_buf', '_capitals', '_prefix_buf', '_prefixes', 'by_hand', 'limit', 'searched')
 
-    def __init__(self, limit: int = FIND_LIMIT) -> None:
+    def __init__(self, limit: int = FIND_LIMIT, by_hand: int = PREFIXES_BY_HAND) -> None:
         self.limit = limit
+        self.by_hand = by_hand
         self.searched = 0
         self._buf = b''
         self._capitals = b''
@@ -258,10 +263,17 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
         search.found_prefixes(buf, prefixes)
         return prefixes
     search.searched += stop - start
-    found = decode.pattern(_KEY_ID_PREFIX).search(buf, start, stop + 3)
-    search.found_prefixes(buf, [] if found is None else None)
-    if found is None:
-        return []  # one memchr-speed pass settles most reads
+    prefixes = []
+    for m in decode.pattern(_KEY_ID_PREFIX).finditer(buf, start, stop):
+        if len(prefixes) == search.by_hand:
+            break
+        prefixes.append(m.start())
+    else:
+        # One memchr-speed pass settles most reads; a few prefixes are each
+        # judged by hand, as those bytes.find finds.
+        search.found_prefixes(buf, prefixes)
+        return prefixes
+    search.found_prefixes(buf, None)
     lo = max(0, start - decode.ESCAPE_MAX)  # an escape may start before
     reach = max(0, lo - RECORD_REACH)
     others = buf[reach:stop].translate(None, _JOINER_BYTES)  # one pass serves three tests
