@@ -620,9 +620,7 @@ def test_a_read_error_inside_an_archive_is_its_fault():
 
 
 def test_a_bug_inside_an_archive_fails_closed(tmp_path, monkeypatch, capsysbinary):
-    def broken(
-        first: bytes, rest: Iterator[bytes], *, threads: int | None
-    ) -> Iterator[archive.Member]:
+    def broken(first: bytes, rest: Iterator[bytes]) -> Iterator[archive.Member]:
         yield from ()
         raise LookupError
 

@@ -48,40 +48,6 @@ def test_batches_grow_so_that_their_numbers_fit_a_page():
     assert len(workers.batches(sizes)) * 4 <= 4096
 
 
-def test_a_commit_is_judged_in_one_process_and_a_tree_in_one_a_cpu(monkeypatch):
-    monkeypatch.setattr(workers, 'cpus', lambda: 3)
-    large = workers.PER_WORKER
-    assert workers.processes([]) == 1
-    assert workers.processes([100 * large]) == 1  # one file: none to share it with
-    assert workers.processes([10, 10]) == 1  # a commit's few bytes
-    assert workers.processes([large, large]) == 2
-    assert workers.processes([large] * 10) == 3
-
-
-@pytest.mark.parametrize(('processes', 'threads'), [(1, None), (2, 1), (3, 1)])
-def test_a_shared_scan_unpacks_a_bzip2_file_on_no_thread_of_its_own(
-    tmp_path, monkeypatch, processes, threads
-):
-    # Where processes share the files, each has a CPU and no other: threads
-    # would take CPU time from the other processes. Alone, it may use them all.
-    names = []
-    for i in range(2):
-        (tmp_path / f'{i}.txt').write_bytes(b'text\n')
-        names.append(str(tmp_path / f'{i}.txt'))
-    seen = []
-    real = pipeline.scan_file
-
-    def scan_file(chunks, **kwargs):
-        seen.append(kwargs['threads'])
-        return real(chunks, **kwargs)
-
-    monkeypatch.setattr(pipeline, 'scan_file', scan_file)
-    monkeypatch.setattr(pipeline, 'processes', lambda sizes: processes)
-    monkeypatch.setattr(pipeline, 'judge_files', lambda names, judge, *_: list(map(judge, names)))
-    assert pipeline.scan_files(names) == [None, None]
-    assert seen == [threads, threads]
-
-
 def test_cpus_is_what_this_process_may_use():
     assert workers.cpus() == len(os.sched_getaffinity(0))
 

@@ -130,11 +130,9 @@ def join(outer: str, inner: str) -> str:
 
 
 class _Budget:
-    """Unpacked bytes left for one file, the faults met while its members were read,
-    and the threads a large bzip2 stream may be unpacked on."""
+    """Unpacked bytes left for one file, and the faults met while its members were read."""
 
-    def __init__(self, threads: int) -> None:
-        self.threads = threads
+    def __init__(self) -> None:
         self.left = FILE_CAP
         self.stopped = False  # past FILE_CAP: the file's other members are not read
         self.faults: list[Member] = []
@@ -148,15 +146,14 @@ class _Stop(Exception):
     """The file's cap was reached: nothing more of it is read."""
 
 
-def members(first: bytes, rest: Iterator[bytes], *, threads: int | None = None) -> Iterator[Member]:
+def members(first: bytes, rest: Iterator[bytes]) -> Iterator[Member]:
     """The members of the archive whose first chunk is `first`, each to be read before the next.
 
     A member's fault follows it; a fault named '' is the whole file's. After
     an archive's members come its bytes as stored (`Member.stored`), the
-    innermost archive's first. A large bzip2 stream is unpacked on `threads`
-    threads (default: one a CPU, up to BZIP2_THREADS).
+    innermost archive's first.
     """
-    budget = _Budget(min(cpus(), BZIP2_THREADS) if threads is None else threads)
+    budget = _Budget()
     try:
         yield from _unpack('', first, rest, 0, budget)
     except _Stop:
@@ -188,7 +185,7 @@ def _unpack(
             elif kind == 'ar':
                 stored = yield from _ar(name, held, depth + 1, budget)
             elif kind in ('bzip2', 'xz'):
-                with _compressed(kind, held, budget.threads) as stream:
+                with _compressed(kind, held) as stream:
                     yield from _member(name, stream, depth, budget, compressed=name)  # type: ignore[arg-type]
             else:
                 yield from _gzip(name, held, depth, budget)
@@ -243,10 +240,10 @@ class _Reader(io.RawIOBase):
         return n
 
 
-def _compressed(kind: str, held: IO[bytes], threads: int) -> io.RawIOBase:
+def _compressed(kind: str, held: IO[bytes]) -> io.RawIOBase:
     """A bzip2 or xz stream's content, read forward; a large bzip2 stream's blocks
-    are unpacked on `threads` threads (bzip2.py), where it is one stream laid out plainly."""
-    if kind == 'bzip2' and threads > 1:
+    are unpacked on every CPU (bzip2.py), where it is one stream laid out plainly."""
+    if kind == 'bzip2' and (threads := min(cpus(), BZIP2_THREADS)) > 1:
         size = held.seek(0, io.SEEK_END)
         held.seek(0)
         if BZIP2_SHARED <= size <= BZIP2_SHARED_MAX:

@@ -16,7 +16,6 @@ from aws_key_guard.tokens import FIND_LIMIT
 from aws_key_guard.window import HOLD
 from aws_key_guard.workers import file_size
 from aws_key_guard.workers import judge_files
-from aws_key_guard.workers import processes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -187,16 +186,11 @@ class _Markers:
 
 
 def scan_file(
-    chunks: Iterable[bytes],
-    *,
-    foreign: bool = True,
-    search: Search = 'auto',
-    threads: int | None = None,
+    chunks: Iterable[bytes], *, foreign: bool = True, search: Search = 'auto'
 ) -> FileScan:
     """Scan a stream once for tokens and allow markers; a read error is the FileScan's error.
 
-    An archive's members are scanned instead, each as a FileScan of its own;
-    `threads` may unpack a large bzip2 stream (default: one a CPU).
+    An archive's members are scanned instead, each as a FileScan of its own.
     """
     stream = iter(chunks)
     try:
@@ -207,7 +201,7 @@ def scan_file(
         from aws_key_guard.archive import archive_kind
 
         if archive_kind(first) is not None:
-            return _scan_archive(first, stream, foreign=foreign, search=search, threads=threads)
+            return _scan_archive(first, stream, foreign=foreign, search=search)
     return _scan_plain(first, stream, foreign=foreign, search=search)
 
 
@@ -219,7 +213,7 @@ def _scan_plain(first: bytes, rest: Iterator[bytes], *, foreign: bool, search: S
 
 
 def _scan_archive(
-    first: bytes, rest: Iterator[bytes], *, foreign: bool, search: Search, threads: int | None
+    first: bytes, rest: Iterator[bytes], *, foreign: bool, search: Search
 ) -> FileScan:
     """An archive's members, and its bytes as stored, each a FileScan in `members`.
 
@@ -232,7 +226,7 @@ def _scan_archive(
     found = []
     held: set[bytes] = set()
     try:
-        for member in members(first, rest, threads=threads):
+        for member in members(first, rest):
             if member.fault is None:
                 chunks = iter(member.chunks)
                 scan = _scan_plain(next(chunks, b''), chunks, foreign=foreign, search=search)
@@ -295,10 +289,8 @@ def _scan(
     return FileScan(found[:MAX_CANDIDATES], watcher.markers, overflow=overflow, cut=watcher.cut)
 
 
-def _read(
-    filename: str, *, foreign: bool, keep_clean: bool, search: Search, threads: int | None
-) -> FileScan | None:
-    scan = scan_file(read_chunks(filename), foreign=foreign, search=search, threads=threads)
+def _read(filename: str, *, foreign: bool, keep_clean: bool, search: Search) -> FileScan | None:
+    scan = scan_file(read_chunks(filename), foreign=foreign, search=search)
     return scan if keep_clean or not scan.is_clean() else None
 
 
@@ -310,18 +302,12 @@ def scan_files(
     # A run of more than FIND_LIMIT bytes pays for importing `re`, whose search
     # is the faster one past that, in every file; a commit's few files do not.
     search: Search = 'regex' if sum(sizes) > FIND_LIMIT else 'auto'
-    unpacked = unpacked_sizes(filenames, sizes)
-    # Processes sharing the files take a CPU each: none is left for threads to
-    # unpack a bzip2 file's blocks on, which would only slow the other processes.
-    threads = 1 if processes(unpacked) > 1 else None
     return judge_files(
         filenames,
-        lambda name: _read(
-            name, foreign=foreign, keep_clean=keep_clean, search=search, threads=threads
-        ),
+        lambda name: _read(name, foreign=foreign, keep_clean=keep_clean, search=search),
         FileScan.encode,
         FileScan.decode,
-        unpacked,
+        unpacked_sizes(filenames, sizes),
     )
 
 

@@ -62,13 +62,6 @@ def batches(sizes: Sequence[int]) -> list[range]:
     return [batch for _, batch in sorted(found, key=lambda f: -f[0])]
 
 
-def processes(sizes: Sequence[int]) -> int:
-    """How many processes judge_files shares files of these sizes among (1: no fork)."""
-    if len(sizes) < 2 or not hasattr(posix, 'fork'):
-        return 1
-    return max(1, min(cpus(), len(sizes), weight(sizes) // PER_WORKER))
-
-
 def file_size(filename: str) -> int:
     """The size of the file or symlink itself; 0 if it cannot be looked at."""
     try:
@@ -95,7 +88,7 @@ def judge_files(
     if len(filenames) < 2 or not hasattr(posix, 'fork'):
         return [judge(f) for f in filenames]
     sizes = [file_size(f) for f in filenames] if sizes is None else sizes
-    workers = processes(sizes)
+    workers = min(cpus(), len(filenames), weight(sizes) // PER_WORKER)
     if workers < 2:
         return [judge(f) for f in filenames]
     # Forks, pipes and `os`: only for a scan this large.
