@@ -857,7 +857,8 @@ def check_targets(results: dict[str, dict[str, Result]], pairs: Sequence[Pair] =
     notes.append(f'commit latency {latency:.1f}x ripgrep (target <= 4x): {_met(latency <= 4)}')
     if 'tree' in results:
         speed = results['tree'][hook].ratio
-        notes.append(f'tree throughput {speed:.2f}x ripgrep (target <= 1.3x): {_met(speed <= 1.3)}')
+        # The ratio the hook reached before it read inside archives, kept as the target.
+        notes.append(f'tree throughput {speed:.2f}x ripgrep (target <= 0.8x): {_met(speed <= 0.8)}')
     if 'small' in results:
         notes += check_small(results['small'], pairs)
     if 'big' in results:
