@@ -256,6 +256,18 @@ def test_scan_chunks_key_id_in_the_look_ahead_of_a_read_of_text():
     assert _found(data) == [('key-id', 1, 1, KEY, False), ('key-id', 1, 65422, KEY, False)]
 
 
+def test_scan_chunks_record_key_id_behind_an_overlapping_prefix():
+    # `AKI` before a record's key ID makes a prefix that overlaps the key ID's
+    # own: both readings are judged, whichever search finds the prefixes.
+    data = b'\x00AKI' + f'{KEY}{SECRET}'.encode() + b'\n'
+    assert _found(data) == [
+        ('key-id', 1, 2, 'AKI' + KEY[:17], False),
+        ('key-id', 1, 5, KEY, False),
+        ('secret', 1, 22, KEY[17:] + SECRET[:37], False),
+        ('secret', 1, 25, SECRET, False),
+    ]
+
+
 def test_scan_chunks_record_pairs_among_many_control_bytes():
     # Binary data with hundreds of control bytes, a record's pair in the first
     # read's window and another in its look-ahead.

@@ -56,10 +56,13 @@ TRIGGERS_MAX: Final = 64
 
 # Only these prefixes are credentials (AIDA, AROA, ... name users and roles).
 _KEY_ID_PREFIXES: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA')
-_KEY_ID_PREFIX: Final = rb'A(?=KIA|SIA|BIA|CCA)'  # 'A' alone: `AKIAKIA` holds two
+_KEY_ID_PREFIX: Final = rb'A(?:KIA|SIA|BIA|CCA)'
+# Each start, however the prefixes overlap (`AKIAKIA` holds two), as bytes.find
+# finds them; slower where nearly every other byte is an 'A'.
+_KEY_ID_PREFIX_AT: Final = rb'A(?=KIA|SIA|BIA|CCA)'
 # The same prefixes base64-encoded at the start of a value.
 _BASE64_KEY_IDS: Final = (b'QUtJQ', b'QVNJQ', b'QUJJQ', b'QUNDQ')
-_BASE64_KEY_ID: Final = rb'Q(?:UtJQ|VNJQ|UJJQ|UNDQ)'
+_BASE64_KEY_ID_AT: Final = rb'Q(?=UtJQ|VNJQ|UJJQ|UNDQ)'
 # AWS words, in any case, each word after the first with an optional '-',
 # '_', '.' or ' ' before it: `secret_access_key`, `SecretKey`, `session-token`.
 _SEPARATORS: Final = frozenset(b'-_. ')
@@ -209,7 +212,8 @@ class Search:
 def find_all(
     buf: bytes, start: int, stop: int, prefixes: tuple[bytes, ...], source: bytes, search: Search
 ) -> list[int]:
-    """Sorted offsets in buf[start:stop] where one of the prefixes (matched by source) starts."""
+    """Sorted offsets in buf[start:stop] where one of the prefixes starts, overlapping or not
+    (source, a pattern that consumes only their first byte, finds them as bytes.find does)."""
     if search.by_pattern(stop - start):
         return [m.start() for m in decode.pattern(source).finditer(buf, start, stop)]
     if not search.may_hold(buf, _CAPITALS[prefixes]):
@@ -252,7 +256,7 @@ def joined_triggers(buf: bytes, start: int, stop: int, search: Search) -> list[i
 
 def key_id_prefixes(buf: bytes, start: int, stop: int, search: Search) -> list[int]:
     """Sorted offsets in buf[start:stop] where a key ID prefix starts."""
-    return find_all(buf, start, stop, _KEY_ID_PREFIXES, _KEY_ID_PREFIX, search)
+    return find_all(buf, start, stop, _KEY_ID_PREFIXES, _KEY_ID_PREFIX_AT, search)
 
 
 def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[int]:
@@ -265,9 +269,12 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
     search.searched += stop - start
     prefixes = []
     for m in decode.pattern(_KEY_ID_PREFIX).finditer(buf, start, stop):
-        if len(prefixes) == search.by_hand:
+        if len(prefixes) >= search.by_hand:
             break
         prefixes.append(m.start())
+        # `AKIAKIA` holds two: the pattern's next search starts past the first.
+        if buf.startswith(_KEY_ID_PREFIXES, m.start() + 3, stop):
+            prefixes.append(m.start() + 3)
     else:
         # One memchr-speed pass settles most reads; a few prefixes are each
         # judged by hand, as those bytes.find finds.
@@ -807,7 +814,7 @@ def base64_key_id_runs(
         return []
     found = []
     hi = min(len(buf), end + 4)
-    for pos in find_all(buf, start, hi, _BASE64_KEY_IDS, _BASE64_KEY_ID, search):
+    for pos in find_all(buf, start, hi, _BASE64_KEY_IDS, _BASE64_KEY_ID_AT, search):
         if pos < end and not (pos and buf[pos - 1] in _BASE64):
             stop = decode.base64_stop(buf, runs, pos)
             if stop - pos < SECRET_LEN:
