@@ -294,7 +294,7 @@ def _key_id_starts(buf: bytes, start: int, stop: int, search: Search) -> list[in
                 break
             if pos >= start:
                 starts.append(pos)
-    if others.translate(None, _NOT_PACKED_BEFORE):  # a control byte within reach
+    if _holds_control(others):  # every control byte within reach is among the others
         for first in _record_pairs(buf, reach, stop):
             hi = min(first + RECORD_REACH, stop)  # prefixes that start before hi
             starts += [p for p in key_id_prefixes(buf, first, hi + 3, search) if start <= p < hi]
@@ -354,9 +354,9 @@ def _record_pairs(buf: bytes, lo: int, stop: int) -> list[int]:
     return found
 
 
-def _near_record(buf: bytes, lo: int, hi: int) -> bool:
-    """True if buf[lo:hi] holds a control byte: binary data, not a word or a base64 blob."""
-    return bool(buf[lo:hi].translate(None, _NOT_PACKED_BEFORE))
+def _holds_control(data: bytes) -> bool:
+    """True if data holds a control byte: binary data, not a word or a base64 blob."""
+    return bool(data.translate(None, _NOT_PACKED_BEFORE))
 
 
 def key_id_hits(buf: bytes, start: int, end: int, search: Search, layer: str | None) -> list[Hit]:
@@ -393,7 +393,7 @@ def _key_id_hit(buf: bytes, pos: int, layer: str | None) -> list[Hit]:
         escape = decode.escape_before(buf, pos)  # `\nAKIA...`, `%3DAKIA...`
         if escape is not None and escape.value not in _KEY_ID_JOINERS:
             via = via or escape.layer
-        elif secret is None or not _near_record(buf, max(0, pos - RECORD_REACH), pos):
+        elif secret is None or not _holds_control(buf[max(0, pos - RECORD_REACH) : pos]):
             return []
     hits = [Hit(pos, KEY_ID, buf[pos:stop], False, via)]
     if secret is not None:
