@@ -328,6 +328,12 @@ OUTSIDE = {
     'name table': _ar(
         {f'aws_access_key_id={KEY} (prod)': b'', f'aws_secret_access_key={SECRET} (prod)': b''}
     ),
+    # After members of several lines: the key's line counts theirs.
+    'symbol table after members': _ar(
+        {'a.txt': b'one\ntwo\nthree\n', 'b.o': b'\x7fELF\n\nx'},
+        before=b'',
+    )
+    + _entry(b'/', bytes(4) + INI),
 }
 
 
@@ -338,6 +344,66 @@ def test_a_key_outside_every_member_is_found_in_the_stored_bytes(
     monkeypatch.chdir(tmp_path)
     assert _run(tmp_path, 'f.a', OUTSIDE[case]) == 1
     assert capsysbinary.readouterr() == (_found('f.a', OUTSIDE[case]), ONE)
+
+
+def test_stored_bytes_are_searched_again_only_where_a_token_lies_outside_the_members(
+    monkeypatch,
+):
+    # A static library's bytes lie in its members: what is left, the headers,
+    # is searched first, and the stored bytes, line by line, only if it shows a token.
+    from aws_key_guard import arfile
+
+    blanked = []
+    blank = arfile._blank
+
+    def counted(*args: object) -> object:
+        blanked.append(1)
+        return blank(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(arfile, '_blank', counted)
+    clean = _ar({'a.txt': b'one\ntwo\n', 'b.o': b'\x7fELF' + bytes(100)})
+    assert scan_file([clean]).is_clean()
+    assert blanked == []
+    outside = OUTSIDE['symbol table after members']
+    assert [m.member for m in scan_file([outside]).members] == ['']
+    assert blanked == [1, 1]  # a blank for each member, in the second search
+
+
+# UTF-32 text, at a multiple of 4 bytes, after members whose lengths are not:
+# cut short, each member must leave it in its code units.
+_MEMBERS = _ar({'a.txt': b'one\ntwo\nthree\n', 'b.o': b'\x7fELF\x01\x01\x01'})
+WIDE_AFTER_MEMBERS = _MEMBERS + _entry(
+    b'/', bytes(4 + -(len(_MEMBERS) + 64) % 4) + INI.decode().encode('utf-32-le')
+)
+
+
+@pytest.mark.parametrize('case', [*OUTSIDE, 'UTF-32 after members', 'clean'])
+def test_searching_the_gaps_first_changes_no_scan(monkeypatch, case):
+    from aws_key_guard import arfile
+
+    data = {'UTF-32 after members': WIDE_AFTER_MEMBERS, 'clean': GOOD[: GOOD.index(b'creds')]}
+    data |= OUTSIDE
+    first = scan_file([data[case]]).encode()
+    monkeypatch.setattr(arfile, 'gaps', lambda *args: None)
+    assert scan_file([data[case]]).encode() == first
+    assert (first[-1] == []) is (case == 'clean')
+
+
+def test_gaps_are_the_stored_bytes_with_each_member_cut_to_a_newline():
+    from aws_key_guard.arfile import gaps
+    from aws_key_guard.arfile import read_members
+
+    data = _ar({'a.txt': b'one\ntwo\n', 'b.o': b'\x7fELF' + bytes(100)}, before=_entry(b'/', b'T'))
+    held = io.BytesIO(data)
+    read = list(read_members(held, names_cap=1 << 20))
+    a, o = (data.index(name) + 60 for name in (b'a.txt/', b'b.o/'))
+    assert [(m.start, m.size) for m in read] == [(a, 8), (o, 104)]
+    # Each member cut to its length modulo 4 (8 and 104 bytes: a newline, three spaces).
+    expected = data[:a] + b'\n   ' + data[a + 8 : o] + b'\n   '
+    # Reads of at least chunk_size bytes, but for the last.
+    chunks = list(gaps(held, read, 50))
+    assert b''.join(chunks) == expected
+    assert [len(c) >= 50 for c in chunks] == [True] * (len(chunks) - 1) + [False]
 
 
 GOOD = _ar({'a.txt': b'hello\n', 'creds.ini': INI})

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from typing import IO
     from typing import Final
 
+    from aws_key_guard.arfile import ArMember
+
 # Unpacked bytes scanned per member, and per file over every level (a tar's
 # bytes inside a gzip count as the gzip's and as its members'): a zip bomb
 # costs at most FILE_CAP bytes of work.
@@ -105,6 +107,9 @@ class Member(Record):
     chunks: Iterable[bytes] = ()
     fault: str | None = None
     stored: bool = False  # an archive's bytes as stored, for what lies outside its members
+    # Stored bytes searched first, where most of them lie in members read whole:
+    # only if these show a token are `chunks` searched (arfile.gaps).
+    gaps: Iterable[bytes] | None = None
 
 
 def archive_kind(first: bytes) -> str | None:
@@ -176,14 +181,14 @@ def _unpack(
     kind = archive_kind(first)
     with _spool(first, rest, AR_SPOOL_MEMORY if kind == 'ar' else SPOOL_MEMORY) as held:
         stop = None
-        stored = None  # the stored bytes to search, where not all of them
+        read = None  # an ar's members read whole, whose bytes need no second search
         try:
             if kind == 'zip':
                 yield from _zip(name, held, depth + 1, budget)
             elif kind == 'tar':
                 yield from _tar(name, _Reader(b'', _chunks(held)), depth + 1, budget)
             elif kind == 'ar':
-                stored = yield from _ar(name, held, depth + 1, budget)
+                read = yield from _ar(name, held, depth + 1, budget)
             elif kind in ('bzip2', 'xz'):
                 with _compressed(kind, held) as stream:
                     yield from _member(name, stream, depth, budget, compressed=name)  # type: ignore[arg-type]
@@ -194,8 +199,15 @@ def _unpack(
         except _Stop as e:
             stop = e  # past the file's cap: this level's stored bytes are still searched
         held.seek(0)
-        chunks = _chunks(held) if stored is None else stored
-        yield Member(name if stored_as is None else stored_as, chunks, stored=True)
+        stored_name = name if stored_as is None else stored_as
+        if read is None:
+            yield Member(stored_name, _chunks(held), stored=True)
+        else:
+            from aws_key_guard.arfile import gaps
+            from aws_key_guard.arfile import outside
+
+            chunks = outside(held, read, CHUNK_SIZE)
+            yield Member(stored_name, chunks, stored=True, gaps=gaps(held, read, CHUNK_SIZE))
         if stop is not None:
             raise stop
 
@@ -427,14 +439,13 @@ def _tar(name: str, reader: _Reader, depth: int, budget: _Budget) -> Iterator[Me
 
 def _ar(
     name: str, held: IO[bytes], depth: int, budget: _Budget
-) -> Generator[Member, None, Iterator[bytes]]:
-    """An ar's members; returns its stored bytes less those of the members read whole.
+) -> Generator[Member, None, list[ArMember]]:
+    """An ar's members; returns those read whole, whose stored bytes need no second search.
 
     An ar stores its members as they are: searched again, a static library
     would cost two scans. A member that met a fault is searched again.
     """
     from aws_key_guard.arfile import ArFault
-    from aws_key_guard.arfile import outside
     from aws_key_guard.arfile import read_members
 
     read = []
@@ -448,7 +459,7 @@ def _ar(
                 read.append(member)
     except ArFault as e:
         yield Member(join(name, e.member), fault=str(e))
-    return outside(held, read, CHUNK_SIZE)
+    return read
 
 
 def _stored(info: tarfile.TarInfo) -> tarfile.TarInfo:

@@ -137,7 +137,9 @@ def outside(held: IO[bytes], members: Iterable[ArMember], chunk_size: int) -> It
 
     A blank holds its member's newlines and, after the last one, as many
     spaces as there were bytes: what lies outside the members keeps its line
-    and column, and a member read already is not searched again.
+    and column, and a member read already is not searched again. Up to three
+    spaces before them make it as long as its member modulo 4, so that what
+    follows stays in its UTF-16 or UTF-32 code units.
     """
     at = 0
     for member in members:
@@ -145,6 +147,30 @@ def outside(held: IO[bytes], members: Iterable[ArMember], chunk_size: int) -> It
         yield from _blank(held, member, chunk_size)
         at = member.start + member.size
     yield from _stored(held, at, held.seek(0, io.SEEK_END), chunk_size)
+
+
+def gaps(held: IO[bytes], members: Iterable[ArMember], chunk_size: int) -> Iterator[bytes]:
+    """`outside`'s bytes with each blank cut to a newline and at most three spaces: in a
+    static library, little more than the headers.
+
+    A blank only parts runs, as one newline does, and moves no word farther
+    from a token; cut to its length modulo 4, it leaves every byte where it
+    stood within a UTF-16 or UTF-32 code unit. So a token in `outside`'s bytes
+    is one in these too, and only where these show one must `outside`'s
+    bytes, each line where it stands, be searched.
+    """
+    batch = bytearray()
+    at = 0
+    for start, size in [*((m.start, m.size) for m in members), (held.seek(0, io.SEEK_END), 0)]:
+        for part in _stored(held, at, start, chunk_size):
+            batch += part
+            if len(batch) >= chunk_size:  # as reads: not a header at a time
+                yield bytes(batch)
+                batch.clear()
+        if size:  # a blank as long as the member, modulo 4
+            batch += b'\n' + b' ' * ((size - 1) % 4)
+        at = start + size
+    yield bytes(batch)
 
 
 def _stored(held: IO[bytes], start: int, stop: int, chunk_size: int) -> Iterator[bytes]:
@@ -160,6 +186,8 @@ def _blank(held: IO[bytes], member: ArMember, chunk_size: int) -> Iterator[bytes
         last = chunk.rfind(b'\n')
         newlines += len(chunk) - len(chunk.replace(b'\n', b''))  # at memchr speed, as window.py
         tail = tail + len(chunk) if last < 0 else len(chunk) - last - 1
+    if pad := (member.size - newlines - tail) % 4:
+        yield b' ' * pad
     yield from _fill(b'\n', newlines, chunk_size)
     yield from _fill(b' ', tail, chunk_size)
 

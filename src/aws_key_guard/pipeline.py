@@ -227,6 +227,9 @@ def _scan_archive(
     held: set[bytes] = set()
     try:
         for member in members(first, rest):
+            gaps = member.gaps
+            if gaps is not None and not scan_chunks(gaps, limit=0, lines=False, search=search):
+                continue  # nothing outside the members read whole
             if member.fault is None:
                 chunks = iter(member.chunks)
                 scan = _scan_plain(next(chunks, b''), chunks, foreign=foreign, search=search)
