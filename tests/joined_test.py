@@ -336,11 +336,14 @@ def test_joined_candidates_are_found_by_either_prefix_search(search):
     ]
 
 
-def test_joined_secret_with_aws_words_and_no_key_id(tmp_path, monkeypatch, capsysbinary):
-    # No key ID prefix anywhere: the word SECRET alone opens the view.
+@pytest.mark.parametrize('beside', [[], ['large.txt']])
+def test_joined_secret_with_aws_words_and_no_key_id(tmp_path, monkeypatch, capsysbinary, beside):
+    # No key ID prefix anywhere: the word SECRET alone opens the view, whether the
+    # file is scanned alone or in a run large enough to be searched with patterns.
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'settings.py').write_text(f'AWS_SECRET_ACCESS_KEY = ("{S[:20]}"\n    "{S[20:]}")\n')
-    assert main(['settings.py']) == 1
+    (tmp_path / 'large.txt').write_text('nothing to see here\n' * 100_000)  # 2 MB
+    assert main(['settings.py', *beside]) == 1
     assert (
         capsysbinary.readouterr().out
         == (

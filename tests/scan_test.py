@@ -130,6 +130,20 @@ FINDS = [
         ],
         id='two-packed-pairs-after-one-control-byte',
     ),
+    # With no key ID prefix in the read, the word SECRET alone opens literals, in text.
+    pytest.param(
+        f'SECRET_KEY = ("{SECRET[:20]}"\n    "{SECRET[20:]}")\n',
+        [('secret', 1, 16, SECRET, True)],
+        id='joined-secret-after-the-word-SECRET',
+    ),
+    pytest.param(
+        f'\0SECRET_KEY = ("{SECRET[:20]}"\n    "{SECRET[20:]}")\n', [], id='joined-in-binary-data'
+    ),
+    pytest.param(
+        f'aws_secret_access_key = ("{SECRET[:20]}"\n    "{SECRET[20:]}")\n',
+        [],
+        id='joined-after-a-lower-case-word-and-no-key-id',
+    ),
 ]
 
 

@@ -179,9 +179,12 @@ class Search:
         there is one (the pattern search stops at the first). A buf it has not seen: None."""
         return self._prefixes if buf is self._prefix_buf else None
 
-    def capitals_hold(self, buf: bytes, word: bytes) -> bool:
-        """True if word stands in buf's capital letters, as may_hold last saw them."""
-        return buf is self._buf and word in self._capitals
+    def holds_capitals(self, buf: bytes, word: bytes, start: int, stop: int) -> bool:
+        """False if word, in capitals, is not in buf[start:stop]: looked up in the capitals
+        may_hold kept of buf where it saw buf (a search by bytes.find), else searched."""
+        if buf is self._buf:
+            return word in self._capitals
+        return buf.find(word, start, stop) != -1
 
     def found_prefixes(self, buf: bytes, prefixes: list[int] | None) -> None:
         """Remember the key ID prefixes found in buf (None: at least one, not where)."""
@@ -236,12 +239,13 @@ def joined_triggers(buf: bytes, start: int, stop: int, search: Search) -> list[i
     literals placed next to each other may make a token (see joined.py); the first
     TRIGGERS_MAX of them.
 
-    Called right after key_id_hits on the same buf, whose prefix search it reuses:
-    a read with no prefix and no capital `SECRET` costs no pass of its own.
+    Called right after key_id_hits on the same buf, whose prefix search it reuses.
+    In a read with no prefix only `SECRET` in capitals counts, and only in text:
+    binary data (a NUL byte) holds no literals to join.
     """
     found = search.prefixes_in(buf)
     if found == []:
-        if not search.capitals_hold(buf, b'SECRET'):
+        if b'\0' in buf or not search.holds_capitals(buf, b'SECRET', start, stop):
             return []
         return _find_each(buf, start, stop, (b'SECRET',))[:TRIGGERS_MAX]
     if found is None:
