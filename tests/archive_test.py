@@ -255,6 +255,49 @@ def test_a_key_outside_the_members_of_a_nested_archive_is_found_in_its_stored_by
     assert capsysbinary.readouterr() == (_in_file(shown, counted), ONE)
 
 
+def _with_extra_field() -> bytes:
+    # A member whose local header holds an extra field (as a jar's first one does).
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w', zipfile.ZIP_STORED) as z:
+        info = zipfile.ZipInfo('a.txt')
+        info.extra = b'\xfe\xca\x00\x00'
+        z.writestr(info, b'one\ntwo\n' * 12)  # 96 bytes
+    return out.getvalue()
+
+
+def test_zip_gaps_leave_out_the_stored_bytes_of_each_member_read_whole():
+    data = _with_extra_field()
+    # Read while the archive is held, as the pipeline reads them.
+    gaps = [b''.join(m.gaps) for m in archive.members(data, iter([])) if m.gaps is not None]
+    at = data.index(b'one\ntwo\n')
+    assert gaps == [data[:at] + b'\n   ' + data[at + 96 :]]
+
+
+def test_gaps_cut_only_spans_in_order():
+    data = bytes(range(32))
+    spans = [archive.Span(10, 4), archive.Span(2, 4), archive.Span(12, 8), archive.Span(24, 5)]
+    # The second span lies before the first, the third over it: their bytes stay.
+    expected = data[:10] + b'\n   ' + data[14:24] + b'\n' + data[29:]
+    assert b''.join(archive.gaps(io.BytesIO(data), spans, 64)) == expected
+
+
+@pytest.mark.parametrize(
+    'case',
+    [*OUTSIDE, 'zip in a zip', 'in a member and outside', 'clean zip', 'extra field'],
+)
+def test_searching_an_archives_gaps_first_changes_no_scan(monkeypatch, case):
+    data = OUTSIDE | {
+        'zip in a zip': NESTED_OUTSIDE['zip comment, zip in a zip'][0],
+        'in a member and outside': _zip({'a.ini': PROPS}, zipfile.ZIP_STORED) + PROPS,
+        'clean zip': _zip({'a.txt': b'hello\n', 'b.txt': b'x' * 5000}),
+        'extra field': _with_extra_field() + PROPS,
+    }
+    first = scan_file([data[case]]).encode()
+    monkeypatch.setattr(archive, 'gaps', lambda *args: None)
+    assert scan_file([data[case]]).encode() == first
+    assert (first[-1] == []) is (case == 'clean zip')
+
+
 def test_a_key_both_in_a_member_and_outside_is_reported_in_the_member(
     tmp_path, monkeypatch, capsysbinary
 ):

@@ -351,16 +351,14 @@ def test_stored_bytes_are_searched_again_only_where_a_token_lies_outside_the_mem
 ):
     # A static library's bytes lie in its members: what is left, the headers,
     # is searched first, and the stored bytes, line by line, only if it shows a token.
-    from aws_key_guard import arfile
-
     blanked = []
-    blank = arfile._blank
+    blank = archive._blank
 
     def counted(*args: object) -> object:
         blanked.append(1)
         return blank(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(arfile, '_blank', counted)
+    monkeypatch.setattr(archive, '_blank', counted)
     clean = _ar({'a.txt': b'one\ntwo\n', 'b.o': b'\x7fELF' + bytes(100)})
     assert scan_file([clean]).is_clean()
     assert blanked == []
@@ -379,18 +377,15 @@ WIDE_AFTER_MEMBERS = _MEMBERS + _entry(
 
 @pytest.mark.parametrize('case', [*OUTSIDE, 'UTF-32 after members', 'clean'])
 def test_searching_the_gaps_first_changes_no_scan(monkeypatch, case):
-    from aws_key_guard import arfile
-
     data = {'UTF-32 after members': WIDE_AFTER_MEMBERS, 'clean': GOOD[: GOOD.index(b'creds')]}
     data |= OUTSIDE
     first = scan_file([data[case]]).encode()
-    monkeypatch.setattr(arfile, 'gaps', lambda *args: None)
+    monkeypatch.setattr(archive, 'gaps', lambda *args: None)
     assert scan_file([data[case]]).encode() == first
     assert (first[-1] == []) is (case == 'clean')
 
 
 def test_gaps_are_the_stored_bytes_with_each_member_cut_to_a_newline():
-    from aws_key_guard.arfile import gaps
     from aws_key_guard.arfile import read_members
 
     data = _ar({'a.txt': b'one\ntwo\n', 'b.o': b'\x7fELF' + bytes(100)}, before=_entry(b'/', b'T'))
@@ -401,7 +396,7 @@ def test_gaps_are_the_stored_bytes_with_each_member_cut_to_a_newline():
     # Each member cut to its length modulo 4 (8 and 104 bytes: a newline, three spaces).
     expected = data[:a] + b'\n   ' + data[a + 8 : o] + b'\n   '
     # Reads of at least chunk_size bytes, but for the last.
-    chunks = list(gaps(held, read, 50))
+    chunks = list(archive.gaps(held, [archive.Span(m.start, m.size) for m in read], 50))
     assert b''.join(chunks) == expected
     assert [len(c) >= 50 for c in chunks] == [True] * (len(chunks) - 1) + [False]
 

@@ -39,8 +39,6 @@ if TYPE_CHECKING:
     from typing import IO
     from typing import Final
 
-    from aws_key_guard.arfile import ArMember
-
 # Unpacked bytes scanned per member, and per file over every level (a tar's
 # bytes inside a gzip count as the gzip's and as its members'): a zip bomb
 # costs at most FILE_CAP bytes of work.
@@ -64,6 +62,8 @@ EMPTY_READS: Final = 4
 
 ZIP_MAGIC: Final = b'PK\x03\x04'
 _END_MAGIC: Final = b'PK\x05\x06'
+_LOCAL: Final = 30  # a member's local header without its name and extra field
+_NAME_SIZE_AT: Final = 26  # in the local header: the name's size, then the extra field's
 _END: Final = 22  # a zip's end record without its comment
 _END64: Final = 56  # the zip64 end record, right before its locator
 _LOCATOR: Final = 20  # the zip64 locator, right before the end record
@@ -110,6 +110,13 @@ class Member(Record):
     # Stored bytes searched first, where most of them lie in members read whole:
     # only if these show a token are `chunks` searched (arfile.gaps).
     gaps: Iterable[bytes] | None = None
+
+
+class Span(Record):
+    """Where a member's bytes lie in its archive as stored."""
+
+    start: int
+    size: int
 
 
 def archive_kind(first: bytes) -> str | None:
@@ -181,10 +188,10 @@ def _unpack(
     kind = archive_kind(first)
     with _spool(first, rest, AR_SPOOL_MEMORY if kind == 'ar' else SPOOL_MEMORY) as held:
         stop = None
-        read = None  # an ar's members read whole, whose bytes need no second search
+        read = None  # where the members read whole lie, which need no second search
         try:
             if kind == 'zip':
-                yield from _zip(name, held, depth + 1, budget)
+                read = yield from _zip(name, held, depth + 1, budget)
             elif kind == 'tar':
                 yield from _tar(name, _Reader(b'', _chunks(held)), depth + 1, budget)
             elif kind == 'ar':
@@ -198,16 +205,13 @@ def _unpack(
             yield Member(name, fault=f'damaged {kind} archive ({_why(e)})')
         except _Stop as e:
             stop = e  # past the file's cap: this level's stored bytes are still searched
-        held.seek(0)
-        stored_name = name if stored_as is None else stored_as
-        if read is None:
-            yield Member(stored_name, _chunks(held), stored=True)
-        else:
-            from aws_key_guard.arfile import gaps
-            from aws_key_guard.arfile import outside
-
+        # An ar stores its members as they are: searched again, a library would cost two scans.
+        if kind == 'ar' and read is not None:
             chunks = outside(held, read, CHUNK_SIZE)
-            yield Member(stored_name, chunks, stored=True, gaps=gaps(held, read, CHUNK_SIZE))
+        else:  # read by seeking, as `gaps` may be read first
+            chunks = _stored_range(held, 0, held.seek(0, io.SEEK_END), CHUNK_SIZE)
+        stored = Member(name if stored_as is None else stored_as, chunks, stored=True)
+        yield stored if not read else stored._replace(gaps=gaps(held, read, CHUNK_SIZE))
         if stop is not None:
             raise stop
 
@@ -379,11 +383,15 @@ def _again(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def _zip(name: str, held: IO[bytes], depth: int, budget: _Budget) -> Iterator[Member]:
+def _zip(
+    name: str, held: IO[bytes], depth: int, budget: _Budget
+) -> Generator[Member, None, list[Span]]:
+    """A zip's members; returns where the stored bytes of those read whole lie."""
+    read: list[Span] = []
     if directory_size(held) > DIRECTORY_CAP:
         reason = f'zip archive lists more than {DIRECTORY_CAP >> 20} MiB of members'
         yield Member(name, fault=f'{reason}, scanned as it is stored')
-        return
+        return read
     with zipfile.ZipFile(held) as archive:
         for info in archive.infolist():
             if info.is_dir():
@@ -398,7 +406,91 @@ def _zip(name: str, held: IO[bytes], depth: int, budget: _Budget) -> Iterator[Me
                 yield Member(inner, fault=f'damaged archive member ({_why(e)})')
                 continue
             with stream:
-                yield from _member(inner, stream, depth, budget)
+                whole = yield from _whole(_member(inner, stream, depth, budget))
+            if whole:
+                held.seek(info.header_offset + _NAME_SIZE_AT)
+                sizes = held.read(4)  # the local header's name and extra field sizes
+                start = info.header_offset + _LOCAL + int.from_bytes(sizes[:2], 'little')
+                read.append(Span(start + int.from_bytes(sizes[2:], 'little'), info.compress_size))
+    return read
+
+
+def _whole(found: Iterator[Member]) -> Generator[Member, None, bool]:
+    """The members found, passed on; returns True if none of them met a fault."""
+    whole = True
+    for member in found:
+        whole = whole and member.fault is None
+        yield member
+    return whole
+
+
+def gaps(held: IO[bytes], read: Iterable[Span], chunk_size: int) -> Iterator[bytes]:
+    """An archive's stored bytes with the spans of the members read whole each cut to a
+    newline and at most three spaces: in a static library, little more than the headers.
+
+    A span cut short only parts runs, as one newline does, and moves no word
+    farther from a token; its length modulo 4 leaves every byte where it
+    stood within a UTF-16 or UTF-32 code unit. So a token in the stored bytes
+    outside those spans is one in these too, and where these show none, the
+    stored bytes (or an ar's `outside`) need no search: a member read whole
+    was searched already. A span out of order (a zip may list its members
+    in any order, over each other's bytes) is not cut.
+    """
+    batch = bytearray()
+    at = 0
+    for start, size in [*read, Span(held.seek(0, io.SEEK_END), 0)]:
+        if start < at:
+            continue
+        for part in _stored_range(held, at, start, chunk_size):
+            batch += part
+            if len(batch) >= chunk_size:  # as reads: not a header at a time
+                yield bytes(batch)
+                batch.clear()
+        if size:
+            batch += b'\n' + b' ' * ((size - 1) % 4)
+        at = start + size
+    yield bytes(batch)
+
+
+def outside(held: IO[bytes], read: Iterable[Span], chunk_size: int) -> Iterator[bytes]:
+    """An ar's bytes as stored, but for the spans of the members read whole, each a blank.
+
+    A blank holds its member's newlines and, after the last one, as many
+    spaces as there were bytes: what lies outside the members keeps its line
+    and column, and a member read already is not searched again. Up to three
+    spaces before them make it as long as its member modulo 4, so that what
+    follows stays in its UTF-16 or UTF-32 code units.
+    """
+    at = 0
+    for start, size in read:
+        yield from _stored_range(held, at, start, chunk_size)
+        yield from _blank(held, start, size, chunk_size)
+        at = start + size
+    yield from _stored_range(held, at, held.seek(0, io.SEEK_END), chunk_size)
+
+
+def _stored_range(held: IO[bytes], start: int, stop: int, chunk_size: int) -> Iterator[bytes]:
+    for at in range(start, stop, chunk_size):
+        held.seek(at)
+        yield held.read(min(chunk_size, stop - at))
+
+
+def _blank(held: IO[bytes], start: int, size: int, chunk_size: int) -> Iterator[bytes]:
+    newlines = 0
+    tail = 0  # bytes after the last newline
+    for chunk in _stored_range(held, start, start + size, chunk_size):
+        last = chunk.rfind(b'\n')
+        newlines += len(chunk) - len(chunk.replace(b'\n', b''))  # at memchr speed, as window.py
+        tail = tail + len(chunk) if last < 0 else len(chunk) - last - 1
+    if pad := (size - newlines - tail) % 4:
+        yield b' ' * pad
+    yield from _fill(b'\n', newlines, chunk_size)
+    yield from _fill(b' ', tail, chunk_size)
+
+
+def _fill(byte: bytes, count: int, chunk_size: int) -> Iterator[bytes]:
+    for at in range(0, count, chunk_size):
+        yield byte * min(chunk_size, count - at)
 
 
 def directory_size(held: IO[bytes]) -> int:
@@ -439,11 +531,10 @@ def _tar(name: str, reader: _Reader, depth: int, budget: _Budget) -> Iterator[Me
 
 def _ar(
     name: str, held: IO[bytes], depth: int, budget: _Budget
-) -> Generator[Member, None, list[ArMember]]:
-    """An ar's members; returns those read whole, whose stored bytes need no second search.
+) -> Generator[Member, None, list[Span]]:
+    """An ar's members; returns where the stored bytes of those read whole lie.
 
-    An ar stores its members as they are: searched again, a static library
-    would cost two scans. A member that met a fault is searched again.
+    A member that met a fault is searched again in the stored bytes.
     """
     from aws_key_guard.arfile import ArFault
     from aws_key_guard.arfile import read_members
@@ -451,12 +542,8 @@ def _ar(
     read = []
     try:
         for member in read_members(held, names_cap=DIRECTORY_CAP):
-            whole = True
-            for found in _member(join(name, member.name), member.stream, depth, budget):
-                whole = whole and found.fault is None
-                yield found
-            if whole:
-                read.append(member)
+            if (yield from _whole(_member(join(name, member.name), member.stream, depth, budget))):
+                read.append(Span(member.start, member.size))
     except ArFault as e:
         yield Member(join(name, e.member), fault=str(e))
     return read

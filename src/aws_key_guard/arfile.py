@@ -12,7 +12,8 @@ Words this module owns:
 - BSD name: a name `#1/LENGTH`, whose LENGTH bytes open the member's data
   (and count in its size).
 - symbol table: the linker's index (`/`, `/SYM64/`, `__.SYMDEF`), no member
-  of its own: its bytes are searched with the archive's as stored.
+  of its own: its bytes are searched with the archive's as stored
+  (archive.outside).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from aws_key_guard.record import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from collections.abc import Iterator
     from typing import IO
     from typing import Final
@@ -130,71 +130,6 @@ def _name(field: bytes, names: bytes, held: IO[bytes], start: int, skip: int, at
         field = names[offset:stop]
     # GNU ends a name with '/', so that it may hold spaces; other ar programs pad it.
     return field.removesuffix(b'/')
-
-
-def outside(held: IO[bytes], members: Iterable[ArMember], chunk_size: int) -> Iterator[bytes]:
-    """The archive's bytes as stored, but for the bytes of `members` (in order), each a blank.
-
-    A blank holds its member's newlines and, after the last one, as many
-    spaces as there were bytes: what lies outside the members keeps its line
-    and column, and a member read already is not searched again. Up to three
-    spaces before them make it as long as its member modulo 4, so that what
-    follows stays in its UTF-16 or UTF-32 code units.
-    """
-    at = 0
-    for member in members:
-        yield from _stored(held, at, member.start, chunk_size)
-        yield from _blank(held, member, chunk_size)
-        at = member.start + member.size
-    yield from _stored(held, at, held.seek(0, io.SEEK_END), chunk_size)
-
-
-def gaps(held: IO[bytes], members: Iterable[ArMember], chunk_size: int) -> Iterator[bytes]:
-    """`outside`'s bytes with each blank cut to a newline and at most three spaces: in a
-    static library, little more than the headers.
-
-    A blank only parts runs, as one newline does, and moves no word farther
-    from a token; cut to its length modulo 4, it leaves every byte where it
-    stood within a UTF-16 or UTF-32 code unit. So a token in `outside`'s bytes
-    is one in these too, and only where these show one must `outside`'s
-    bytes, each line where it stands, be searched.
-    """
-    batch = bytearray()
-    at = 0
-    for start, size in [*((m.start, m.size) for m in members), (held.seek(0, io.SEEK_END), 0)]:
-        for part in _stored(held, at, start, chunk_size):
-            batch += part
-            if len(batch) >= chunk_size:  # as reads: not a header at a time
-                yield bytes(batch)
-                batch.clear()
-        if size:  # a blank as long as the member, modulo 4
-            batch += b'\n' + b' ' * ((size - 1) % 4)
-        at = start + size
-    yield bytes(batch)
-
-
-def _stored(held: IO[bytes], start: int, stop: int, chunk_size: int) -> Iterator[bytes]:
-    for at in range(start, stop, chunk_size):
-        held.seek(at)
-        yield held.read(min(chunk_size, stop - at))
-
-
-def _blank(held: IO[bytes], member: ArMember, chunk_size: int) -> Iterator[bytes]:
-    newlines = 0
-    tail = 0  # bytes after the last newline
-    for chunk in _stored(held, member.start, member.start + member.size, chunk_size):
-        last = chunk.rfind(b'\n')
-        newlines += len(chunk) - len(chunk.replace(b'\n', b''))  # at memchr speed, as window.py
-        tail = tail + len(chunk) if last < 0 else len(chunk) - last - 1
-    if pad := (member.size - newlines - tail) % 4:
-        yield b' ' * pad
-    yield from _fill(b'\n', newlines, chunk_size)
-    yield from _fill(b' ', tail, chunk_size)
-
-
-def _fill(byte: bytes, count: int, chunk_size: int) -> Iterator[bytes]:
-    for at in range(0, count, chunk_size):
-        yield byte * min(chunk_size, count - at)
 
 
 def _decode(name: bytes) -> str:
