@@ -43,6 +43,21 @@ PIECES = st.one_of(
             b'\xff\xfe',
             b'+',
             b'/',
+            # Halves of a pair, literals placed next to each other, words that open
+            # joined literals, escapes: the views' triggers.
+            KEYS[0][:9],
+            KEYS[0][9:],
+            SECRETS[0][:20],
+            SECRETS[0][20:],
+            b'"',
+            b'" "',
+            b'" +\n  "',
+            b'SECRET = ',
+            b'secret: ',
+            b'&#47;',
+            b'\\x2F',
+            b'%2F',
+            b'\\n',
         ]
     ),
     st.text('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcxyz+/', max_size=50).map(str.encode),
