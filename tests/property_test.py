@@ -121,7 +121,19 @@ def test_wrapped_base64_never_depends_on_how_the_bytes_are_read(data, sizes):
     assert scan_chunks(_chunks(data, sizes)) == scan_chunks([data])
 
 
-@given(st.one_of(DATA, wrapped_documents()), CHUNK_SIZES)
+@st.composite
+def joined_documents(draw: st.DrawFn) -> bytes:
+    """Text around a key ID or a secret split into literals placed next to each other."""
+    token = draw(st.sampled_from([KEYS[1], SECRETS[1]]))
+    cut = draw(st.integers(1, len(token) - 1))
+    word = draw(st.sampled_from([b'', b'SECRET = ', b'aws_secret_access_key = ', b'id = ']))
+    quote = draw(st.sampled_from([b'"', b"'"]))
+    between = draw(st.sampled_from([b' ', b'\n    ', b' + ', b' +\n\t', b' . ', b'\\\n']))
+    pieces = quote + token[:cut] + quote + between + quote + token[cut:] + quote
+    return draw(DATA) + word + pieces + draw(DATA)
+
+
+@given(st.one_of(DATA, wrapped_documents(), joined_documents()), CHUNK_SIZES)
 def test_every_key_id_search_finds_the_same(data, sizes):
     # Small inputs are searched with bytes.find and judged in Python; larger
     # ones with a pattern, and a read with a flood of prefixes with patterns
