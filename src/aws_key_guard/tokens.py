@@ -180,8 +180,8 @@ class Search:
         return self._prefixes if buf is self._prefix_buf else None
 
     def holds_capitals(self, buf: bytes, word: bytes, start: int, stop: int) -> bool:
-        """False if word, in capitals, is not in buf[start:stop]: looked up in the capitals
-        may_hold kept of buf where it saw buf (a search by bytes.find), else searched."""
+        """False if word, all capitals, is not in buf[start:stop]: looked up in the capitals
+        may_hold kept where the prefix search passed over buf with it, else searched for."""
         if buf is self._buf:
             return word in self._capitals
         return buf.find(word, start, stop) != -1
