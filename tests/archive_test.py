@@ -279,6 +279,9 @@ def test_gaps_cut_only_spans_in_order():
     # The second span lies before the first, the third over it: their bytes stay.
     expected = data[:10] + b'\n   ' + data[14:24] + b'\n' + data[29:]
     assert b''.join(archive.gaps(io.BytesIO(data), spans, 64)) == expected
+    # outside's blanks keep lines and columns: byte 10 is a newline, then three bytes.
+    blanked = data[:10] + b'\n   ' + data[14:24] + b'     ' + data[29:]
+    assert b''.join(archive.outside(io.BytesIO(data), spans, 64)) == blanked
 
 
 @pytest.mark.parametrize(

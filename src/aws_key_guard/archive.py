@@ -205,11 +205,11 @@ def _unpack(
             yield Member(name, fault=f'damaged {kind} archive ({_why(e)})')
         except _Stop as e:
             stop = e  # past the file's cap: this level's stored bytes are still searched
-        # An ar stores its members as they are: searched again, a library would cost two scans.
-        if kind == 'ar' and read is not None:
-            chunks = outside(held, read, CHUNK_SIZE)
-        else:  # read by seeking, as `gaps` may be read first
+        # Read by seeking, as `gaps` may be read first.
+        if read is None:
             chunks = _stored_range(held, 0, held.seek(0, io.SEEK_END), CHUNK_SIZE)
+        else:  # a member read whole was searched already: a library would cost two scans
+            chunks = outside(held, read, CHUNK_SIZE)
         stored = Member(name if stored_as is None else stored_as, chunks, stored=True)
         yield stored if not read else stored._replace(gaps=gaps(held, read, CHUNK_SIZE))
         if stop is not None:
@@ -428,13 +428,12 @@ def gaps(held: IO[bytes], read: Iterable[Span], chunk_size: int) -> Iterator[byt
     """An archive's stored bytes with the spans of the members read whole each cut to a
     newline and at most three spaces: in a static library, little more than the headers.
 
-    A span cut short only parts runs, as one newline does, and moves no word
-    farther from a token; its length modulo 4 leaves every byte where it
-    stood within a UTF-16 or UTF-32 code unit. So a token in the stored bytes
-    outside those spans is one in these too, and where these show none, the
-    stored bytes (or an ar's `outside`) need no search: a member read whole
-    was searched already. A span out of order (a zip may list its members
-    in any order, over each other's bytes) is not cut.
+    A span cut short only parts runs, as `outside`'s blank does, and moves no
+    word farther from a token; its length modulo 4 leaves every byte where it
+    stood within a UTF-16 or UTF-32 code unit. So a token in `outside`'s bytes
+    is one in these too, and where these show none, `outside` needs no search.
+    A span out of order (a zip may list its members in any order, over each
+    other's bytes) is not cut.
     """
     batch = bytearray()
     at = 0
@@ -453,16 +452,20 @@ def gaps(held: IO[bytes], read: Iterable[Span], chunk_size: int) -> Iterator[byt
 
 
 def outside(held: IO[bytes], read: Iterable[Span], chunk_size: int) -> Iterator[bytes]:
-    """An ar's bytes as stored, but for the spans of the members read whole, each a blank.
+    """An archive's bytes as stored, but for the spans of the members read whole, each a
+    blank (but where out of order, as `gaps` leaves them).
 
     A blank holds its member's newlines and, after the last one, as many
     spaces as there were bytes: what lies outside the members keeps its line
-    and column, and a member read already is not searched again. Up to three
-    spaces before them make it as long as its member modulo 4, so that what
-    follows stays in its UTF-16 or UTF-32 code units.
+    and column, and a member read already is not searched again, nor run into
+    the header after it. Up to three spaces before them make it as long as
+    its member modulo 4, so that what follows stays in its UTF-16 or UTF-32
+    code units.
     """
     at = 0
     for start, size in read:
+        if start < at:
+            continue
         yield from _stored_range(held, at, start, chunk_size)
         yield from _blank(held, start, size, chunk_size)
         at = start + size
