@@ -22,6 +22,7 @@ from aws_key_guard.archive import archive_kind
 from aws_key_guard.model import Kind
 from aws_key_guard.pipeline import scan_file
 from aws_key_guard.scan import scan_chunks
+from tests.arfile_test import _ar
 from tests.conftest import line_col
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
@@ -156,18 +157,7 @@ def archives(draw: st.DrawFn) -> bytes:
     names = [f'm{i}.txt' for i in range(len(members))]
     after = draw(DATA)
     if draw(st.booleans()):
-        ar = [b'!<arch>\n']
-        for name, member in zip(names, members, strict=True):
-            header = b'%-16s%-12d%-6d%-6d%-8o%-10d`\n' % (
-                name.encode() + b'/',
-                0,
-                0,
-                0,
-                0o644,
-                len(member),
-            )
-            ar += [header, member, b'\n' * (len(member) % 2)]
-        return b''.join(ar) + after
+        return _ar(dict(zip(names, members, strict=True))) + after
     out = io.BytesIO()
     method = draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]))
     with zipfile.ZipFile(out, 'w', method) as z:

@@ -188,7 +188,7 @@ def _unpack(
     kind = archive_kind(first)
     with _spool(first, rest, AR_SPOOL_MEMORY if kind == 'ar' else SPOOL_MEMORY) as held:
         stop = None
-        read = None  # where the members read whole lie, which need no second search
+        read: list[Span] = []  # where the members read whole lie: no second search
         try:
             if kind == 'zip':
                 read = yield from _zip(name, held, depth + 1, budget)
@@ -205,13 +205,13 @@ def _unpack(
             yield Member(name, fault=f'damaged {kind} archive ({_why(e)})')
         except _Stop as e:
             stop = e  # past the file's cap: this level's stored bytes are still searched
-        # Read by seeking, as `gaps` may be read first.
-        if read is None:
-            chunks = _stored_range(held, 0, held.seek(0, io.SEEK_END), CHUNK_SIZE)
-        else:  # a member read whole was searched already: a library would cost two scans
-            chunks = outside(held, read, CHUNK_SIZE)
-        stored = Member(name if stored_as is None else stored_as, chunks, stored=True)
-        yield stored if not read else stored._replace(gaps=gaps(held, read, CHUNK_SIZE))
+        # A member read whole was searched already: a static library would cost two
+        # scans. Both streams read by seeking, as `gaps` is read first.
+        chunks = outside(held, read, CHUNK_SIZE)
+        first_search = gaps(held, read, CHUNK_SIZE) if read else None
+        yield Member(
+            name if stored_as is None else stored_as, chunks, stored=True, gaps=first_search
+        )
         if stop is not None:
             raise stop
 
@@ -425,35 +425,22 @@ def _whole(found: Iterator[Member]) -> Generator[Member, None, bool]:
 
 
 def gaps(held: IO[bytes], read: Iterable[Span], chunk_size: int) -> Iterator[bytes]:
-    """An archive's stored bytes with the spans of the members read whole each cut to a
-    newline and at most three spaces: in a static library, little more than the headers.
+    """`outside`'s bytes with each blank cut to a newline and at most three spaces: in a
+    static library, little more than the headers.
 
-    A span cut short only parts runs, as `outside`'s blank does, and moves no
-    word farther from a token; its length modulo 4 leaves every byte where it
-    stood within a UTF-16 or UTF-32 code unit. So a token in `outside`'s bytes
-    is one in these too, and where these show none, `outside` needs no search.
-    A span out of order (a zip may list its members in any order, over each
-    other's bytes) is not cut.
+    A blank cut short only parts runs, as the whole one does, and moves no word
+    farther from a token; as long as its member modulo 4, it leaves every byte
+    where it stood within a UTF-16 or UTF-32 code unit. So a token in
+    `outside`'s bytes is one in these too, and where these show none,
+    `outside` needs no search.
     """
-    batch = bytearray()
-    at = 0
-    for start, size in [*read, Span(held.seek(0, io.SEEK_END), 0)]:
-        if start < at:
-            continue
-        for part in _stored_range(held, at, start, chunk_size):
-            batch += part
-            if len(batch) >= chunk_size:  # as reads: not a header at a time
-                yield bytes(batch)
-                batch.clear()
-        if size:
-            batch += b'\n' + b' ' * ((size - 1) % 4)
-        at = start + size
-    yield bytes(batch)
+    return _batched(_outside(held, read, chunk_size, cut=True), chunk_size)
 
 
 def outside(held: IO[bytes], read: Iterable[Span], chunk_size: int) -> Iterator[bytes]:
     """An archive's bytes as stored, but for the spans of the members read whole, each a
-    blank (but where out of order, as `gaps` leaves them).
+    blank; a span out of order (a zip may list its members in any order, over each
+    other's bytes) is left as it is.
 
     A blank holds its member's newlines and, after the last one, as many
     spaces as there were bytes: what lies outside the members keeps its line
@@ -462,14 +449,36 @@ def outside(held: IO[bytes], read: Iterable[Span], chunk_size: int) -> Iterator[
     its member modulo 4, so that what follows stays in its UTF-16 or UTF-32
     code units.
     """
+    return _batched(_outside(held, read, chunk_size, cut=False), chunk_size)
+
+
+def _outside(
+    held: IO[bytes], read: Iterable[Span], chunk_size: int, *, cut: bool
+) -> Iterator[bytes]:
     at = 0
-    for start, size in read:
+    for start, size in [*read, Span(held.seek(0, io.SEEK_END), 0)]:
         if start < at:
             continue
         yield from _stored_range(held, at, start, chunk_size)
-        yield from _blank(held, start, size, chunk_size)
+        if size:
+            if cut:
+                yield b'\n' + b' ' * ((size - 1) % 4)
+            else:
+                yield from _blank(held, start, size, chunk_size)
         at = start + size
-    yield from _stored_range(held, at, held.seek(0, io.SEEK_END), chunk_size)
+
+
+def _batched(parts: Iterable[bytes], chunk_size: int) -> Iterator[bytes]:
+    """The parts as reads of at least chunk_size bytes (the last may be shorter): a
+    header at a time, each would be judged alone."""
+    batch = bytearray()
+    for part in parts:
+        batch += part
+        if len(batch) >= chunk_size:
+            yield bytes(batch)
+            batch.clear()
+    if batch:
+        yield bytes(batch)
 
 
 def _stored_range(held: IO[bytes], start: int, stop: int, chunk_size: int) -> Iterator[bytes]:
