@@ -282,6 +282,8 @@ def test_gaps_cut_only_spans_in_order():
     # outside's blanks keep lines and columns: byte 10 is a newline, then three bytes.
     blanked = data[:10] + b'\n   ' + data[14:24] + b'     ' + data[29:]
     assert b''.join(archive.outside(io.BytesIO(data), spans, 64)) == blanked
+    # Reads of at least the size asked, and never an empty one to end them.
+    assert list(archive.outside(io.BytesIO(data), [], 16)) == [data[:16], data[16:]]
 
 
 @pytest.mark.parametrize(
