@@ -473,6 +473,9 @@ def _batched(parts: Iterable[bytes], chunk_size: int) -> Iterator[bytes]:
     header at a time, each would be judged alone."""
     batch = bytearray()
     for part in parts:
+        if not batch and len(part) >= chunk_size:
+            yield part  # a read of stored bytes, as it is: no copy
+            continue
         batch += part
         if len(batch) >= chunk_size:
             yield bytes(batch)
