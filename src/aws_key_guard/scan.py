@@ -279,7 +279,9 @@ class _Scan:
         runs = buf.translate(decode.RUN_MAP)
         hits = tokens.key_id_hits(buf, start, end, self.search, None)
         triggers = tokens.joined_triggers(buf, max(0, start - _JOINED_BACK), end, self.search)
-        spans = tokens.run_spans(runs, start, end, _FLOOD_RUNS + 1)
+        # Every run long enough for a secret or a base64 value holds one: most reads have none.
+        long_run = runs.find(tokens.BASE64_RUN, start)
+        spans = tokens.run_spans(runs, start, end, _FLOOD_RUNS + 1, long_run)
         found = self._runs(buf, spans[:_FLOOD_RUNS], start, end, final)
         if len(spans) > _FLOOD_RUNS:
             resume = spans[-1][0]
@@ -292,7 +294,7 @@ class _Scan:
             found.hits += more.hits
             found.base64 += more.base64
         hits += found.hits
-        base64_runs = found.base64 + tokens.base64_key_id_runs(buf, runs, start, end, self.search)
+        base64_runs = found.base64 + tokens.base64_key_id_runs(buf, runs, long_run, end, self.search)
         if buf.find(b'&', start, end + tokens.ESCAPED_MAX) != -1:  # most reads: memchr, no call
             hits += tokens.reference_hits(buf, start, end, self.search)
         if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes

@@ -440,9 +440,12 @@ def slash_pair(buf: bytes, pos: int, stop: int) -> int:
     return cut if body.isalnum() and body.upper() == body else pos
 
 
-def run_spans(runs: bytes, start: int, end: int, most: int = -1) -> list[tuple[int, int]]:
+def run_spans(
+    runs: bytes, start: int, end: int, most: int = -1, long_run: int | None = None
+) -> list[tuple[int, int]]:
     """(pos, stop) of the runs that may hold a secret beginning in [start, end) of a run map;
-    with `most`, no more than that many.
+    with `most`, no more than that many. `long_run`, if the caller has it, is the first
+    BASE64_RUN at or after start (-1: none), which any longer run begins with.
 
     The first may be shorter: the rest of a run that began before start.
     """
@@ -451,6 +454,10 @@ def run_spans(runs: bytes, start: int, end: int, most: int = -1) -> list[tuple[i
     if start and runs[start - 1] == _X:
         pos = decode.run_stop(runs, start)
         found.append((decode.run_start(runs, start), pos))
+    if long_run is not None:
+        if long_run == -1:
+            return found
+        pos = max(pos, long_run)
     pos = runs.find(SECRET_RUN, pos)
     while pos != -1 and pos < end and len(found) != most:
         stop = decode.run_stop(runs, pos)
@@ -810,17 +817,20 @@ def judge(
 
 
 def base64_key_id_runs(
-    buf: bytes, runs: bytes, start: int, end: int, search: Search
+    buf: bytes, runs: bytes, long_run: int, end: int, search: Search
 ) -> list[tuple[int, int]]:
-    """Base64 runs shorter than a secret that begin in [start, end) with an encoded key ID prefix.
+    """Base64 runs shorter than a secret that begin in [long_run, end) with an encoded key ID
+    prefix, where long_run is the read's first BASE64_RUN from its window's start (-1: none).
 
-    Finding every short run would cost more than the whole plain scan.
+    Finding every short run would cost more than the whole plain scan. A run shorter
+    than BASE64_MIN holds no key ID: one that does lies in a BASE64_RUN, at or after
+    the first.
     """
-    if b'Q' not in buf or runs.find(BASE64_RUN, start) == -1:
+    if long_run == -1 or b'Q' not in buf:
         return []
     found = []
     hi = min(len(buf), end + 4)
-    for pos in find_all(buf, start, hi, _BASE64_KEY_IDS, _BASE64_KEY_ID_AT, search):
+    for pos in find_all(buf, long_run, hi, _BASE64_KEY_IDS, _BASE64_KEY_ID_AT, search):
         if pos < end and not (pos and buf[pos - 1] in _BASE64):
             stop = decode.base64_stop(buf, runs, pos)
             if stop - pos < SECRET_LEN:
