@@ -309,6 +309,8 @@ class _Scan:
         self, buf: bytes, spans: list[tuple[int, int]], start: int, end: int, final: bool
     ) -> _Runs:
         found = _Runs()
+        if not spans:
+            return found  # most reads: no run as long as a secret
         escapes = tokens.inner_escapes(buf, start, end, self.search)
         for pos, stop in spans:
             token = _plain(buf, pos, stop, start, end, final)
