@@ -416,6 +416,16 @@ WRAPPED_PAIR = f'id {KEY}\nkey {SECRET}\n'.ljust(114, '#').encode()  # two lines
             [('secret', 2, 3, SECRET, False)],
             id='secret-first-no-words',
         ),
+        pytest.param(
+            f'id: {_wrapped(KEY.encode(), 76)}cert: |\n' + _wrapped(_noise(3, 300), 64, '  '),
+            [('key-id', 1, 5, KEY, False)],
+            id='encoded-key-id-then-a-block',
+        ),
+        pytest.param(
+            f'id: {_wrapped(KEY.encode(), 76)}cert: |\n' + _wrapped(_noise(3, 3000), 64, '  '),
+            [('key-id', 1, 5, KEY, False)],
+            id='encoded-key-id-then-lines-judged-alone',
+        ),
     ],
 )
 def test_wrapped_base64_block_edges(data, expected):

@@ -294,7 +294,11 @@ class _Scan:
             found.hits += more.hits
             found.base64 += more.base64
         hits += found.hits
-        base64_runs = found.base64 + tokens.base64_key_id_runs(buf, runs, long_run, end, self.search)
+        base64_runs = found.base64
+        encoded = tokens.base64_key_id_runs(buf, runs, long_run, end, self.search)
+        if encoded:
+            # In the file's order: the lines a wrapped block passes are the ones after it.
+            base64_runs = sorted(base64_runs + encoded)
         if buf.find(b'&', start, end + tokens.ESCAPED_MAX) != -1:  # most reads: memchr, no call
             hits += tokens.reference_hits(buf, start, end, self.search)
         if b'\0' in buf:  # ASCII in UTF-16 always has NUL bytes
