@@ -220,6 +220,42 @@ def test_wrapped_block_needs_its_first_line_to_hold_only_base64():
     assert decode.wrapped_block(ended, 0, 0, 64, 1 << 12) == [(0, 64), (65, 129)]
 
 
+def _lines(*widths: int, indent: bytes = b'') -> bytes:
+    return b''.join(indent + b'QUJD' * (w // 4) + b'A' * (w % 4) + b'\n' for w in widths)
+
+
+@pytest.mark.parametrize(
+    ('buf', 'begin', 'reach', 'expected'),
+    [
+        pytest.param(
+            _lines(64, 64, 20), 0, 1 << 12, ([(0, 64), (65, 129), (130, 150)], True), id='block'
+        ),
+        pytest.param(_lines(64, 20), 0, 1 << 12, ([(0, 64), (65, 85)], True), id='two-lines'),
+        pytest.param(_lines(64) + b'-- end --\n', 0, 1 << 12, ([(0, 64)], False), id='one-line'),
+        # Past reach, each line is judged alone: the ones as wide as the first, within reach.
+        pytest.param(
+            _lines(64, 64, 64, 20), 0, 130, ([(0, 64), (65, 129), (130, 194)], False), id='too-long'
+        ),
+        pytest.param(_lines(64, 76, 64, 20), 0, 130, ([(0, 64)], False), id='too-long-wider-line'),
+        # A later line of a block: it and the lines as wide after it.
+        pytest.param(
+            _lines(64, 64, 64, 20), 65, 1 << 12, ([(65, 129), (130, 194)], False), id='later'
+        ),
+        pytest.param(
+            _lines(64, 64, 64, indent=b'  '),
+            69,
+            1 << 12,
+            ([(69, 133), (136, 200)], False),
+            id='later-indented',
+        ),
+        pytest.param(_lines(60, 60, 20), 0, 1 << 12, ([], False), id='no-wrap-width'),
+        pytest.param(b'x ' + _lines(64, 64, 20), 2, 1 << 12, ([], False), id='text-before'),
+    ],
+)
+def test_wrapped_lines(buf, begin, reach, expected):
+    assert decode.wrapped_lines(buf, 0, begin, begin + 64, reach) == expected
+
+
 # The escape grammar written as patterns: the specification the hand-written
 # parsers (which spare a commit the import of `re`) are checked against.
 _INNER = re.compile(decode.INNER)

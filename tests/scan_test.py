@@ -433,6 +433,22 @@ def test_wrapped_base64_block_edges(data, expected):
 
 
 @pytest.mark.parametrize('chunk', LAYER_CHUNKS)
+def test_lines_too_many_to_decode_whole_are_each_judged_alone(chunk):
+    # Each 64-character line decodes to 48 bytes of its own: a key ID in one line's
+    # bytes is found at its place, one split between two lines is not.
+    other = make_key_id(2)
+    data = bytearray(_noise(4, 48 * 80))
+    data[48 * 30 : 48 * 30 + 20] = KEY.encode()
+    data[48 * 33 + 12 : 48 * 33 + 32] = other.encode()
+    data[48 * 70 - 10 : 48 * 70 + 10] = make_key_id(3).encode()
+    text = 'cert: |\n' + _wrapped(bytes(data), 64, '  ')
+    assert _found(text, chunk) == [
+        ('key-id', 32, 3, KEY, False),
+        ('key-id', 35, 19, other, False),
+    ]
+
+
+@pytest.mark.parametrize('chunk', LAYER_CHUNKS)
 @pytest.mark.parametrize('layer', sorted(LAYER_COUNTS))
 def test_every_layer_does_not_depend_on_chunk_size(layer, chunk):
     data = _layer_document(layer)

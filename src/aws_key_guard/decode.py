@@ -652,31 +652,57 @@ def wrapped_block(
 
     Lines must start within reach of the first, so that every read holds the block whole.
     """
+    lines, whole = wrapped_lines(buf, base, begin, stop, reach)
+    return lines if whole else None
+
+
+def wrapped_lines(
+    buf: bytes, base: int, begin: int, stop: int, reach: int
+) -> tuple[list[tuple[int, int]], bool]:
+    """The lines of a wrapped block from buf[begin:stop] on, and whether to decode them whole.
+
+    Whole: buf[begin:stop] opens a block of two lines or more, all starting within
+    reach. Otherwise (a later line, a block too long for every read to hold whole)
+    each line is judged alone: buf[begin:stop] and the lines as wide after it
+    within reach, none if buf[begin:stop] is no line of a wrapped width.
+    """
     width = stop - begin
-    if width not in WRAP_WIDTHS:
-        return None
-    line_start = buf.rfind(b'\n', 0, begin) + 1
+    line_start = _wrapped_line_start(buf, begin, stop)
+    if line_start == -1:
+        return [], False
     indent = buf[line_start:begin]
-    if len(indent) > _WRAP_INDENT or indent.strip(b' \t'):
-        return None
-    if wrapped_line(buf, line_start, indent) != width:
-        return None
     above = buf.rfind(b'\n', 0, max(0, line_start - 1)) + 1
     # A line above that starts before the buffer is far longer than a block's.
-    if line_start and (above or not base) and wrapped_line(buf, above, indent) == width:
-        return None  # a later line of a block
+    later = line_start and (above or not base) and wrapped_line(buf, above, indent) == width
     lines = [(begin, stop)]
     pos = line_start
     while pos := buf.find(b'\n', pos) + 1:
         if pos - line_start > reach:
-            return None  # too long to hold whole in every read: each line alone
+            later = True  # too long to hold whole in every read
+            break
         size = wrapped_line(buf, pos, indent)
-        if size == -1:
+        if size == -1 or (later and size != width):
             break
         lines.append((pos + len(indent), pos + len(indent) + size))
         if size < width:
-            break
-    return lines if len(lines) > 1 else None
+            break  # a block's short last line
+    if not later:
+        return lines, len(lines) > 1
+    # Lines as wide as the first, a multiple of four: each decodes as it would alone.
+    wide = next((i for i, (a, b) in enumerate(lines) if b - a != width), len(lines))
+    return lines[:wide], False
+
+
+def _wrapped_line_start(buf: bytes, begin: int, stop: int) -> int:
+    """Where the line starts if buf[begin:stop] is all of it but a short indent, as wide
+    as a wrapped block's lines; else -1."""
+    if stop - begin not in WRAP_WIDTHS:
+        return -1
+    line_start = buf.rfind(b'\n', 0, begin) + 1
+    indent = buf[line_start:begin]
+    if len(indent) > _WRAP_INDENT or indent.strip(b' \t'):
+        return -1
+    return line_start if wrapped_line(buf, line_start, indent) == stop - begin else -1
 
 
 def ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:

@@ -266,12 +266,13 @@ def _span_marks(part: bytes) -> bytes:
 class _Scan:
     """What a scan carries from one read to the next: its search, its open base64 run, memos."""
 
-    __slots__ = ('base64_origin', 'block_stop', 'search', 'silent_base64')
+    __slots__ = ('alone_stop', 'base64_origin', 'block_stop', 'search', 'silent_base64')
 
     def __init__(self, search: tokens.Search) -> None:
         self.search = search
         self.base64_origin = 0  # file offset where a base64 run that crosses reads starts
         self.block_stop = 0  # file offset where the last wrapped block judged whole ends
+        self.alone_stop = 0  # file offset where the last wrapped lines judged alone end
         self.silent_base64: set[bytes] = set()  # runs whose whole decoding held nothing
 
     def judge(self, buf: bytes, base: int, start: int, end: int, final: bool) -> list[Hit]:
@@ -387,10 +388,14 @@ class _Scan:
         hits = []
         for run in found:
             if base + run[0] < self.block_stop:
-                continue  # a line of a block judged whole
+                continue  # a line of a block judged whole, or of lines that hold nothing
             lines = None
-            if run[0] >= start:
-                lines = decode.wrapped_block(buf, base, *run, _WRAP_REACH)
+            if run[0] >= start and base + run[0] >= self.alone_stop:
+                lines, whole = decode.wrapped_lines(buf, base, *run, _WRAP_REACH)
+                if not whole:
+                    if len(lines) > 1 and self._alone_hold_nothing(buf, base, lines):
+                        continue
+                    lines = None
             if lines is None:
                 hits += self._run_hits(buf, start, end, final, run)
             else:
@@ -400,6 +405,24 @@ class _Scan:
             begin = decode.base64_start(buf, runs, end) or self.base64_origin - base
             self.base64_origin = base + begin
         return hits
+
+    def _alone_hold_nothing(self, buf: bytes, base: int, lines: list[tuple[int, int]]) -> bool:
+        """True if wrapped lines each judged alone (decode.wrapped_lines) give nothing:
+        block_stop then passes them. Else alone_stop does, so that each is judged alone
+        with no second look for the lines after it.
+
+        Their decodings are one text, as each line's length is a multiple of four:
+        with no key ID prefix and no run a view would judge in it, none holds either.
+        A certificate bundle's lines then cost one decoding, not one view each.
+        """
+        text = decode.decode_base64(b''.join(buf[a:b] for a, b in lines))
+        if text.translate(decode.RUN_MAP).find(tokens.BASE64_RUN) == -1 and not (
+            tokens.key_id_prefixes(text, 0, len(text), self.search)
+        ):
+            self.block_stop = base + lines[-1][1]
+            return True
+        self.alone_stop = base + lines[-1][1]
+        return False
 
     def _run_hits(
         self, buf: bytes, start: int, end: int, final: bool, run: tuple[int, int]
