@@ -11,6 +11,7 @@ import json
 import pathlib
 import random
 import tempfile
+import textwrap
 import urllib.parse
 
 import pytest
@@ -54,6 +55,9 @@ def prefix_search(request, monkeypatch):
 
 def b64(text: str | bytes) -> str:
     return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
+
+
+PEM_BODY = b64(random.Random(1).randbytes(174))  # 232 characters: three lines of 64, one of 40
 
 
 def url(text: str) -> str:
@@ -198,6 +202,13 @@ FOUND = [
         f'  AWS_SECRET_ACCESS_KEY: {b64(S1 + chr(10))}\n',
         [('AKG001', 3, 26, 'base64')],
         id='kubernetes-data-base64-with-newline',
+    ),
+    pytest.param(
+        # A certificate after it, decoded as one block; its last line of 40 is no secret.
+        f'data:\n  AWS_ACCESS_KEY_ID: {b64(K1)}\n  ca.crt: |\n'
+        + ''.join(f'    {PEM_BODY[i : i + 64]}\n' for i in range(0, len(PEM_BODY), 64)),
+        [('AKG003', 2, 22, 'base64')],
+        id='encoded-key-id-then-a-certificate',
     ),
     pytest.param(
         f'replicaCount: 2\naws:\n  region: eu-central-1\n  accessKeyId: {K1}\n'
@@ -851,7 +862,6 @@ DOC_CREDENTIALS = (
 BLOB = b64(bytes(range(256)) * 3)
 BLOB = BLOB[:100] + K1 + BLOB[100:200] + S1 + BLOB[200:]
 # 174 random bytes: three lines of 64 characters and a last line of exactly 40.
-PEM_BODY = b64(random.Random(1).randbytes(174))
 PEM = '\n'.join(PEM_BODY[i : i + 64] for i in range(0, len(PEM_BODY), 64))
 MIME = base64.encodebytes(random.Random(2).randbytes(144)).decode()  # lines of 76, 76, 40
 LONE = [('AKG003', 1, 4, None)]  # `id={K1}` on the first line
@@ -954,6 +964,11 @@ QUIET = [
         with_lone_key(f'-----BEGIN CERTIFICATE-----\n{PEM}\n-----END CERTIFICATE-----\n'),
         LONE,
         id='pem-body-last-line-of-forty',
+    ),
+    pytest.param(
+        with_lone_key(f'ca.crt: |\n{textwrap.indent(PEM, "    ")}\n'),
+        LONE,
+        id='pem-body-indented-last-line-of-forty',
     ),
     pytest.param(
         with_lone_key(json.dumps({'data': {'application/x-pem-file': PEM}})),

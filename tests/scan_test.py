@@ -498,6 +498,21 @@ EDGES = [
         f'{"Ab" * 32}\n{SECRET}\n{KEY}', [('key-id', 3, 1, KEY)], id='wrapped-tail-at-file-start'
     ),
     pytest.param(
+        f'k={KEY}\nca: |\n    {"Ab" * 32}\n    {SECRET}\n',
+        [('key-id', 1, 3, KEY)],
+        id='wrapped-tail-indented',
+    ),
+    pytest.param(
+        f'k={KEY}\nca: |\n  {"Ab" * 32}\n  - {SECRET}\n',
+        [('key-id', 1, 3, KEY), ('secret', 4, 5, SECRET)],
+        id='after-a-wrapped-line-and-more-than-an-indent',
+    ),
+    pytest.param(
+        f'k={KEY}\nca: |\n    {SECRET}\n',
+        [('key-id', 1, 3, KEY), ('secret', 3, 5, SECRET)],
+        id='indented-with-no-wrapped-line-above',
+    ),
+    pytest.param(
         f'{"Ab" * 40}\n{SECRET}\n{KEY}',
         [('secret', 2, 1, SECRET), ('key-id', 3, 1, KEY)],
         id='long-line-before-is-not-a-wrap',

@@ -711,10 +711,13 @@ def ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
         if buf[pos - 2 : pos] != b'\\n':
             return False
         brk = pos - 2
-    elif buf[pos - 1 : pos] == b'\n':
-        brk = pos - 1 - (buf[pos - 2 : pos - 1] == b'\r')
     else:
-        return False
+        # After its line's indent, as in a YAML block scalar, if any.
+        before = buf[max(0, pos - _WRAP_INDENT - 1) : pos]
+        line = pos - len(before) + len(before.rstrip(b' \t'))
+        if buf[line - 1 : line] != b'\n':
+            return False
+        brk = line - 1 - (buf[line - 2 : line - 1] == b'\r')
     longest = max(WRAP_WIDTHS)
     line = buf[max(0, brk - longest - 1) : brk].translate(PLAIN_RUN_MAP)
     blank = line.rfind(b' ')
