@@ -714,10 +714,10 @@ def ends_wrapped_block(buf: bytes, pos: int, after_escape: bool) -> bool:
     else:
         # After its line's indent, as in a YAML block scalar, if any.
         before = buf[max(0, pos - _WRAP_INDENT - 1) : pos]
-        line = pos - len(before) + len(before.rstrip(b' \t'))
-        if buf[line - 1 : line] != b'\n':
+        first = pos - len(before) + len(before.rstrip(b' \t'))
+        if buf[first - 1 : first] != b'\n':
             return False
-        brk = line - 1 - (buf[line - 2 : line - 1] == b'\r')
+        brk = first - 1 - (buf[first - 2 : first - 1] == b'\r')
     longest = max(WRAP_WIDTHS)
     line = buf[max(0, brk - longest - 1) : brk].translate(PLAIN_RUN_MAP)
     blank = line.rfind(b' ')
