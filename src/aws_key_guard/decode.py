@@ -672,21 +672,22 @@ def wrapped_lines(
         return [], False
     indent = buf[line_start:begin]
     above = buf.rfind(b'\n', 0, max(0, line_start - 1)) + 1
-    # A line above that starts before the buffer is far longer than a block's.
-    later = line_start and (above or not base) and wrapped_line(buf, above, indent) == width
+    # Judged line by line: a later line of a block (a line as wide above it; one that
+    # starts before the buffer is far longer than a block's), or a block too long.
+    alone = line_start and (above or not base) and wrapped_line(buf, above, indent) == width
     lines = [(begin, stop)]
     pos = line_start
     while pos := buf.find(b'\n', pos) + 1:
         if pos - line_start > reach:
-            later = True  # too long to hold whole in every read
+            alone = True  # too long to hold whole in every read
             break
         size = wrapped_line(buf, pos, indent)
-        if size == -1 or (later and size != width):
+        if size == -1 or (alone and size != width):
             break
         lines.append((pos + len(indent), pos + len(indent) + size))
         if size < width:
             break  # a block's short last line
-    if not later:
+    if not alone:
         return lines, len(lines) > 1
     # Lines as wide as the first, a multiple of four: each decodes as it would alone.
     wide = next((i for i, (a, b) in enumerate(lines) if b - a != width), len(lines))
