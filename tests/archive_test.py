@@ -9,6 +9,7 @@ import io
 import json
 import lzma
 import os
+import random
 import tarfile
 import zipfile
 import zlib
@@ -410,6 +411,31 @@ def test_a_tar_member_declaring_an_exabyte_ends_at_the_data_there_is(
         + unscannable('f.tar', 'damaged tar archive (EOFError)'),
         b'',
     )
+
+
+def _words(lines: int) -> bytes:
+    # Text that compresses to a gzip stream of 69 KB, over a read: gzip then reads
+    # past its end five times before it says the stream is over.
+    rng = random.Random(230)
+    words = (b'alpha', b'beta', b'gamma', b'delta', b'epsilon', b'zeta', b'eta', b'theta')
+    return b''.join(b' '.join(rng.choices(words, k=100)) + b'\n' for _ in range(lines))
+
+
+def test_a_gzip_stream_read_to_its_end_is_whole(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    text = _words(1150)
+    Path('words.txt.gz').write_bytes(gzip.compress(text, mtime=0))
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w:gz') as tar:
+        for name, data in (('words.txt', text), ('app.properties', PROPS)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    Path('conf.tar.gz').write_bytes(buf.getvalue())
+    assert main(['words.txt.gz']) == 0
+    assert capsysbinary.readouterr() == (b'', b'')
+    assert main(['conf.tar.gz']) == 1
+    assert capsysbinary.readouterr() == (_pair('conf.tar.gz!app.properties'), ONE)
 
 
 def test_a_sparse_tar_member_is_read_without_its_holes(tmp_path, monkeypatch, capsysbinary):
