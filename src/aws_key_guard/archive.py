@@ -110,7 +110,7 @@ class Member(Record):
     fault: str | None = None
     stored: bool = False  # an archive's bytes as stored, for what lies outside its members
     # Stored bytes searched first, where most of them lie in members read whole:
-    # only if these show a token are `chunks` searched (arfile.gaps).
+    # only if these show a token are `chunks` searched (gaps below).
     gaps: Iterable[bytes] | None = None
 
 
