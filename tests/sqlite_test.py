@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import random
+import re
 import sqlite3
 import tempfile
 import uuid
@@ -19,7 +22,9 @@ from aws_key_guard import pipeline
 from aws_key_guard._main import main
 from aws_key_guard.files import read_chunks
 from aws_key_guard.pipeline import scan_file
+from aws_key_guard.scan import scan_chunks
 from tests.conftest import git
+from tests.conftest import line_col
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
 from tests.conftest import sqlite_database
@@ -632,3 +637,96 @@ def test_utf16_text_that_runs_into_a_key_id_is_no_secret(in_tmp, capsysbinary, e
         encoding=encoding,
     )
     assert _cli(capsysbinary, 'creds.db') == (1, _pair16('creds.db', data, KEY, SECRET, encoding))
+
+
+def _placed(data: bytes, column: bytes, at: int) -> int:
+    """The file offset of column[at]: the 16 bytes from there lie in data whole, or
+    split by a page edge (the next overflow page's 4-byte number)."""
+    window = column[at : at + 16]
+    split = [re.escape(window[:i]) + b'.{4}' + re.escape(window[i:]) for i in range(1, 16)]
+    shapes = b'|'.join([re.escape(window), *split])
+    (offset,) = {m.start() for m in re.finditer(shapes, data, re.DOTALL)}
+    return offset
+
+
+@pytest.mark.parametrize(
+    ('encoding', 'encoded'),
+    [('UTF-8', False), ('UTF-8', True), ('UTF-16le', False), ('UTF-16be', False)],
+    ids=['text', 'base64', 'utf-16le', 'utf-16be'],
+)
+def test_a_long_column_is_judged_whole_across_its_pages(in_tmp, capsysbinary, encoding, encoded):
+    # A note of over 64 KiB with a credentials file 9 KB before its end; as the text
+    # after it grows, a page edge falls at each place in it in turn. The byte
+    # scan then reads the next page's number inside a key: the note is read
+    # again as a file of its own, its pages joined, and finds what a file
+    # holding its text finds, placed where each part lies in the database.
+    config = f'aws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n'
+    middle = base64.b64encode(config.encode()).decode() + '\n' if encoded else config
+    codec = encoding.lower().replace('utf-16', 'utf-16-')
+    place = line_col if encoding == 'UTF-8' else _where16
+    split = set()
+    for after in range(0, 508, 7):
+        note = 'lorem ipsum dolor\n' * 4000 + middle + 'sit amet\n' * 1000 + 'x' * after
+        path = in_tmp / f'creds-{after}.db'
+        data = sqlite_database(path, 'note TEXT', [(note,)], page_size=512, encoding=encoding)
+        text = note.encode(codec)
+        split |= {t for t in (KEY, SECRET, middle) if t in middle and t.encode(codec) not in data}
+        found = {c.kind.value: c.offset for c in scan_file([text]).candidates}
+        line, col = place(data, _placed(data, text, found['secret']))
+        key_line, _ = place(data, _placed(data, text, found['key-id']))
+        pair = (
+            f'{path.name}:{line}:{col}: AKG001 AWS access key pair: secret '
+            f'[{_fingerprint(SECRET)}] with access key ID AKIA...{KEY[-4:]} at line {key_line}\n'
+        )
+        assert _cli(capsysbinary, path.name) == (1, pair.encode()), after
+    assert split == ({middle} if encoded else {KEY, SECRET, middle})
+
+
+@pytest.mark.parametrize(('text', 'scans'), [(False, 1), (True, 2)], ids=['blobs', 'and-text'])
+def test_only_a_column_whose_text_crosses_a_page_edge_is_read_again(
+    in_tmp, monkeypatch, text, scans
+):
+    # Random bytes hold no text a key ID long on both sides of any page edge:
+    # a database of them is scanned once, as any file.
+    calls = []
+
+    def counted(chunks, **options):
+        calls.append(options)
+        return scan_chunks(chunks, **options)
+
+    monkeypatch.setattr(pipeline, 'scan_chunks', counted)
+    rnd = random.Random(11)
+    rows = [(rnd.randbytes(20_000),) for _ in range(10)] + [('lorem ipsum\n' * 2000,)] * text
+    sqlite_database(in_tmp / 'blobs.db', 'data', rows, page_size=512)
+    assert scan_file(read_chunks('blobs.db')).candidates == []
+    assert len(calls) == scans
+
+
+def _b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ('columns', 'row'),
+    [
+        ('name TEXT, value TEXT', ['aws_access_key_id', KEY, 'aws_secret_access_key', SECRET]),
+        ('env TEXT, a TEXT, b TEXT', ['prod', KEY, SECRET]),
+        ('env TEXT, a TEXT, note TEXT, b TEXT', ['prodZ', KEY, 'x', SECRET]),
+    ],
+    ids=['settings-by-name', 'no-aws-word', 'after-a-letter'],
+)
+def test_base64_values_in_columns_of_their_own_pair(in_tmp, capsysbinary, columns, row):
+    # Each value base64-encoded, in a column touching the one before it: the
+    # byte scan reads the two as one run, decoded out of step. A column is
+    # judged as a file holding it alone would be.
+    width = columns.count(',') + 1
+    encoded = [_b64(v) if v in (KEY, SECRET) else v for v in row]
+    rows = [encoded[i : i + width] for i in range(0, len(encoded), width)]
+    data = sqlite_database(in_tmp / 'creds.db', columns, rows)
+    line, col = line_col(data, data.index(_b64(SECRET).encode()))
+    key_line, _ = line_col(data, data.index(_b64(KEY).encode()))
+    pair = (
+        f'creds.db:{line}:{col}: AKG001 AWS access key pair: secret [{_fingerprint(SECRET)}] '
+        f'with access key ID AKIA...{KEY[-4:]} at line {key_line}\n'
+    )
+    assert _cli(capsysbinary, 'creds.db') == (1, pair.encode())

@@ -253,7 +253,10 @@ def _scan_database(
 ) -> FileScan:
     from aws_key_guard.sqlite import Database
 
-    database = Database(MAX_CANDIDATES)
+    def scan(chunks: Iterable[bytes]) -> list[Candidate]:
+        return scan_chunks(chunks, limit=MAX_CANDIDATES, lines=False, search=search)
+
+    database = Database(MAX_CANDIDATES, scan)
     chunks = database.pass_on(chain((first,), rest))
     try:
         return _scan(chunks, foreign=foreign, search=search, merge=database.merge)

@@ -4,9 +4,13 @@ A record keeps its columns back to back, so the last letter of one column
 touches the first of the next and no byte scan can tell where a key ID or a
 secret begins. Here the leaf pages of the tables are read and each column
 becomes a line of a view whose offsets map back to the file; the plain scan
-of the same bytes still runs (deleted rows, free pages, indexes). Imported
-only for a file that starts with SQLite's header. The text of a UTF-16
-database is judged one byte a code unit, as the plain scan's UTF-16 view is.
+of the same bytes still runs (deleted rows, free pages, indexes). A column
+whose text crosses from one page to the next is also read as a stream of its
+own, its pieces joined: the plain scan meets the next page's number inside
+whatever crosses. Both are judged by the scan a file gets, which the caller
+hands in (`scan`). Imported only for a file that starts with SQLite's header.
+The lines of a UTF-16 database's text are judged one byte a code unit, as
+the plain scan's UTF-16 view is.
 
 The bytes are spooled as the plain scan reads them (in memory up to
 SPOOL_MEMORY, then to a temporary file), since a row continues on overflow
@@ -26,6 +30,7 @@ Words this module owns:
 
 from __future__ import annotations
 
+import re
 import tempfile
 from bisect import bisect
 
@@ -35,6 +40,7 @@ from aws_key_guard.tokens import Hit
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterable
     from collections.abc import Iterator
     from typing import Final
@@ -60,15 +66,44 @@ _CUT: Final = b'_'
 # them count one unit each, as in the plain scan.
 _UNITS_BEFORE: Final = 4096
 _READ: Final = 1 << 16
-# The view adds a token to a file that holds a key ID prefix or AWS words (a
-# secret or a session token with context): any other is left to the plain
-# scan, its pages never read. Of a page with neither, only the rows that
-# continue on overflow pages are read. Matched as case-insensitively as the words are.
-_TRIGGERS: Final = (b'AKIA', b'ASIA', b'ABIA', b'ACCA', b'ecret', b'ECRET', b'ession', b'ESSION')
+# The view adds a token to a file that holds a key ID prefix (raw, or base64
+# at any of its three alignments) or AWS words (a secret or a session token
+# with context). Of a page with none, only the rows that continue on overflow
+# pages are read. A file with none is walked for its columns across pages
+# alone, a prefix split by a page edge, and not at all if no page can be an
+# overflow page. Each trigger is a first letter and what may follow it,
+# matched as case-insensitively as the words are.
+_TRIGGER_WORDS: Final = (
+    (b'A', (b'KIA', b'SIA', b'BIA', b'CCA')),
+    (b'Q', (b'UtJQ', b'VNJQ', b'UJJQ', b'UNDQ')),
+    (b'F', (b'LSU', b'TSU', b'CSU', b'DQ0')),
+    (b'B', (b'S0lB', b'U0lB', b'QklB', b'Q0NB')),
+    (b'e', (b'cret', b'ssion')),
+    (b'E', (b'CRET', b'SSION')),
+)
+
+
+def _triggers(apart: bytes) -> tuple[re.Pattern[bytes], ...]:
+    """The triggers, their letters apart bytes from each other, as patterns whose
+    literal first bytes `re` finds at memchr speed: one search a trigger letter,
+    where one `in` a word cost as much."""
+    found = []
+    for first, rests in _TRIGGER_WORDS:
+        spaced = [apart.join(rest[i : i + 1] for i in range(len(rest))) for rest in rests]
+        found.append(re.compile(first + apart + b'(?=' + b'|'.join(spaced) + b')'))
+    return tuple(found)
+
+
+_TRIGGERS: Final = _triggers(b'')
 # In UTF-16 text, in either byte order, the letters stand a NUL apart.
-_TRIGGERS16: Final = tuple(b'\0'.join(t[i : i + 1] for i in range(len(t))) for t in _TRIGGERS)
-_ALL_TRIGGERS: Final = (*_TRIGGERS, *_TRIGGERS16)
-_SEAM: Final = max(len(t) for t in _TRIGGERS16) - 1
+_ALL_TRIGGERS: Final = (*_TRIGGERS, *_triggers(b'\0'))
+# The most bytes a trigger spans, less one: those it may lie across two reads with.
+_SEAM: Final = max(2 * len(rest) for _, rests in _TRIGGER_WORDS for rest in rests)
+# A column whose text runs across a page edge, for at least a key ID's
+# length, is judged as a stream too; looked for in this many bytes each side.
+_TEXT_BYTES: Final = bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x7F))
+_CROSSING: Final = tokens.KEY_ID_LEN
+_SEAM_SPAN: Final = 2 * _CROSSING
 
 Line = list['_Piece | bytes']
 
@@ -85,9 +120,10 @@ class _Piece:
 
 
 class _Column:
-    """A text or blob column as its pieces arrive: its first and last EDGE characters kept."""
+    """A text or blob column as its pieces arrive: its first and last EDGE characters
+    kept, and where each piece lies."""
 
-    __slots__ = ('edge', 'head', 'kept', 'layer', 'left', 'seen', 'tail')
+    __slots__ = ('crossed', 'edge', 'end', 'head', 'kept', 'layer', 'left', 'seen', 'spans', 'tail')
 
     def __init__(self, size: int, layer: str | None) -> None:
         self.layer = layer  # UTF-16 text's, or None for bytes
@@ -97,8 +133,15 @@ class _Column:
         self.tail: list[_Piece] = []
         self.kept = 0  # bytes in head
         self.seen = 0  # bytes added
+        self.spans: list[tuple[int, int]] = []  # each piece's file offset and size
+        self.end = b''  # the last piece's last bytes
+        self.crossed = False  # text runs from one piece into the next: maybe a token
 
     def add(self, data: bytes, offset: int) -> None:
+        if self.spans and not self.crossed:
+            self.crossed = _crosses(self.end, data[:_SEAM_SPAN])
+        self.spans.append((offset, len(data)))
+        self.end = data[-_SEAM_SPAN:]
         self.left -= len(data)
         self.seen += len(data)
         room = self.edge - self.kept
@@ -125,6 +168,23 @@ class _Column:
         if whole:
             return [[*head, *tail, *end]]
         return [[*head, _CUT], [_CUT, *tail, *end]]
+
+
+def _holds(data: bytes, triggers: tuple[re.Pattern[bytes], ...]) -> bool:
+    return any(t.search(data) for t in triggers)
+
+
+def _crosses(before: bytes, after: bytes) -> bool:
+    """Whether text as long as a key ID may run from before into after.
+
+    Any token, and any run of base64 or escapes that may hide one, is
+    printable ASCII and blanks (in UTF-16, a NUL apart): binary bytes
+    almost never hold such a run on both sides.
+    """
+    before, after = before.replace(b'\0', b''), after.replace(b'\0', b'')
+    ends = len(before) - len(before.rstrip(_TEXT_BYTES))
+    starts = len(after) - len(after.lstrip(_TEXT_BYTES))
+    return ends > 0 and starts > 0 and ends + starts >= _CROSSING
 
 
 def _narrowed(pieces: list[_Piece], skip: int, layer: str) -> list[_Piece]:
@@ -159,7 +219,7 @@ def _narrow(text: bytes, big: int) -> bytes:
 class _Row:
     """A record being read: the sizes of the columns left and the column under way."""
 
-    __slots__ = ('column', 'columns', 'layer', 'left', 'lines', 'skip')
+    __slots__ = ('column', 'columns', 'layer', 'left', 'lines', 'skip', 'streams')
 
     def __init__(self, columns: list[tuple[int, int]], body: int, layer: str | None) -> None:
         self.columns = columns[::-1]  # popped from the end: first column first
@@ -168,6 +228,8 @@ class _Row:
         self.skip = 0  # bytes left of a number column
         self.column: _Column | None = None
         self.lines: list[Line] = []  # of the columns read whole
+        # Of each column that crosses to another page: its pieces, and whether it is cut.
+        self.streams: list[tuple[list[tuple[int, int]], bool]] = []
 
     def feed(self, data: bytes, offset: int) -> None:
         """Read data, the body's next part, at its file offset."""
@@ -183,8 +245,7 @@ class _Row:
                 self.column.add(data[at : at + step], offset + at)
                 at += step
                 if not self.column.left:
-                    self.lines += self.column.lines(cut=False)
-                    self.column = None
+                    self._close(self.column, cut=False)
             else:
                 # The header's sizes add up to the body's (Database._cell checks).
                 size, held = self.columns.pop()
@@ -193,11 +254,17 @@ class _Row:
                 else:
                     self.skip = size
 
-    def cut(self) -> list[Line]:
-        """The lines read, the column under way cut where the chain broke."""
+    def cut(self) -> _Row:
+        """The row read, the column under way cut where the chain broke."""
         if self.column is not None:
-            self.lines += self.column.lines(cut=True)
-        return self.lines
+            self._close(self.column, cut=True)
+        return self
+
+    def _close(self, column: _Column, cut: bool) -> None:
+        self.lines += column.lines(cut)
+        if column.crossed:
+            self.streams.append((column.spans, cut))
+        self.column = None
 
 
 def _varint(data: bytes, at: int) -> tuple[int, int]:
@@ -242,25 +309,31 @@ class Database:
     """The rows of a SQLite database, judged column by column once its bytes have passed."""
 
     __slots__ = (
+        '_chained',
         '_layer',
         '_overflow',
         '_pages',
+        '_scan',
         '_size',
         '_spool',
+        '_step',
         '_tail',
         '_triggered',
         '_usable',
         'limit',
     )
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, scan: Callable[[Iterable[bytes]], list[Candidate]]) -> None:
         self.limit = limit  # past this many tokens the view stops: the scan caps the file
+        self._scan = scan  # of a stream's bytes, as a file's: a column across pages is one
         self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 -- see close
         self._size = 0  # page size
         self._usable = 0  # a page's bytes less those reserved at its end
         self._pages = 0  # pages in the file
         self._overflow = 0  # overflow pages read: no more than the file has pages
         self._triggered = False  # a trigger word was seen
+        self._chained = False  # a page may be an overflow page
+        self._step = 1  # the page size the header declares, while the bytes pass
         self._tail = b''  # the last bytes read, for a trigger across two reads
         self._layer: str | None = None  # UTF-16 text's, as the header declares
 
@@ -271,12 +344,27 @@ class Database:
     def pass_on(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """The chunks, unchanged, spooled on the way."""
         for chunk in chunks:
+            if not self._chained:
+                self._chained = self._starts_a_chain(chunk, self._spool.tell())
             self._spool.write(chunk)
             if not self._triggered:
                 seam = self._tail + chunk[:_SEAM]
-                self._triggered = any(t in chunk or t in seam for t in _ALL_TRIGGERS)
+                self._triggered = _holds(chunk, _ALL_TRIGGERS) or _holds(seam, _ALL_TRIGGERS)
                 self._tail = chunk[-_SEAM:]
             yield chunk
+
+    def _starts_a_chain(self, chunk: bytes, at: int) -> bool:
+        """Whether a page that starts in chunk, at file offset at, may be an overflow page.
+
+        Its first byte is then that of the next page's number: 0 in a file of
+        fewer than 2**24 pages, as no table or index page's is.
+        """
+        if not at:
+            if len(chunk) < 18:
+                return True  # no page size yet: as if
+            size = int.from_bytes(chunk[16:18], 'big')
+            self._step = 1 << 16 if size == 1 else max(size, 1)
+        return 0 in chunk[-at % self._step or self._step :: self._step]
 
     def merge(self, found: list[Candidate]) -> list[Candidate]:
         """The plain scan's candidates with the view's added, in file order.
@@ -285,7 +373,9 @@ class Database:
         across a view's token is no token: it runs from one column into the
         next (`<key ID><user><secret>` read as a key ID and a packed secret).
         """
-        hits = self._walk() if self._triggered else []
+        # A file with no trigger is walked for its columns across pages alone
+        # (a prefix split by a page edge), and not at all with no chain.
+        hits = self._walk() if self._triggered or self._chained else []
         view = self._locate(hits) if hits else []
         if not view:
             return found
@@ -314,7 +404,6 @@ class Database:
         if not size:
             return []
         self._pages = end // size
-        search = tokens.Search()
         hits: list[Hit] = []
         # A UTF-16 database's blobs hold bytes: either form may be a trigger there.
         triggers = _TRIGGERS if self._layer is None else _ALL_TRIGGERS
@@ -322,8 +411,15 @@ class Database:
             page = self._read(number)
             first = _HEADER if number == 1 else 0
             if page[first] == _LEAF_TABLE:
-                every = any(t in page for t in triggers)
-                hits += _judge(self._leaf(page, number, first, every), search)
+                every = self._triggered and _holds(page, triggers)
+                rows = self._leaf(page, number, first, every)
+                for row in rows:
+                    for spans, cut in row.streams:
+                        hits += self._stream(spans, cut)
+                # After the streams: where both found a token, the line's has the
+                # columns before it for context.
+                if self._triggered:
+                    hits += self._judge([line for row in rows for line in row.lines])
                 if len(hits) > self.limit:
                     break
         return hits
@@ -344,8 +440,8 @@ class Database:
         self._layer = _ENCODINGS[encoding]
         return size
 
-    def _leaf(self, page: bytes, number: int, first: int, every: bool) -> list[Line]:
-        """The lines of the page's rows: every row, or only those that overflow."""
+    def _leaf(self, page: bytes, number: int, first: int, every: bool) -> list[_Row]:
+        """The page's rows: every row, or only those that overflow."""
         cells = int.from_bytes(page[first + 3 : first + 5], 'big')
         pointers = first + 8
         cells = min(cells, (self._usable - pointers) // 2)
@@ -353,7 +449,7 @@ class Database:
         # A sound page's cells do not overlap: reading no more bytes of cells
         # than the page holds keeps a page of cells piled on one another linear.
         budget = self._usable
-        lines = []
+        rows = []
         for i in range(pointers, pointers + 2 * cells, 2):
             cell = int.from_bytes(page[i : i + 2], 'big')
             if budget <= 0:
@@ -365,13 +461,13 @@ class Database:
                     local = _local(payload, self._usable)
                     budget -= at + local - cell
                     if every or local < payload:
-                        lines += self._record(page, base, at, payload, local)
+                        rows.append(self._record(page, base, at, payload, local))
                 except (IndexError, ValueError):
                     continue  # a damaged cell: its bytes are the plain scan's
-        return lines
+        return rows
 
-    def _record(self, page: bytes, base: int, at: int, payload: int, local: int) -> list[Line]:
-        """The lines of the record at page[at:], payload bytes long, local of them here."""
+    def _record(self, page: bytes, base: int, at: int, payload: int, local: int) -> _Row:
+        """The record at page[at:], payload bytes long, local of them here."""
         end = at + local
         header, body = _varint(page, at)
         header_end = at + header
@@ -400,13 +496,55 @@ class Database:
             row.feed(page[4 : 4 + min(room, row.left)], (number - 1) * self._size + 4)
             number = int.from_bytes(page[:4], 'big')
 
+    def _stream(self, spans: list[tuple[int, int]], cut: bool) -> list[Hit]:
+        """The tokens of a column read as a file of its own, its pieces joined: one
+        across two pages, or base64 or UTF-16 text across them, is found whole."""
+        starts = []
+        size = 0
+        for _, length in spans:
+            starts.append(size)
+            size += length
+
+        def chunks() -> Iterator[bytes]:
+            parts, held = [], 0
+            for offset, length in spans:
+                self._spool.seek(offset)
+                parts.append(self._spool.read(length))
+                held += length
+                if held >= _READ:
+                    yield b''.join(parts)
+                    parts, held = [], 0
+            yield b''.join(parts) + _CUT * cut
+
+        places: list[tuple[int, int, str | None]] = [(at, length, None) for at, length in spans]
+        return _hits(self._scan(chunks()), starts, places)
+
+    def _judge(self, lines: list[Line]) -> list[Hit]:
+        """The tokens of lines, one column each, at their file offsets."""
+        if not lines:
+            return []
+        parts: list[bytes] = []
+        starts: list[int] = []
+        places: list[tuple[int, int, str | None]] = []
+        size = 0
+        for columns in lines:
+            for part in (*columns, b'\n'):
+                if isinstance(part, _Piece):
+                    starts.append(size)
+                    places.append((part.offset, len(part.data), part.layer))
+                    part = part.data
+                parts.append(part)
+                size += len(part)
+        return _hits(self._scan([b''.join(parts)]), starts, places)
+
     def _locate(self, hits: list[Hit]) -> list[Candidate]:
         """Candidates of the hits, placed by line and column in one pass over the file."""
         from aws_key_guard.model import Candidate
         from aws_key_guard.model import Kind
         from aws_key_guard.model import Secret
 
-        # A damaged file can show the same bytes twice (two chains on one page).
+        # A damaged file can show the same bytes twice (two chains on one page),
+        # and a column across pages is judged as a line and as a stream.
         unique = {(h.offset, h.kind): h for h in hits}
         found = []
         line, line_start, at = 1, 0, 0
@@ -432,32 +570,24 @@ class Database:
         return found
 
 
-def _judge(lines: list[Line], search: tokens.Search) -> list[Hit]:
-    """The tokens of lines, one column each, at their file offsets."""
-    parts: list[bytes] = []
-    starts: list[int] = []
-    pieces: list[_Piece] = []
-    size = 0
-    for columns in lines:
-        for part in (*columns, b'\n'):
-            if isinstance(part, _Piece):
-                starts.append(size)
-                pieces.append(part)
-                part = part.data
-            parts.append(part)
-            size += len(part)
+def _hits(
+    found: list[Candidate], starts: list[int], places: list[tuple[int, int, str | None]]
+) -> list[Hit]:
+    """Candidates in pieces joined into one text, at their file offsets: piece i starts
+    at starts[i] there and is placed at (file offset, size, layer); with a layer, byte j
+    of it stands for the code unit at file offset + 2j."""
     hits = []
-    for hit in tokens.judge(b''.join(parts), 0, size, search):
-        i = bisect(starts, hit.offset) - 1
-        piece, index = pieces[i], hit.offset - starts[i]
-        layer: str | None = piece.layer
+    for c in found:
+        i = bisect(starts, c.offset) - 1
+        (offset, size, layer), index = places[i], c.offset - starts[i]
         if layer is not None:
-            offset = piece.offset + 2 * index
+            offset += 2 * index
         else:
+            offset += index
             # A token across two pieces (two overflow pages) has no end column.
-            straddles = index + len(hit.token) > len(piece.data)
-            offset, layer = piece.offset + index, hit.layer or ('sqlite' if straddles else None)
-        hits.append(Hit(offset, hit.kind, hit.token, hit.context, layer))
+            straddles = index + len(c.token) > size
+            layer = c.layer or ('sqlite' if straddles else None)
+        hits.append(Hit(offset, c.kind.value, c.token, c.context, layer))
     return hits
 
 
