@@ -730,3 +730,24 @@ def test_base64_values_in_columns_of_their_own_pair(in_tmp, capsysbinary, column
         f'with access key ID AKIA...{KEY[-4:]} at line {key_line}\n'
     )
     assert _cli(capsysbinary, 'creds.db') == (1, pair.encode())
+
+
+@pytest.mark.parametrize('encoding', ['UTF-8', *UTF16])
+def test_secret_on_a_page_with_no_aws_word_pairs_with_a_key_id_pages_away(
+    in_tmp, capsysbinary, encoding
+):
+    # The secret's row says only `password`, its page nothing an AWS word: a
+    # key ID anywhere in the file has every page's rows read.
+    rows = [('alice', 'id', KEY), *[(f'u{i}', 'note', 'x' * 30) for i in range(300)]]
+    rows.append(('alice', 'password', SECRET))
+    columns = 'user TEXT, kind TEXT, value TEXT'
+    data = sqlite_database(in_tmp / 'creds.db', columns, rows, encoding=encoding)
+    codec = encoding.lower().replace('utf-16', 'utf-16-')
+    key_at, secret_at = (data.index(t.encode(codec)) for t in (KEY, SECRET))
+    assert key_at // 4096 != secret_at // 4096
+    pair = (
+        _pair('creds.db', data, KEY, SECRET)
+        if encoding == 'UTF-8'
+        else _pair16('creds.db', data, KEY, SECRET, encoding)
+    )
+    assert _cli(capsysbinary, 'creds.db') == (1, pair)

@@ -97,8 +97,14 @@ def _triggers(apart: bytes) -> tuple[re.Pattern[bytes], ...]:
 _TRIGGERS: Final = _triggers(b'')
 # In UTF-16 text, in either byte order, the letters stand a NUL apart.
 _ALL_TRIGGERS: Final = (*_TRIGGERS, *_triggers(b'\0'))
+# A key ID, raw or in UTF-16, anywhere in the file: then every page's rows are
+# read, since its secret may be on any of them with no word beside it.
+_KEY_IDS: Final = (
+    re.compile(rb'A(?=(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16})'),
+    re.compile(rb'A\0(?=(?:K\0I|S\0I|B\0I|C\0C)\0A(?:\0[A-Z0-9]){16})'),
+)
 # The most bytes a trigger spans, less one: those it may lie across two reads with.
-_SEAM: Final = max(2 * len(rest) for _, rests in _TRIGGER_WORDS for rest in rests)
+_SEAM: Final = 2 * (tokens.KEY_ID_LEN - 1)
 # A column whose text runs across a page edge, for at least a key ID's
 # length, is judged as a stream too; looked for in this many bytes each side.
 _TEXT_BYTES: Final = bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x7F))
@@ -310,6 +316,7 @@ class Database:
 
     __slots__ = (
         '_chained',
+        '_keyed',
         '_layer',
         '_overflow',
         '_pages',
@@ -333,6 +340,7 @@ class Database:
         self._overflow = 0  # overflow pages read: no more than the file has pages
         self._triggered = False  # a trigger word was seen
         self._chained = False  # a page may be an overflow page
+        self._keyed = False  # a key ID was seen: every page's rows are read
         self._step = 1  # the page size the header declares, while the bytes pass
         self._tail = b''  # the last bytes read, for a trigger across two reads
         self._layer: str | None = None  # UTF-16 text's, as the header declares
@@ -347,9 +355,11 @@ class Database:
             if not self._chained:
                 self._chained = self._starts_a_chain(chunk, self._spool.tell())
             self._spool.write(chunk)
-            if not self._triggered:
+            if not self._keyed:
                 seam = self._tail + chunk[:_SEAM]
-                self._triggered = _holds(chunk, _ALL_TRIGGERS) or _holds(seam, _ALL_TRIGGERS)
+                self._keyed = _holds(chunk, _KEY_IDS) or _holds(seam, _KEY_IDS)
+                if not self._triggered:
+                    self._triggered = _holds(chunk, _ALL_TRIGGERS) or _holds(seam, _ALL_TRIGGERS)
                 self._tail = chunk[-_SEAM:]
             yield chunk
 
@@ -411,7 +421,7 @@ class Database:
             page = self._read(number)
             first = _HEADER if number == 1 else 0
             if page[first] == _LEAF_TABLE:
-                every = self._triggered and _holds(page, triggers)
+                every = self._keyed or (self._triggered and _holds(page, triggers))
                 rows = self._leaf(page, number, first, every)
                 for row in rows:
                     for spans, cut in row.streams:
