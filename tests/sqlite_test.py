@@ -11,6 +11,7 @@ import sqlite3
 import tempfile
 import uuid
 import zipfile
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -751,3 +752,46 @@ def test_secret_on_a_page_with_no_aws_word_pairs_with_a_key_id_pages_away(
         else _pair16('creds.db', data, KEY, SECRET, encoding)
     )
     assert _cli(capsysbinary, 'creds.db') == (1, pair)
+
+
+def _without_rowid(
+    path: Path, rows: list[tuple[str, str, int, str]], encoding: str, page_size: int
+) -> bytes:
+    db = sqlite3.connect(path)
+    db.execute(f'PRAGMA page_size = {page_size}')
+    db.execute(f"PRAGMA encoding = '{encoding}'")
+    db.execute(
+        'CREATE TABLE creds (user TEXT PRIMARY KEY, key_id TEXT, created INT, secret TEXT) '
+        'WITHOUT ROWID'
+    )
+    db.executemany('INSERT INTO creds VALUES (?, ?, ?, ?)', rows)
+    db.execute('CREATE INDEX by_key ON creds (key_id)')  # a second copy of each key ID
+    db.commit()
+    db.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ('encoding', 'page_size', 'pages'),
+    [
+        ('UTF-8', 512, {0x0A, 0x02}),
+        ('UTF-16le', 1024, {0x0A, 0x02}),
+        ('UTF-16be', 1024, {0x0A, 0x02}),
+    ],
+    ids=['utf-8', 'utf-16le', 'utf-16be'],
+)
+def test_rows_of_a_table_without_rowid_pair(in_tmp, capsysbinary, encoding, page_size, pages):
+    # Such a table keeps its rows in an index's pages, leaves and inner pages
+    # alike; the number between the key ID and the secret hides both from the
+    # byte scan. The index on key_id copies each key ID: no finding of its own.
+    rows = [(f'user{i:02}', make_key_id(i), 1700000000 + i, make_secret(i)) for i in range(60)]
+    data = _without_rowid(in_tmp / 'creds.db', rows, encoding, page_size)
+    codec = encoding.lower().replace('utf-16', 'utf-16-')
+    starts = (data.index(r[3].encode(codec)) // page_size * page_size for r in rows)
+    assert {data[at] for at in starts} == pages  # the types of the secrets' pages
+    pair = partial(_pair) if encoding == 'UTF-8' else partial(_pair16, encoding=encoding)
+    expected = sorted(
+        (data.index(secret.encode(codec)), pair('creds.db', data, key, secret))
+        for _, key, _, secret in rows
+    )
+    assert _cli(capsysbinary, 'creds.db') == (1, b''.join(line for _, line in expected))

@@ -51,6 +51,10 @@ MAGIC: Final = b'SQLite format 3\x00'
 SPOOL_MEMORY: Final = 1 << 20  # spooled to a temporary file past this
 _HEADER: Final = 100
 _LEAF_TABLE: Final = 0x0D
+# The pages whose cells hold records: a table's leaves, and an index's leaves
+# and inner pages, where a WITHOUT ROWID table keeps its rows (and an index
+# copies a table's columns). Each with its header's size.
+_RECORD_PAGES: Final = {_LEAF_TABLE: 8, 0x0A: 8, 0x02: 12}
 # The header's text encoding (0 in a database with no table yet): the layer
 # a text column is read through.
 _ENCODINGS: Final = {0: None, 1: None, 2: 'utf-16le', 3: 'utf-16be'}
@@ -293,9 +297,10 @@ def _column_size(serial: int) -> tuple[int, int]:
     return (0, 1, 2, 3, 4, 6, 8, 8, 0, 0)[serial], _NUMBER
 
 
-def _local(payload: int, usable: int) -> int:
-    """How much of a table cell's payload its own page holds (the rest overflows)."""
-    most = usable - 35
+def _local(payload: int, usable: int, table: bool) -> int:
+    """How much of a table's or an index's cell's payload its own page holds (the rest
+    overflows)."""
+    most = usable - 35 if table else (usable - 12) * 64 // 255 - 23
     if payload <= most:
         return payload
     least = (usable - 12) * 32 // 255 - 23
@@ -417,22 +422,27 @@ class Database:
         hits: list[Hit] = []
         # A UTF-16 database's blobs hold bytes: either form may be a trigger there.
         triggers = _TRIGGERS if self._layer is None else _ALL_TRIGGERS
+        indexed: list[Hit] = []  # found on an index's pages
         for number in range(1, self._pages + 1):
             page = self._read(number)
             first = _HEADER if number == 1 else 0
-            if page[first] == _LEAF_TABLE:
+            if page[first] in _RECORD_PAGES:
                 every = self._keyed or (self._triggered and _holds(page, triggers))
-                rows = self._leaf(page, number, first, every)
+                rows = self._cells(page, number, first, every)
+                found = []
                 for row in rows:
                     for spans, cut in row.streams:
-                        hits += self._stream(spans, cut)
+                        found += self._stream(spans, cut)
                 # After the streams: where both found a token, the line's has the
                 # columns before it for context.
                 if self._triggered:
-                    hits += self._judge([line for row in rows for line in row.lines])
-                if len(hits) > self.limit:
+                    found += self._judge([line for row in rows for line in row.lines])
+                (hits if page[first] == _LEAF_TABLE else indexed).extend(found)
+                if len(hits) + len(indexed) > self.limit:
                     break
-        return hits
+        # An index's copy of a table's token is no token of its own.
+        tokens_seen = {(h.kind, h.token) for h in hits}
+        return hits + [h for h in indexed if (h.kind, h.token) not in tokens_seen]
 
     def _header(self) -> int:
         """The page size the header declares; 0 where the view cannot read the file."""
@@ -450,10 +460,11 @@ class Database:
         self._layer = _ENCODINGS[encoding]
         return size
 
-    def _leaf(self, page: bytes, number: int, first: int, every: bool) -> list[_Row]:
-        """The page's rows: every row, or only those that overflow."""
+    def _cells(self, page: bytes, number: int, first: int, every: bool) -> list[_Row]:
+        """The records of the page's cells: every one, or only those that overflow."""
+        kind = page[first]
         cells = int.from_bytes(page[first + 3 : first + 5], 'big')
-        pointers = first + 8
+        pointers = first + _RECORD_PAGES[kind]
         cells = min(cells, (self._usable - pointers) // 2)
         base = (number - 1) * self._size
         # A sound page's cells do not overlap: reading no more bytes of cells
@@ -466,9 +477,11 @@ class Database:
                 break
             if pointers + 2 * cells <= cell < self._usable:
                 try:
-                    payload, at = _varint(page, cell)
-                    _, at = _varint(page, at)  # the rowid
-                    local = _local(payload, self._usable)
+                    # An index's inner cell starts with its left child's number.
+                    payload, at = _varint(page, cell + 4 * (kind == 0x02))
+                    if kind == _LEAF_TABLE:
+                        _, at = _varint(page, at)  # the rowid
+                    local = _local(payload, self._usable, kind == _LEAF_TABLE)
                     budget -= at + local - cell
                     if every or local < payload:
                         rows.append(self._record(page, base, at, payload, local))
