@@ -59,6 +59,11 @@ FINDS = [
         [_m(0, reason='[masked]')],
         id='escaped-secret-in-reason-masked',
     ),
+    pytest.param(
+        f'# {ALLOW} ' + '&#47;'.join((SECRET[:13], SECRET[14:27], SECRET[28:])),
+        [_m(0, reason='[masked]')],
+        id='secret-with-character-references-in-reason-masked',
+    ),
     pytest.param(f'# {ALLOW} ' + 'é' * 300, [_m(0, reason='é' * 99)], id='reason-cut-at-200-bytes'),
     pytest.param('k  # pragma: allowlist secret', [_m(0, 'pragma: allowlist secret')], id='ds'),
     pytest.param('k  # pragma:allowlist-secret', [_m(0, 'pragma: allowlist secret')], id='ds-dash'),

@@ -48,8 +48,9 @@ _CLOSERS: Final = ('*/', '-->')
 def _runs(text: str) -> Iterator[tuple[int, int]]:
     import re
 
-    # 20+ characters that could be part of a key, escaped or URL-encoded included.
-    for m in re.finditer(rf'[A-Za-z0-9+/%\\]{{{_RUN},}}', text):
+    # 20+ characters that could be part of a key, escaped, URL-encoded or written
+    # with character references (`&#47;`, `&sol;`) included.
+    for m in re.finditer(rf'[A-Za-z0-9+/%\\&#;=]{{{_RUN},}}', text):
         yield m.span()
 
 
