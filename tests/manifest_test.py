@@ -36,6 +36,8 @@ def test_manifest_has_one_deliberate_hook():
         'language': 'python',
         'stages': ['pre-commit', 'pre-push', 'commit-msg', 'manual'],
         'always_run': True,
+        'types': [],
+        'types_or': ['file', 'symlink'],
         'require_serial': True,
         'minimum_pre_commit_version': '3.2.0',
     }
@@ -98,16 +100,21 @@ def test_readme_mentions_every_hook_id():
         ('app.py', b'x = 1\n'),
         ('creds.ps1.txt', 'key = 1\n'.encode('utf-16')),
         ('cache.pyc', b'\x00\x01binary'),
+        ('link', None),  # git stores the name it holds
     ],
 )
-def test_manifest_types_admit_text_utf16_and_binary(tmp_path, name, data):
-    # pre-commit's default filter is `types: [file]`; the manifest must not narrow it.
+def test_manifest_types_admit_text_utf16_binary_and_symlinks(tmp_path, name, data):
+    # pre-commit passes a file whose tags hold every one of `types` and, if
+    # `types_or` is set, one of those.
     path = tmp_path / name
-    path.write_bytes(data)
+    if data is None:
+        path.symlink_to('elsewhere')
+    else:
+        path.write_bytes(data)
     (hook,) = HOOKS
-    assert 'types' not in hook
-    assert 'types_or' not in hook
-    assert 'file' in tags_from_path(str(path))
+    tags = tags_from_path(str(path))
+    assert set(hook['types']) <= tags
+    assert set(hook['types_or']) & tags
 
 
 def test_pre_commit_accepts_the_manifest():

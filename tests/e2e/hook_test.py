@@ -229,6 +229,20 @@ def test_installed_hook_scans_a_file_named_double_dash(git_repo, hook_repo, pre_
     assert _pair_line_in('--') in refused.stderr.splitlines()
 
 
+def test_installed_hook_scans_a_staged_symlink_by_the_name_it_holds(
+    git_repo, hook_repo, pre_commit
+):
+    _install(git_repo, hook_repo, pre_commit)
+    (git_repo / 'creds').symlink_to(f'x/{KEY}/{SECRET}')
+    git('add', '.')
+    refused = _refused_commit()
+    pair = (
+        f'creds:1:24: AKG001 AWS access key pair: secret [{FP}] '
+        f'with access key ID AKIA...{KEY[-4:]} at line 1'
+    )
+    assert pair in refused.stderr.splitlines()
+
+
 def test_installed_hook_with_args_scans_files_named_like_its_options(
     git_repo, hook_repo, pre_commit
 ):
