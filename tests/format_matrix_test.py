@@ -240,6 +240,20 @@ FOUND = [
         id='aws-console-csv',
     ),
     pytest.param(
+        'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n'
+        'Subject: [PATCH] add the deploy credentials\n\n---\n creds.csv | 2 ++\n\n'
+        'diff --git a/creds.csv b/creds.csv\nnew file mode 100644\n--- /dev/null\n'
+        f'+++ b/creds.csv\n@@ -0,0 +1,2 @@\n+Access key ID,Secret access key\n+{K1},{S1}\n',
+        [('AKG001', 13, 23, None)],
+        id='git-format-patch-of-aws-console-csv',
+    ),
+    pytest.param(
+        f'Rotated:\n\n```diff\n-aws_access_key_id = {K2}\n+aws_access_key_id = {K1}\n'
+        f'-aws_secret_access_key = {S2}\n+aws_secret_access_key = {S1}\n```\n',
+        [('AKG001', 6, 26, None), ('AKG001', 7, 26, None)],
+        id='markdown-diff-of-credentials',
+    ),
+    pytest.param(
         'User name,Password,Access key ID,Secret access key,Console login link\n'
         f'alice,,{K1},{S1},https://123456789012.signin.aws.amazon.com/console\n',
         [('AKG001', 2, 29, None)],

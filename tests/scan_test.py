@@ -225,6 +225,12 @@ def test_scan_chunks_flood_of_prefixes_then_a_key_id(chunk):
     assert _found(data, chunk) == [('key-id', 1, 20026, KEY, False)]
 
 
+@pytest.mark.parametrize('chunk', [1, 97, 4096, CHUNK_SIZE])
+def test_scan_chunks_flood_of_prefixes_then_a_line_a_diff_adds(chunk):
+    data = f'{"AKIA" * 5000}\n+{KEY}\n+{KEY[:4]}'
+    assert _found(data, chunk) == [('key-id', 2, 2, KEY, False)]
+
+
 @pytest.mark.parametrize('chunk', [97, 4096, CHUNK_SIZE])
 def test_scan_chunks_record_pair_judged_in_its_own_read(chunk):
     # A prefix near a control byte early on, and a record's pair in the bytes
@@ -482,7 +488,24 @@ EDGES = [
     pytest.param(
         f'k={KEY}\n{SECRET}.b.c', [('key-id', 1, 3, KEY)], id='dot-then-short-dotted-part-after'
     ),
-    pytest.param(f'k={KEY}\n-{SECRET}', [('key-id', 1, 3, KEY)], id='dash-before'),
+    pytest.param(f'k={KEY}\nx-{SECRET}', [('key-id', 1, 3, KEY)], id='dash-before'),
+    pytest.param(f'k={KEY}\nx+{SECRET}', [('key-id', 1, 3, KEY)], id='plus-before'),
+    pytest.param(f'k = a+{KEY}\n', [], id='plus-before-key-id'),
+    pytest.param(
+        f'--- a/k\n+++ b/k\n@@ -0,0 +1,2 @@\n+{KEY}\n+{SECRET}\n',
+        [('key-id', 4, 2, KEY), ('secret', 5, 2, SECRET)],
+        id='lines-a-diff-adds',
+    ),
+    pytest.param(
+        f'--- a/k\n+++ b/k\n@@ -1,2 +0,0 @@\n-{KEY}\n-{SECRET}\n',
+        [('key-id', 4, 2, KEY), ('secret', 5, 2, SECRET)],
+        id='lines-a-diff-removes',
+    ),
+    pytest.param(
+        f'@@ -0,0 +1 @@\r\n+{KEY},{SECRET}\r\n',
+        [('key-id', 2, 2, KEY), ('secret', 2, 23, SECRET)],
+        id='diff-of-csv',
+    ),
     pytest.param(f'k={KEY}\n{SECRET}_', [('key-id', 1, 3, KEY)], id='underscore-after'),
     pytest.param(
         f'k={KEY}\nThe key is {SECRET}. Done',

@@ -90,7 +90,7 @@ _KEY_ID_BODY: Final = (
 # Every escape ends in a joiner (`\nAKIA`, `%3DAKIA`, `&#47AKIA`, `=3DAKIA`): the last four
 # patterns start at the escape, and the matcher decides what it stands for.
 _KEY_IDS: Final = (
-    rb'A(?<![A-Za-z0-9_+].)' + _KEY_ID_BODY,
+    rb'A(?:(?<![A-Za-z0-9_+].)|(?<=\n\+A))' + _KEY_ID_BODY,  # a line of a diff: `+AKIA...`
     rb'\\(?:[bfnrt]|u[0-9A-Fa-f]{4})(A' + _KEY_ID_BODY + rb')',
     rb'%[0-9A-Fa-f]{2}(A' + _KEY_ID_BODY + rb')',
     rb'&#[0-9]{1,8}(A' + _KEY_ID_BODY + rb')',  # one pattern each: each has a literal to seek
@@ -116,6 +116,11 @@ _BARE_MAX: Final = 256  # bytes that are no joiners, each looked at by hand
 _SECRET_JOINERS: Final = frozenset(b'-_')
 _DOT: Final = ord('.')
 _SLASH: Final = ord('/')
+_PLUS: Final = ord('+')
+_NEWLINE: Final = ord('\n')
+# A unified diff marks each added and removed line with a first '+' or '-': a
+# token right after one stands at its line's start, whatever the marker joins.
+_DIFF_MARKERS: Final = frozenset(b'+-')
 # A secret may end in a short suffix (`<secret>-old`, `<secret>.x`): no base64url
 # or JWT part is this short and then ends.
 _SUFFIX_MAX: Final = 16
@@ -327,7 +332,13 @@ def _bare_key_ids(buf: bytes, start: int, stop: int, *, by_pattern: bool) -> lis
         if bare.startswith(_KEY_ID_PREFIXES, at + 1) and pattern.match(buf, start + at):
             found.append(start + at)
         at = bare.find(b' ', at + 1)
-    return found
+    # A diff's `+` is a joiner to the map: the lines it marks are looked at too.
+    at = buf.find(b'\n+', max(0, start - 2), stop)
+    while at != -1:
+        if pattern.match(buf, at + 2):
+            found.append(at + 2)
+        at = buf.find(b'\n+', at + 1, stop - 2)
+    return sorted(found)
 
 
 def _record_pairs(buf: bytes, lo: int, stop: int) -> list[int]:
@@ -395,7 +406,7 @@ def _key_id_hit(buf: bytes, pos: int, layer: str | None) -> list[Hit]:
         elif not (pos and buf[pos - 1] in _PACKED_BEFORE):
             return []
     via = layer
-    if pos and buf[pos - 1] in _KEY_ID_JOINERS:
+    if pos and buf[pos - 1] in _KEY_ID_JOINERS and not after_diff_marker(buf, pos):
         escape = decode.escape_before(buf, pos)  # `\nAKIA...`, `%3DAKIA...`
         if escape is not None and escape.value not in _KEY_ID_JOINERS:
             via = via or escape.layer
@@ -692,10 +703,17 @@ def _escape_layer(span: bytes) -> str:
     return 'c-escape' if b'\\x' in span or b'\\0' in span else 'json-escape'
 
 
+def after_diff_marker(buf: bytes, pos: int) -> bool:
+    """True if buf[pos - 1] is a diff's '+' or '-' at the start of a line."""
+    return pos > 1 and buf[pos - 1] in _DIFF_MARKERS and buf[pos - 2] == _NEWLINE
+
+
 def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None:
     lead = 0
     via = layer
-    if pos and buf[pos - 1] in b'\\%=':
+    if buf[pos] == _PLUS and stop - pos == SECRET_LEN + 1 and after_diff_marker(buf, pos + 1):
+        lead = 1  # `+<secret>`: the line a diff adds
+    elif pos and buf[pos - 1] in b'\\%=':
         escape = decode.escape_at(buf, pos - 1)  # `\nSECRET`, `%3DSECRET`, `=3DSECRET`
         # `key=3D...` is a secret that begins with 3D unless the rest is a secret's length.
         if escape is not None and escape.layer == decode.QUOTED_PRINTABLE:
@@ -772,7 +790,7 @@ def _stands_alone(buf: bytes, pos: int, stop: int, after_escape: bool) -> bool:
     """True if no joiner or dotted part touches buf[pos:stop], nor does it end a wrapped block."""
     before = -1 if after_escape or not pos else buf[pos - 1]
     after = buf[stop] if stop < len(buf) else -1
-    if before in _SECRET_JOINERS:
+    if before in _SECRET_JOINERS and not after_diff_marker(buf, pos):
         return False
     # Touching '.' and more base64, it is one part of a dotted token (a JWT).
     if before == _DOT and pos > 1 and buf[pos - 2] in _BASE64:
