@@ -10,6 +10,8 @@ import pytest
 
 from aws_key_guard.error import ScanError
 from aws_key_guard.files import read_chunks
+from aws_key_guard.intake import COMMIT_MESSAGE
+from aws_key_guard.intake import TAG_MESSAGE
 from aws_key_guard.intake import Blob
 from aws_key_guard.intake import blob_tags
 from aws_key_guard.intake import file_tags
@@ -212,15 +214,37 @@ def _history(git_repo: Path) -> tuple[str, str, str]:
     return root, second, third
 
 
+def _message(commit: str) -> Blob:
+    return Blob(COMMIT_MESSAGE, commit, commit=commit, kind='commit')
+
+
 def test_history_blobs_credits_each_blob_once_to_its_first_commit(git_repo):
-    root, second, _ = _history(git_repo)
+    root, second, third = _history(git_repo)
     assert list(history_blobs('HEAD')) == [
+        _message(root),
         Blob('a', _oid('one\n'), commit=root),
         Blob('b', _oid('bee\n'), commit=root),
+        _message(second),
         Blob('a', _oid('two\n'), commit=second),
+        _message(third),
     ]
-    assert list(history_blobs('HEAD~1..HEAD')) == []
+    assert list(history_blobs('HEAD~1..HEAD')) == [_message(third)]
     assert list(history_blobs('--all')) == list(history_blobs('HEAD'))
+
+
+def test_history_of_every_ref_reads_tags_and_blobs_no_commit_adds(git_repo):
+    root, second, _ = _history(git_repo)
+    git('tag', '-a', 'v1', '-m', 'release', second)
+    tag = git('rev-parse', 'v1').strip()
+    (git_repo.parent / 'loose').write_text('kept by a ref\n')
+    loose = git('hash-object', '-w', git_repo.parent / 'loose').strip()
+    git('tag', 'loose', loose)
+    git('tag', 'light', root)  # a commit: its message is the log's
+    assert set(list(history_blobs('--all'))[-2:]) == {
+        Blob(TAG_MESSAGE, tag, kind='tag'),
+        Blob(loose, loose),
+    }
+    assert len(list(history_blobs('--all'))) == 8
 
 
 def test_history_blobs_through_a_merge(git_repo):
@@ -235,7 +259,7 @@ def test_history_blobs_through_a_merge(git_repo):
     git('add', 'a')
     git('commit', '-q', '--amend', '--no-edit')
     merge = git('rev-parse', 'HEAD').strip()
-    blobs = list(history_blobs('HEAD'))
+    blobs = [b for b in history_blobs('HEAD') if b.kind == 'blob']
     assert blobs[-1] == Blob('a', _oid('resolved\n'), commit=merge)
     assert Blob('side', _oid('side\n'), commit=side) in blobs
     assert sorted(b.oid or '' for b in blobs) == sorted(
@@ -248,18 +272,26 @@ NULL = '0' * 40
 
 def test_pushed_blobs_of_a_range(git_repo):
     root, second, third = _history(git_repo)
-    assert list(pushed_blobs(root, third)) == [Blob('a', _oid('two\n'), commit=second)]
-    assert list(pushed_blobs(second, third)) == []
+    assert list(pushed_blobs(root, third)) == [
+        _message(second),
+        Blob('a', _oid('two\n'), commit=second),
+        _message(third),
+    ]
+    assert list(pushed_blobs(second, third)) == [_message(third)]
     assert list(pushed_blobs(root, NULL)) == []  # deleting a remote branch
 
 
 def test_pushed_blobs_of_a_new_branch_skip_what_remotes_have(git_repo, tmp_path):
     root, second, third = _history(git_repo)
-    assert len(list(pushed_blobs(NULL, third))) == 3  # no remote yet: everything
+    assert len(list(pushed_blobs(NULL, third))) == 6  # no remote yet: everything
     git('init', '-q', '--bare', tmp_path / 'remote.git')
     git('remote', 'add', 'origin', tmp_path / 'remote.git')
     git('push', '-q', '--no-verify', 'origin', f'{root}:refs/heads/main')
-    assert list(pushed_blobs(NULL, third)) == [Blob('a', _oid('two\n'), commit=second)]
+    pushed = [_message(second), Blob('a', _oid('two\n'), commit=second), _message(third)]
+    assert list(pushed_blobs(NULL, third)) == pushed
+    # In CI, after the push: the branch's own remote-tracking ref holds it.
+    git('push', '-q', '--no-verify', 'origin', f'{third}:refs/heads/feature')
+    assert list(pushed_blobs(NULL, third)) == pushed
 
 
 def test_pushed_blobs_keep_every_path_and_type(git_repo):
@@ -277,9 +309,11 @@ def test_pushed_blobs_keep_every_path_and_type(git_repo):
     second = _commit('second')
     # Deleted again, or now a symlink: each blob the push sends is listed.
     assert list(pushed_blobs(root, 'HEAD')) == [
+        _message(first),
         Blob('gone', _oid('gone 1\n'), commit=first),
         Blob('kept', _oid('kept 1\n'), commit=first),
         Blob('linked', _oid('linked 1\n'), commit=first),
+        _message(second),
         Blob('linked', _oid('kept'), '120000', commit=second),
     ]
 
@@ -296,16 +330,22 @@ def test_ref_update_blobs_take_every_ref_of_the_push(git_repo, tmp_path):
     feat = _commit('feat')
     unknown = 'f' * 40  # an old tip never fetched here bounds nothing
     lines = _ref_line(third, second) + _ref_line(feat, unknown) + _ref_line(NULL, root)
-    assert list(ref_update_blobs(lines, None)) == [Blob('f', _oid('feat\n'), commit=feat)]
-    assert [b.commit for b in ref_update_blobs(_ref_line(feat, NULL), None)] == [root, root, feat]
+    assert set(ref_update_blobs(lines, None)) == {
+        _message(third),
+        _message(feat),
+        Blob('f', _oid('feat\n'), commit=feat),
+    }
+    commits = [b.commit for b in ref_update_blobs(_ref_line(feat, NULL), None)]
+    assert commits == [root, root, root, feat, feat]
     git('init', '-q', '--bare', tmp_path / 'remote.git')
     git('remote', 'add', 'origin', tmp_path / 'remote.git')
     git('push', '-q', '--no-verify', 'origin', f'{root}:refs/heads/main')
     assert list(ref_update_blobs(_ref_line(feat, NULL), 'origin')) == [
-        Blob('f', _oid('feat\n'), commit=feat)
+        _message(feat),
+        Blob('f', _oid('feat\n'), commit=feat),
     ]
     # Another remote's refs say nothing about what this one has.
-    assert len(list(ref_update_blobs(_ref_line(feat, NULL), 'elsewhere'))) == 3
+    assert len(list(ref_update_blobs(_ref_line(feat, NULL), 'elsewhere'))) == 5
     assert list(ref_update_blobs(b'', 'origin')) == []
 
 

@@ -606,9 +606,9 @@ def test_history_shows_progress_on_a_terminal(git_repo, monkeypatch, capsysbinar
     stream, shown = terminal
     monkeypatch.setattr(sys, 'stderr', stream)
     assert main(['--history']) == 1
-    # README and app.env: two blobs of 6 and 80 bytes.
+    # README and app.env, two blobs of 6 and 80 bytes, and three commits' messages.
     steps = ONE_BLOCKING.replace(b'\n', b'\r\n')  # the terminal's line endings
-    progress = rb'\raws-key-guard: 2 files, 0.0 MB, [0-9.]+ MB/s\r\n'
+    progress = rb'\raws-key-guard: 5 files, 0.0 MB, [0-9.]+ MB/s\r\n'
     assert re.fullmatch(progress + re.escape(steps), shown())
 
 

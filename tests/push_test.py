@@ -167,3 +167,50 @@ def test_no_files_and_no_push_exits_at_once(git_repo):
     imported = {line.rsplit('|', 1)[-1].strip() for line in done.stderr.splitlines()}
     assert 'aws_key_guard._main' in imported
     assert 'aws_key_guard.cli' not in imported
+
+
+def _message_finding(name: str, line: int, commit: str | None) -> bytes:
+    where = f' in commit {commit[:12]}' if commit else ''
+    return (
+        f'{name}:{line + 1}:25: AKG001 AWS access key pair: secret [{FP}] '
+        f'with access key ID AKIA...{KEY[-4:]} at line {line}{where}\n'
+    ).encode()
+
+
+def test_a_pushed_commit_message_is_scanned(git_repo, monkeypatch, capsysbinary):
+    # A message a commit-msg hook never saw (`--no-verify`, a cherry-pick):
+    # read as `git cat-file -p` shows the commit, its four header lines and a
+    # blank one before the message.
+    (git_repo / 'README').write_text('hello\n')
+    git('add', '.')
+    base = _commit('base')
+    git('commit', '-q', '--allow-empty', '--no-verify', '-m', f'deploy\n\nid = {KEY}\n' + PAIR_TEXT)
+    leak = git('rev-parse', 'HEAD').strip()
+    _stdin(monkeypatch, f'refs/heads/main {leak} refs/heads/main {base}\n')
+    assert main(['--pre-push']) == 1
+    assert capsysbinary.readouterr() == (_message_finding('COMMIT_EDITMSG', 9, leak), ONE_BLOCKING)
+    assert main(['--history']) == 1
+    assert capsysbinary.readouterr() == (_message_finding('COMMIT_EDITMSG', 9, leak), ONE_BLOCKING)
+
+
+def test_a_pushed_tag_message_and_a_blob_a_tag_names_are_scanned(
+    git_repo, tmp_path, monkeypatch, capsysbinary
+):
+    # The commits are on the remote: the push sends the tag objects alone.
+    (git_repo / 'README').write_text('hello\n')
+    git('add', '.')
+    base = _commit('base')
+    git('init', '-q', '--bare', tmp_path / 'remote.git')
+    git('remote', 'add', 'origin', tmp_path / 'remote.git')
+    git('push', '-q', '--no-verify', 'origin', 'main')
+    git('tag', '-a', 'v1', '-m', f'release\n\n{PAIR_TEXT}', base)
+    tag = git('rev-parse', 'v1').strip()
+    (tmp_path / 'creds').write_text(PAIR_TEXT)
+    blob = git('hash-object', '-w', tmp_path / 'creds').strip()
+    for ref, oid, expected in [
+        ('refs/tags/v1', tag, _message_finding('TAG_EDITMSG', 8, None)),
+        ('refs/tags/creds', blob, _message_finding(blob, 1, None)),
+    ]:
+        _stdin(monkeypatch, f'{ref} {oid} {ref} {NULL}\n')
+        assert main(['--pre-push', 'origin']) == 1
+        assert capsysbinary.readouterr() == (expected, ONE_BLOCKING)

@@ -131,16 +131,18 @@ def scan_blobs(
             if blob.mode == GITLINK:
                 submodules[blob.filename] = None
                 continue
-            if _path_excluded(blob.filename, settings, on_disk=False):
-                continue
+            if blob.kind == 'blob' and _path_excluded(blob.filename, settings, on_disk=False):
+                continue  # a message is no path
             chunks: Iterable[bytes]
             if blob.oid is None:  # read from disk
                 excluded = _excluded(blob.filename, settings)
                 chunks = iter(()) if excluded else read_chunks(blob.filename)
             else:
-                read = reader.read_chunks(blob.oid)
-                typed = _unless_excluded(blob, read, settings) if settings.exclude_types else read
-                chunks = _counted(typed, progress)
+                read = reader.read_chunks(blob.oid, blob.kind)
+                typed = settings.exclude_types and blob.kind == 'blob'  # a message has no type
+                chunks = _counted(
+                    _unless_excluded(blob, read, settings) if typed else read, progress
+                )
             scan = scan_file(chunks, foreign=settings.foreign_markers)
             checked = check_file(
                 blob.filename,

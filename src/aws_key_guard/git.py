@@ -87,9 +87,10 @@ class BlobReader:
         return self._proc.stdin, self._proc.stdout
 
     def read_chunks(
-        self, oid: str, *, _chunk_size: int = CHUNK_SIZE
+        self, oid: str, kind: str = 'blob', *, _chunk_size: int = CHUNK_SIZE
     ) -> Generator[bytes, None, None]:
-        """Yield a blob's bytes in pieces, so a huge blob never sits in memory whole."""
+        """Yield an object's bytes in pieces, so a huge blob never sits in memory whole;
+        ScanError if it is no object of this kind (a blob, a commit or a tag)."""
         stdin, stdout = self._pipes()
         try:
             stdin.write(oid.encode() + b'\n')
@@ -103,8 +104,8 @@ class BlobReader:
             raise ScanError(f'git object {oid} is missing')
         left = int(header[2]) + 1  # the contents and the newline after them
         try:
-            if header[1] != b'blob':
-                raise ScanError(f'git object {oid} is a {header[1].decode()}, not a blob')
+            if header[1] != kind.encode():
+                raise ScanError(f'git object {oid} is a {header[1].decode()}, not a {kind}')
             while left > 1:
                 chunk = stdout.read(min(_chunk_size, left - 1))
                 if not chunk:

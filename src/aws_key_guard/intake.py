@@ -7,6 +7,7 @@ import stat
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
+from itertools import chain
 from typing import Final
 from typing import NamedTuple
 
@@ -18,7 +19,14 @@ class Blob(NamedTuple):
     oid: str | None  # None: not in the index, so read from disk (a commit message file)
     mode: str = '100644'
     commit: str | None = None  # the commit that introduced this content
+    kind: str = 'blob'  # or a commit's or a tag's message: the object, as git stores it
 
+
+# A commit's or an annotated tag's message, read from git as `git cat-file -p`
+# shows the object (its header lines first), is named as git names the file
+# it is written in.
+COMMIT_MESSAGE: Final = 'COMMIT_EDITMSG'
+TAG_MESSAGE: Final = 'TAG_EDITMSG'
 
 # --no-renames: a rename is a delete plus an add, and the add is what we scan.
 _RAW: Final = ('--raw', '-z', '--no-abbrev', '--no-renames', '--no-color', '--no-ext-diff')
@@ -26,13 +34,15 @@ _RAW: Final = ('--raw', '-z', '--no-abbrev', '--no-renames', '--no-color', '--no
 _ADDS: Final = frozenset((b'A', b'M', b'T'))
 
 
-def _raw_blobs(fields: Iterator[bytes]) -> Iterator[Blob]:
+def _raw_blobs(fields: Iterator[bytes], messages: bool = False) -> Iterator[Blob]:
     # `--raw -z` entries are ':<old mode> <new mode> <old oid> <new oid> <status>'
     # then the path; `git log` puts '\x01<commit>' (our --format) before each commit's.
     commit = None
     for field in fields:
         if field.startswith(b'\x01'):
             commit = field[1:].decode()
+            if messages:
+                yield Blob(COMMIT_MESSAGE, commit, commit=commit, kind='commit')
         elif field.startswith((b':', b'\n:')):
             _, mode, _, oid, status = field.split()
             path = next(fields)
@@ -125,12 +135,36 @@ def _log_blobs(*revs: str) -> Iterator[Blob]:
     # commit that introduced it; a merge adds only what its first parent lacks.
     options = ('--reverse', '--topo-order', '--root', '--diff-merges=first-parent')
     quiet = ('--no-show-signature', '--format=%x01%H')
-    return _raw_blobs(git.stream_fields('log', *options, *quiet, *_RAW, *revs, '--'))
+    fields = git.stream_fields('log', *options, *quiet, *_RAW, *revs, '--')
+    return _raw_blobs(fields, messages=True)
 
 
 def history_blobs(revs: str) -> Iterator[Blob]:
-    """Each distinct blob reachable in a revision range, with the commit that introduced it."""
-    return _unique(_log_blobs(*(['--all'] if revs == '--all' else [revs])))
+    """Each distinct blob reachable in a revision range, with the commit that introduced it,
+    and each commit's message; with `--all`, each annotated tag's and each blob a ref
+    names too."""
+    if revs != '--all':
+        return _unique(_log_blobs(revs))
+    from aws_key_guard import git
+
+    out = git.run('for-each-ref', '--format=%(objectname)')
+    return _unique(chain(_log_blobs('--all'), _loose_objects(set(out.split()))))
+
+
+def _loose_objects(oids: set[bytes]) -> Iterator[Blob]:
+    """Of these objects, the annotated tags (as their messages) and the blobs (each named
+    by its oid): what a ref may point at with no commit to add it."""
+    from aws_key_guard import git
+
+    if not oids:
+        return
+    asked = b''.join(oid + b'\n' for oid in sorted(oids))
+    for line in git.run('cat-file', '--batch-check', input=asked).splitlines():
+        oid, kind = line.decode().split()[:2]
+        if kind == 'tag':
+            yield Blob(TAG_MESSAGE, oid, kind='tag')
+        elif kind == 'blob':
+            yield Blob(oid, oid)
 
 
 def _is_null(ref: str) -> bool:
@@ -141,8 +175,17 @@ def pushed_blobs(from_ref: str, to_ref: str) -> Iterator[Blob]:
     """The blobs that the commits in from_ref..to_ref introduce, each with its commit."""
     if _is_null(to_ref):  # deleting a remote branch pushes no content
         return iter(())
-    # A new branch sends what no remote-tracking ref has yet.
-    return unpushed_blobs([to_ref], ['--remotes' if _is_null(from_ref) else from_ref])
+    if not _is_null(from_ref):
+        return unpushed_blobs([to_ref], [from_ref])
+    from aws_key_guard import git
+
+    # A new branch sends what no remote-tracking ref has yet. CI, which runs
+    # after the push, has the branch's own ref at to_ref: a ref that holds
+    # to_ref already tells nothing of what the branch brought.
+    out = git.run(
+        'for-each-ref', f'--no-contains={to_ref}', '--format=%(objectname)', 'refs/remotes'
+    )
+    return unpushed_blobs([to_ref], sorted(set(out.decode().split())))
 
 
 def unpushed_blobs(tips: Sequence[str], remote_has: Sequence[str]) -> Iterator[Blob]:
@@ -158,7 +201,10 @@ def unpushed_blobs(tips: Sequence[str], remote_has: Sequence[str]) -> Iterator[B
     revs = [*tips, '--not', *remote_has]
     # Content the remote already has (a revert, a copy) is not what the push adds.
     new = set(git.run('rev-list', '--objects', '--no-object-names', *revs, '--').split())
-    return _unique(b for b in _log_blobs(*revs) if b.oid is not None and b.oid.encode() in new)
+    logged = [b for b in _log_blobs(*revs) if b.oid is not None and b.oid.encode() in new]
+    # A tag, or a ref to a blob or a tree, sends objects that no commit adds.
+    rest = new.difference(b.oid.encode() for b in logged if b.oid is not None)
+    return _unique(chain(logged, _loose_objects(rest)))
 
 
 def _is_oid(field: bytes) -> bool:
