@@ -240,6 +240,21 @@ FOUND = [
         id='aws-console-csv',
     ),
     pytest.param(
+        f'APP_ENV=production\nAWS_KEY=${{CI_AWS_KEY}}\nAWS_SECRET={S1}\nAWS_REGION=eu-west-1\n',
+        [('AKG002', 3, 12, None)],
+        id='laravel-env-aws-secret',
+    ),
+    pytest.param(
+        f'production:\n  aws_bucket: assets\n  aws_secret: {S1}\n',
+        [('AKG002', 3, 15, None)],
+        id='rails-secrets-yml-aws-secret',
+    ),
+    pytest.param(
+        f'module.exports = {{ awsRegion: "us-east-1", awsSecret: "{S1}" }};\n',
+        [('AKG002', 1, 56, None)],
+        id='js-config-aws-secret',
+    ),
+    pytest.param(
         'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n'
         'Subject: [PATCH] add the deploy credentials\n\n---\n creds.csv | 2 ++\n\n'
         'diff --git a/creds.csv b/creds.csv\nnew file mode 100644\n--- /dev/null\n'

@@ -66,8 +66,10 @@ _BASE64_KEY_ID_AT: Final = rb'Q(?=UtJQ|VNJQ|UJJQ|UNDQ)'
 # AWS words, in any case, each word after the first with an optional '-',
 # '_', '.' or ' ' before it: `secret_access_key`, `SecretKey`, `session-token`.
 _SEPARATORS: Final = frozenset(b'-_. ')
-_SECRET_WORDS: Final = (b'secret', ((b'access', b'key'), (b'key',)))
-_SESSION_WORDS: Final = (b'session', ((b'token',),))
+# Each: a first word and the words that may follow it. `aws_secret` and
+# `awsSecret` name a secret too (Laravel's `AWS_SECRET`, Rails' `aws_secret:`).
+_SECRET_WORDS: Final = ((b'secret', ((b'access', b'key'), (b'key',))), (b'aws', ((b'secret',),)))
+_SESSION_WORDS: Final = ((b'session', ((b'token',),)),)
 _TRIGGER_WORDS: Final = (b'ecret', b'ECRET')  # secret, Secret, SECRET
 # Control bytes other than tab, newline, vertical tab, form feed and return.
 _PACKED_BEFORE: Final = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
@@ -739,23 +741,25 @@ def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None
 
 
 def has_context(
-    buf: bytes, pos: int, words: tuple[bytes, tuple[tuple[bytes, ...], ...]] = _SECRET_WORDS
+    buf: bytes,
+    pos: int,
+    words: tuple[tuple[bytes, tuple[tuple[bytes, ...], ...]], ...] = _SECRET_WORDS,
 ) -> bool:
     """True if AWS words stand in the CONTEXT_BEFORE bytes before pos (no `re` needed)."""
     text = buf[max(0, pos - CONTEXT_BEFORE) : pos].lower()
-    first, endings = words
-    at = text.find(first)
-    while at != -1:  # most tokens have no first word near: one find settles them
-        for ending in endings:
-            end = at + len(first)
-            for word in ending:
-                end += end < len(text) and text[end] in _SEPARATORS
-                if not text.startswith(word, end):
-                    break
-                end += len(word)
-            else:
-                return True
-        at = text.find(first, at + 1)
+    for first, endings in words:
+        at = text.find(first)
+        while at != -1:  # most tokens have no first word near: one find settles them
+            for ending in endings:
+                end = at + len(first)
+                for word in ending:
+                    end += end < len(text) and text[end] in _SEPARATORS
+                    if not text.startswith(word, end):
+                        break
+                    end += len(word)
+                else:
+                    return True
+            at = text.find(first, at + 1)
     return False
 
 
