@@ -490,6 +490,27 @@ EDGES = [
     ),
     pytest.param(f'k={KEY}\nx-{SECRET}', [('key-id', 1, 3, KEY)], id='dash-before'),
     pytest.param(f'k={KEY}\nx+{SECRET}', [('key-id', 1, 3, KEY)], id='plus-before'),
+    pytest.param(
+        f'\x1b[32m{KEY}\x1b[0m \x1b[31m{SECRET}\x1b[0m\n',
+        [('key-id', 1, 6, KEY), ('secret', 1, 36, SECRET)],
+        id='after-colour-codes',
+    ),
+    pytest.param(
+        f'aws_access_key_id = \x1b[01;31m\x1b[K{KEY}\x1b[m\x1b[K\n',
+        [('key-id', 1, 32, KEY)],
+        id='after-grep-colour-codes',
+    ),
+    pytest.param(
+        f'"x": "id = \\u001b[1m{KEY}\\u001b[0m"\n',
+        [('key-id', 1, 21, KEY)],
+        id='after-json-colour-code',
+    ),
+    pytest.param(
+        f'aws_secret_access_key = \x1b[1m{SECRET}\x1b[0m\n',
+        [('secret', 1, 29, SECRET)],
+        id='secret-after-a-colour-code',
+    ),
+    pytest.param(f'k = a\x1bb{KEY}\n', [], id='no-colour-code-before-key-id'),
     pytest.param(f'k = a+{KEY}\n', [], id='plus-before-key-id'),
     pytest.param(
         f'--- a/k\n+++ b/k\n@@ -0,0 +1,2 @@\n+{KEY}\n+{SECRET}\n',

@@ -56,6 +56,11 @@ _EQUALS: Final = ord('=')
 _MEMO_MAX: Final = 4096
 # Triggers this far before a read's start still open chains that reach into it.
 _JOINED_BACK: Final = 256
+# A terminal's colour codes (`ESC[1;31m`, and `ESC[K` after them), raw or escaped as JSON, a C
+# string or a shell writes them: committed logs, notebook tracebacks and
+# `grep --color` output put one right before a value, its `m` a joiner.
+_ANSI: Final = rb'(?:\x1b|\\u001[bB]|\\x1[bB]|\\033|\\e)\[[0-9;]{0,32}[mK]'
+_ANSI_LEADS: Final = (b'\x1b[', b'1b[', b'1B[', b'033[', b'\\e[')
 # More secret-length runs in one read than text holds (a read is 64 KiB): past
 # this many, a flood map (_flood_map) spares the rest's near-candidates.
 _FLOOD_RUNS: Final = 32
@@ -310,6 +315,9 @@ class _Scan:
         hits += self._base64_hits(buf, runs, base, start, end, final, base64_runs)
         if triggers:
             hits += self._joined_hits(buf, start, end, final, triggers)
+        # Escaped codes only near a key ID prefix or `SECRET`; raw ones (memchr) anywhere.
+        if (triggers or b'\x1b' in buf) and any(lead in buf for lead in _ANSI_LEADS):
+            hits += _ansi_hits(buf, start, end, self.search, hits)
         return [Hit(base + h.offset, h.kind, h.token, h.context, h.layer) for h in hits]
 
     def _runs(
@@ -492,6 +500,27 @@ class _Scan:
                 place = inner.place(hit.offset)
                 hits.append(Hit(place, hit.kind, hit.token, context, hit.layer))
         return hits
+
+
+def _ansi_hits(
+    buf: bytes, start: int, end: int, search: tokens.Search, found: list[Hit]
+) -> list[Hit]:
+    """Tokens that colour codes touch: judged with each code made blanks of its
+    length (offsets, lines and columns stay), and not found already."""
+    spans = [m.span() for m in decode.pattern(_ANSI).finditer(buf)]
+    if not spans:
+        return []
+    blanked = bytearray(buf)
+    for lo, hi in spans:
+        blanked[lo:hi] = b' ' * (hi - lo)
+    edges = {at for span in spans for at in span}
+    seen = {(h.offset, h.kind) for h in found}
+    return [
+        h
+        for h in tokens.judge(bytes(blanked), start, end, search)
+        if (h.offset in edges or h.offset + len(h.token) in edges)
+        and (h.offset, h.kind) not in seen
+    ]
 
 
 def _order(hit: Hit) -> tuple[int, str, str]:
