@@ -795,3 +795,70 @@ def test_rows_of_a_table_without_rowid_pair(in_tmp, capsysbinary, encoding, page
         for _, key, _, secret in rows
     )
     assert _cli(capsysbinary, 'creds.db') == (1, b''.join(line for _, line in expected))
+
+
+def _log_of(
+    path: Path, columns: str, rows: list[tuple[object, ...]], encoding: str, checkpoint: bool
+) -> bytes:
+    """The write-ahead log of a database in WAL mode, read while it is open: its rows
+    are in the log alone until a checkpoint. With `checkpoint`, the rows are first
+    written with placeholders of the same sizes and checkpointed, then updated: the
+    log holds only the pages that changed, page 1 not among them."""
+    db = sqlite3.connect(path)
+    db.execute('PRAGMA page_size = 1024')
+    db.execute(f"PRAGMA encoding = '{encoding}'")
+    db.execute('PRAGMA journal_mode = wal')
+    db.execute(f'CREATE TABLE creds ({columns})')
+    marks = ', '.join('?' * len(rows[0]))
+    insert = f'INSERT INTO creds VALUES ({marks})'  # noqa: S608 -- marks only
+    if checkpoint:
+        db.executemany(insert, [[_placeholder(v) for v in row] for row in rows])
+        db.commit()
+        db.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+        names = [c.split()[0] for c in columns.split(', ')]
+        sets = ', '.join(f'{n} = ?' for n in names)
+        update = f'UPDATE creds SET {sets} WHERE rowid = ?'  # noqa: S608 -- our names
+        db.executemany(update, [(*row, i) for i, row in enumerate(rows, 1)])
+    else:
+        db.executemany(insert, rows)
+    db.commit()
+    data = Path(f'{path}-wal').read_bytes()
+    db.close()
+    return data
+
+
+def _placeholder(value: object) -> object:
+    return 'p' * len(value) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize('checkpoint', [False, True], ids=['whole', 'after-a-checkpoint'])
+@pytest.mark.parametrize('encoding', ['UTF-8', *UTF16])
+def test_rows_in_a_write_ahead_log_pair(in_tmp, capsysbinary, encoding, checkpoint):
+    # A database in WAL mode committed while open: `app.db-wal` holds the rows.
+    # The note runs on overflow pages, which the log holds too.
+    rows = [('n' * 3000 + 'Z', KEY, 1700000000, SECRET), ('short', 'none', 0, 'none')]
+    columns = 'note TEXT, key_id TEXT, created INT, secret TEXT'
+    data = _log_of(in_tmp / 'app.db', columns, rows, encoding, checkpoint)
+    frames = range(32, len(data), 1024 + 24)
+    assert (1 in {int.from_bytes(data[at : at + 4], 'big') for at in frames}) != checkpoint
+    (in_tmp / 'app.db-wal').write_bytes(data)
+    found = _cli(capsysbinary, 'app.db-wal')
+    # With no page 1, the log does not say its text is UTF-16: columns are
+    # read as bytes, whose streams the scan's UTF-16 view reads.
+    pair = (
+        _pair('app.db-wal', data, KEY, SECRET)
+        if encoding == 'UTF-8'
+        else _pair16('app.db-wal', data, KEY, SECRET, encoding)
+    )
+    assert found == (1, pair)
+
+
+def test_a_log_declaring_no_page_size_is_scanned_as_bytes(tmp_path):
+    rows = [('note', KEY, 1700000000, SECRET)]
+    columns = 'note TEXT, key_id TEXT, created INT, secret TEXT'
+    data = _log_of(tmp_path / 'app.db', columns, rows, 'UTF-8', checkpoint=False)
+    assert [f[0] for f in _scan_findings(data, tmp_path)] == ['key-id', 'secret']
+    damaged = _patched(data, 8, (1000).to_bytes(4, 'big'))
+    plain = _scan_findings(b'\0' + damaged[1:], tmp_path)
+    assert _scan_findings(damaged, tmp_path) == plain
+    assert [f[0] for f in plain] == ['secret']

@@ -34,15 +34,15 @@ _RAW: Final = ('--raw', '-z', '--no-abbrev', '--no-renames', '--no-color', '--no
 _ADDS: Final = frozenset((b'A', b'M', b'T'))
 
 
-def _raw_blobs(fields: Iterator[bytes], messages: bool = False) -> Iterator[Blob]:
+def _raw_blobs(fields: Iterator[bytes]) -> Iterator[Blob]:
     # `--raw -z` entries are ':<old mode> <new mode> <old oid> <new oid> <status>'
-    # then the path; `git log` puts '\x01<commit>' (our --format) before each commit's.
+    # then the path; `git log` puts '\x01<commit>' (our --format) before each
+    # commit's, and its message is read too.
     commit = None
     for field in fields:
         if field.startswith(b'\x01'):
             commit = field[1:].decode()
-            if messages:
-                yield Blob(COMMIT_MESSAGE, commit, commit=commit, kind='commit')
+            yield Blob(COMMIT_MESSAGE, commit, commit=commit, kind='commit')
         elif field.startswith((b':', b'\n:')):
             _, mode, _, oid, status = field.split()
             path = next(fields)
@@ -135,8 +135,7 @@ def _log_blobs(*revs: str) -> Iterator[Blob]:
     # commit that introduced it; a merge adds only what its first parent lacks.
     options = ('--reverse', '--topo-order', '--root', '--diff-merges=first-parent')
     quiet = ('--no-show-signature', '--format=%x01%H')
-    fields = git.stream_fields('log', *options, *quiet, *_RAW, *revs, '--')
-    return _raw_blobs(fields, messages=True)
+    return _raw_blobs(git.stream_fields('log', *options, *quiet, *_RAW, *revs, '--'))
 
 
 def history_blobs(revs: str) -> Iterator[Blob]:

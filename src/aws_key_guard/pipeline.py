@@ -41,8 +41,13 @@ MAX_CANDIDATES: Final = 10_000
 # A file that may start as a zip, a tar, an ar or a gzip, bzip2 or xz stream has
 # archive.archive_kind look closer: only then is archive.py, with zipfile, imported.
 _ARCHIVE_MAGIC: Final = (b'PK\x03\x04', b'\x1f\x8b\x08', b'BZh', b'\xfd7zXZ\x00', b'!<arch>\n')
-# A SQLite database (sqlite.MAGIC) also has its rows judged column by column.
-_SQLITE: Final = b'SQLite format 3\x00'
+# A SQLite database (sqlite.MAGIC), or its write-ahead log (sqlite.WAL_MAGICS),
+# also has its rows judged column by column.
+_SQLITE: Final = (
+    b'SQLite format 3\x00',
+    b'\x37\x7f\x06\x82\x00\x2d\xe2\x18',
+    b'\x37\x7f\x06\x83\x00\x2d\xe2\x18',
+)
 
 
 # Names of files that are usually compressed archives, and how many times

@@ -48,6 +48,13 @@ if TYPE_CHECKING:
     from aws_key_guard.model import Candidate
 
 MAGIC: Final = b'SQLite format 3\x00'
+# A write-ahead log (`<database>-wal`): a 32-byte header, its magic then the
+# format version, and frames of a 24-byte header (the page's number first)
+# and a page. Its pages are read as the database's: where a database in WAL
+# mode keeps its newest rows, and the old versions of pages.
+WAL_MAGICS: Final = (b'\x37\x7f\x06\x82\x00\x2d\xe2\x18', b'\x37\x7f\x06\x83\x00\x2d\xe2\x18')
+_WAL_HEADER: Final = 32
+_FRAME_HEADER: Final = 24
 SPOOL_MEMORY: Final = 1 << 20  # spooled to a temporary file past this
 _HEADER: Final = 100
 _LEAF_TABLE: Final = 0x0D
@@ -321,6 +328,8 @@ class Database:
 
     __slots__ = (
         '_chained',
+        '_frames',
+        '_images',
         '_keyed',
         '_layer',
         '_overflow',
@@ -349,6 +358,10 @@ class Database:
         self._step = 1  # the page size the header declares, while the bytes pass
         self._tail = b''  # the last bytes read, for a trigger across two reads
         self._layer: str | None = None  # UTF-16 text's, as the header declares
+        # Of a write-ahead log: each frame's page number and offset, and the
+        # offset of each page's last image; None for a database.
+        self._frames: list[tuple[int, int]] | None = None
+        self._images: dict[int, int] = {}
 
     def close(self) -> None:
         """Let the spooled bytes go."""
@@ -375,8 +388,8 @@ class Database:
         fewer than 2**24 pages, as no table or index page's is.
         """
         if not at:
-            if len(chunk) < 18:
-                return True  # no page size yet: as if
+            if len(chunk) < 18 or chunk.startswith(WAL_MAGICS):
+                return True  # no page size yet, or pages that lie apart: as if
             size = int.from_bytes(chunk[16:18], 'big')
             self._step = 1 << 16 if size == 1 else max(size, 1)
         return 0 in chunk[-at % self._step or self._step :: self._step]
@@ -408,27 +421,33 @@ class Database:
         extra = [c for c in view if (c.offset, c.kind.value) not in seen]
         return sorted(kept + extra, key=lambda c: c.offset)
 
-    def _read(self, number: int) -> bytes:
-        self._spool.seek((number - 1) * self._size)
+    def _read(self, at: int) -> bytes:
+        self._spool.seek(at)
         return self._spool.read(self._size)
+
+    def _place(self, number: int) -> int | None:
+        """The file offset of page number's image; None if the file holds none."""
+        if self._frames is None:
+            return (number - 1) * self._size if 0 < number <= self._pages else None
+        return self._images.get(number)
 
     def _walk(self) -> list[Hit]:
         """The view's tokens, page by page, at their file offsets."""
         end = self._spool.tell()
-        size = self._header()
+        size = self._header(end)
         if not size:
             return []
-        self._pages = end // size
         hits: list[Hit] = []
         # A UTF-16 database's blobs hold bytes: either form may be a trigger there.
         triggers = _TRIGGERS if self._layer is None else _ALL_TRIGGERS
         indexed: list[Hit] = []  # found on an index's pages
-        for number in range(1, self._pages + 1):
-            page = self._read(number)
+        pages = self._frames or [(n, (n - 1) * size) for n in range(1, self._pages + 1)]
+        for number, base in pages:
+            page = self._read(base)
             first = _HEADER if number == 1 else 0
             if page[first] in _RECORD_PAGES:
                 every = self._keyed or (self._triggered and _holds(page, triggers))
-                rows = self._cells(page, number, first, every)
+                rows = self._cells(page, base, first, every)
                 found = []
                 for row in rows:
                     for spans, cut in row.streams:
@@ -444,14 +463,22 @@ class Database:
         tokens_seen = {(h.kind, h.token) for h in hits}
         return hits + [h for h in indexed if (h.kind, h.token) not in tokens_seen]
 
-    def _header(self) -> int:
+    def _header(self, end: int) -> int:
         """The page size the header declares; 0 where the view cannot read the file."""
         self._spool.seek(0)
         header = self._spool.read(_HEADER)
+        if header.startswith(WAL_MAGICS):
+            return self._log_header(header, end)
         if len(header) < _HEADER:
             return 0
         size = int.from_bytes(header[16:18], 'big')
         size = 1 << 16 if size == 1 else size
+        self._pages = end // max(size, 1)
+        return self._declared(size, header)
+
+    def _declared(self, size: int, header: bytes) -> int:
+        """size, with the reserved bytes and text encoding a database header declares;
+        0 if they are no database's."""
         self._usable = size - header[20]
         encoding = int.from_bytes(header[56:60], 'big')
         if size < 512 or size & (size - 1) or self._usable < 480 or encoding not in _ENCODINGS:
@@ -460,13 +487,33 @@ class Database:
         self._layer = _ENCODINGS[encoding]
         return size
 
-    def _cells(self, page: bytes, number: int, first: int, every: bool) -> list[_Row]:
-        """The records of the page's cells: every one, or only those that overflow."""
+    def _log_header(self, header: bytes, end: int) -> int:
+        """A write-ahead log's page size, its frames listed; page 1's image, if it
+        holds one, tells the database's reserved bytes and text encoding."""
+        size = int.from_bytes(header[8:12], 'big')
+        if not 512 <= size <= 1 << 16 or size & (size - 1):
+            return 0
+        frames = []
+        for at in range(_WAL_HEADER, end - size - _FRAME_HEADER + 1, size + _FRAME_HEADER):
+            self._spool.seek(at)
+            frames.append((int.from_bytes(self._spool.read(4), 'big'), at + _FRAME_HEADER))
+        self._frames = frames
+        self._images = dict(frames)  # the last image of each page
+        self._pages = len(frames)
+        first = self._images.get(1)
+        if first is None:
+            self._usable, self._size = size, size
+            return size
+        self._spool.seek(first)
+        return self._declared(size, self._spool.read(_HEADER))
+
+    def _cells(self, page: bytes, base: int, first: int, every: bool) -> list[_Row]:
+        """The records of the cells of the page at file offset base: every one, or only
+        those that overflow."""
         kind = page[first]
         cells = int.from_bytes(page[first + 3 : first + 5], 'big')
         pointers = first + _RECORD_PAGES[kind]
         cells = min(cells, (self._usable - pointers) // 2)
-        base = (number - 1) * self._size
         # A sound page's cells do not overlap: reading no more bytes of cells
         # than the page holds keeps a page of cells piled on one another linear.
         budget = self._usable
@@ -511,13 +558,15 @@ class Database:
     def _follow(self, row: _Row, number: int) -> None:
         """Read the row's chain from page number on, as far as it is sound."""
         room = self._usable - 4
-        while row.left and 1 < number <= self._pages and self._overflow < self._pages:
+        base = self._place(number) if number > 1 else None
+        while row.left and base is not None and self._overflow < self._pages:
             # A sound file has each overflow page on one chain: reading no more
             # of them than it has pages keeps a looping chain linear.
             self._overflow += 1
-            page = self._read(number)
-            row.feed(page[4 : 4 + min(room, row.left)], (number - 1) * self._size + 4)
+            page = self._read(base)
+            row.feed(page[4 : 4 + min(room, row.left)], base + 4)
             number = int.from_bytes(page[:4], 'big')
+            base = self._place(number) if number > 1 else None
 
     def _stream(self, spans: list[tuple[int, int]], cut: bool) -> list[Hit]:
         """The tokens of a column read as a file of its own, its pieces joined: one
