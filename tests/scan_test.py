@@ -225,6 +225,42 @@ def test_scan_chunks_flood_of_prefixes_then_a_key_id(chunk):
     assert _found(data, chunk) == [('key-id', 1, 20026, KEY, False)]
 
 
+RECORDS = [
+    pytest.param(b'\xe3\x00z\x14{K}z({S}z\x09us-east-1', id='marshal-short-strings'),
+    pytest.param(b'\xe3\x00z\x14{K}a(\x00\x00\x00{S}Z\x09us-east-1', id='marshal-long-string'),
+    pytest.param(b'\n\x05alice\x12\x14{K}\x1a({S}2\tus-east-1', id='protobuf'),
+    pytest.param(
+        b'\x80\x03}q\x00(X\x06\x00\x00\x00key_idq\x01X\x14\x00\x00\x00{K}q\x02'
+        b'X\x06\x00\x00\x00secretq\x03X(\x00\x00\x00{S}q\x04u.',
+        id='pickle-protocol-3',
+    ),
+]
+
+
+@pytest.mark.parametrize('template', RECORDS)
+def test_a_secret_in_a_binary_record_ends_where_its_length_says(template):
+    # The next field's type byte, a letter, touches the secret: the record's
+    # length field, 40, says where the secret ends.
+    data = template.replace(b'{K}', KEY.encode()).replace(b'{S}', SECRET.encode())
+    expected = []
+    for kind, token in (('key-id', KEY), ('secret', SECRET)):
+        at = data.index(token.encode())
+        line, col = data.count(b'\n', 0, at) + 1, at - data.rfind(b'\n', 0, at)
+        expected.append((kind, line, col, token, False))
+    assert _found(data) == expected
+
+
+@pytest.mark.parametrize(
+    'data',
+    [
+        pytest.param(f'k = {KEY}\nf({SECRET}z)\n'.encode(), id='text'),
+        pytest.param(f'k = {KEY}\n\x00'.encode() + b'.' * 64 + f'({SECRET}z'.encode(), id='far'),
+    ],
+)
+def test_a_longer_run_after_a_parenthesis_in_text_is_no_secret(data):
+    assert [f[0] for f in _found(data)] == ['key-id']
+
+
 @pytest.mark.parametrize('chunk', [1, 97, 4096, CHUNK_SIZE])
 def test_scan_chunks_flood_of_prefixes_then_a_line_a_diff_adds(chunk):
     data = f'{"AKIA" * 5000}\n+{KEY}\n+{KEY[:4]}'

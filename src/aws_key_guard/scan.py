@@ -74,6 +74,8 @@ def _plain(buf: bytes, pos: int, stop: int, start: int, end: int, final: bool) -
         return None  # after `=3D`, quoted-printable's '=': the rest may be a token
     if stop - pos == tokens.SECRET_LEN + 1 and tokens.after_diff_marker(buf, pos + 1):
         return None  # `+<secret>`, a line a diff adds: the rest is a token
+    if tokens.sized(buf, pos, stop):
+        return None  # a binary record's string: its first 40 may be a secret
     token = buf[pos:stop]
     return None if b'\\' in token or b'%' in token else token
 

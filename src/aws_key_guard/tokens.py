@@ -119,6 +119,7 @@ _SECRET_JOINERS: Final = frozenset(b'-_')
 _DOT: Final = ord('.')
 _SLASH: Final = ord('/')
 _PLUS: Final = ord('+')
+_SECRET_SIZE: Final = SECRET_LEN  # the byte '(' as a length field
 _NEWLINE: Final = ord('\n')
 # A unified diff marks each added and removed line with a first '+' or '-': a
 # token right after one stands at its line's start, whatever the marker joins.
@@ -710,10 +711,24 @@ def after_diff_marker(buf: bytes, pos: int) -> bool:
     return pos > 1 and buf[pos - 1] in _DIFF_MARKERS and buf[pos - 2] == _NEWLINE
 
 
+def sized(buf: bytes, pos: int, stop: int) -> bool:
+    """True if the run buf[pos:stop] is longer than a secret and a binary record's
+    length field right before it says 40: a marshal (`.pyc`), pickle or protobuf
+    string, which the next field's type byte may touch."""
+    if stop - pos <= SECRET_LEN or pos < 1 or buf[pos - 1] not in (0, _SECRET_SIZE):
+        return False
+    if buf[pos - 4 : pos] == b'(\0\0\0':
+        return True  # four bytes, little-endian (pickle, marshal's long strings)
+    return buf[pos - 1] == _SECRET_SIZE and _holds_control(buf[max(0, pos - RECORD_REACH) : pos])
+
+
 def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None:
     lead = 0
     via = layer
-    if buf[pos] == _PLUS and stop - pos == SECRET_LEN + 1 and after_diff_marker(buf, pos + 1):
+    record = sized(buf, pos, stop)
+    if record:
+        stop = pos + SECRET_LEN  # what follows is the record's next field
+    elif buf[pos] == _PLUS and stop - pos == SECRET_LEN + 1 and after_diff_marker(buf, pos + 1):
         lead = 1  # `+<secret>`: the line a diff adds
     elif pos and buf[pos - 1] in b'\\%=':
         escape = decode.escape_at(buf, pos - 1)  # `\nSECRET`, `%3DSECRET`, `=3DSECRET`
@@ -729,7 +744,7 @@ def _piece_hit(buf: bytes, pos: int, stop: int, layer: str | None) -> Hit | None
             return None  # a placeholder wherever it stands (most runs): settled first
         if decode.touches_inner_escape(buf, pos, stop):
             return None  # a slice of an escaped run, judged whole by _escaped_hits
-        if _stands_alone(buf, pos + lead, stop, lead > 0):
+        if _stands_alone(buf, pos + lead, stop, lead > 0, record):
             context = _secret_context(buf, pos + lead, stop, token)
             if context is not None:
                 return Hit(pos + lead, SECRET, token, context, via)
@@ -790,10 +805,11 @@ def _secret_context(buf: bytes, pos: int, stop: int, token: bytes) -> bool | Non
     return context if looks_random(token) and not is_placeholder(token) else None
 
 
-def _stands_alone(buf: bytes, pos: int, stop: int, after_escape: bool) -> bool:
-    """True if no joiner or dotted part touches buf[pos:stop], nor does it end a wrapped block."""
+def _stands_alone(buf: bytes, pos: int, stop: int, after_escape: bool, sized: bool = False) -> bool:
+    """True if no joiner or dotted part touches buf[pos:stop], nor does it end a wrapped
+    block; what follows a `sized` one, whose record says where it ends, does not count."""
     before = -1 if after_escape or not pos else buf[pos - 1]
-    after = buf[stop] if stop < len(buf) else -1
+    after = -1 if sized or stop >= len(buf) else buf[stop]
     if before in _SECRET_JOINERS and not after_diff_marker(buf, pos):
         return False
     # Touching '.' and more base64, it is one part of a dotted token (a JWT).
