@@ -218,7 +218,8 @@ def _message(commit: str) -> Blob:
     return Blob(COMMIT_MESSAGE, commit, commit=commit, kind='commit')
 
 
-def test_history_blobs_credits_each_blob_once_to_its_first_commit(git_repo):
+def test_history_blobs_list_each_blob_where_a_commit_adds_it(git_repo):
+    # c holds a's first content: listed again, for cli.scan_blobs to scan once.
     root, second, third = _history(git_repo)
     assert list(history_blobs('HEAD')) == [
         _message(root),
@@ -226,6 +227,7 @@ def test_history_blobs_credits_each_blob_once_to_its_first_commit(git_repo):
         Blob('b', _oid('bee\n'), commit=root),
         _message(second),
         Blob('a', _oid('two\n'), commit=second),
+        Blob('c', _oid('one\n'), commit=second),
         _message(third),
     ]
     assert list(history_blobs('HEAD~1..HEAD')) == [_message(third)]
@@ -244,7 +246,7 @@ def test_history_of_every_ref_reads_tags_and_blobs_no_commit_adds(git_repo):
         Blob(TAG_MESSAGE, tag, kind='tag'),
         Blob(loose, loose),
     }
-    assert len(list(history_blobs('--all'))) == 8
+    assert len(list(history_blobs('--all'))) == 9
 
 
 def test_history_blobs_through_a_merge(git_repo):
@@ -260,11 +262,15 @@ def test_history_blobs_through_a_merge(git_repo):
     git('commit', '-q', '--amend', '--no-edit')
     merge = git('rev-parse', 'HEAD').strip()
     blobs = [b for b in history_blobs('HEAD') if b.kind == 'blob']
-    assert blobs[-1] == Blob('a', _oid('resolved\n'), commit=merge)
+    # The merge adds what its first parent lacks: the resolution, and side again.
+    assert blobs[-2:] == [
+        Blob('a', _oid('resolved\n'), commit=merge),
+        Blob('side', _oid('side\n'), commit=merge),
+    ]
     assert Blob('side', _oid('side\n'), commit=side) in blobs
-    assert sorted(b.oid or '' for b in blobs) == sorted(
+    assert {b.oid for b in blobs} == {
         _oid(c) for c in ('one\n', 'bee\n', 'two\n', 'side\n', 'resolved\n')
-    )
+    }
 
 
 NULL = '0' * 40
@@ -283,7 +289,7 @@ def test_pushed_blobs_of_a_range(git_repo):
 
 def test_pushed_blobs_of_a_new_branch_skip_what_remotes_have(git_repo, tmp_path):
     root, second, third = _history(git_repo)
-    assert len(list(pushed_blobs(NULL, third))) == 6  # no remote yet: everything
+    assert len(list(pushed_blobs(NULL, third))) == 7  # no remote yet: everything
     git('init', '-q', '--bare', tmp_path / 'remote.git')
     git('remote', 'add', 'origin', tmp_path / 'remote.git')
     git('push', '-q', '--no-verify', 'origin', f'{root}:refs/heads/main')

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from aws_key_guard._main import main
+from aws_key_guard.git import BlobReader
 from tests.conftest import git
 from tests.conftest import make_key_id
 from tests.conftest import make_secret
@@ -214,3 +215,41 @@ def test_a_pushed_tag_message_and_a_blob_a_tag_names_are_scanned(
         _stdin(monkeypatch, f'{ref} {oid} {ref} {NULL}\n')
         assert main(['--pre-push', 'origin']) == 1
         assert capsysbinary.readouterr() == (expected, ONE_BLOCKING)
+
+
+@pytest.mark.parametrize('skipped_by', ['exclude', 'baseline'])
+def test_a_content_is_scanned_once_and_reported_where_a_path_reports_it(
+    git_repo, monkeypatch, capsysbinary, skipped_by
+):
+    # The same bytes at three paths of one commit. examples/ is excluded, or its
+    # copy recorded in the baseline: prod/app.env blocks, and prod/copy.env, the
+    # same content, is not reported again.
+    (git_repo / 'README').write_text('hello\n')
+    git('add', '.')
+    base = _commit('base')
+    for name in ('examples/app.env', 'prod/app.env', 'prod/copy.env'):
+        (git_repo / name).parent.mkdir(exist_ok=True)
+        (git_repo / name).write_text(PAIR_TEXT)
+    if skipped_by == 'exclude':
+        (git_repo / '.aws-key-guard.toml').write_text('exclude = "^examples/"\n')
+    else:
+        assert main(['--write-baseline', '.aws-key-guard-baseline.json', 'examples/app.env']) == 0
+        capsysbinary.readouterr()
+    git('add', '.')
+    leak = _commit('copies')
+    reads = []
+    real = BlobReader.read_chunks
+
+    def counted(self, oid, kind='blob'):
+        reads.append(oid)
+        return real(self, oid, kind)
+
+    monkeypatch.setattr(BlobReader, 'read_chunks', counted)
+    content = git('rev-parse', f'{leak}:prod/app.env').strip()
+    expected = _finding(leak).replace(b'app.env', b'prod/app.env', 1)
+    assert main(['--history']) == 1
+    assert capsysbinary.readouterr() == (expected, ONE_BLOCKING)
+    _stdin(monkeypatch, f'refs/heads/main {leak} refs/heads/main {base}\n')
+    assert main(['--pre-push']) == 1
+    assert capsysbinary.readouterr() == (expected, ONE_BLOCKING)
+    assert reads.count(content) == 2  # once a run

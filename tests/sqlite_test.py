@@ -11,6 +11,7 @@ import sqlite3
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
@@ -798,7 +799,7 @@ def test_rows_of_a_table_without_rowid_pair(in_tmp, capsysbinary, encoding, page
 
 
 def _log_of(
-    path: Path, columns: str, rows: list[tuple[object, ...]], encoding: str, checkpoint: bool
+    path: Path, columns: str, rows: Sequence[Sequence[object]], encoding: str, checkpoint: bool
 ) -> bytes:
     """The write-ahead log of a database in WAL mode, read while it is open: its rows
     are in the log alone until a checkpoint. With `checkpoint`, the rows are first

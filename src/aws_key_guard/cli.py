@@ -51,6 +51,7 @@ from aws_key_guard.tree import is_stdin
 
 if TYPE_CHECKING:
     from aws_key_guard.baseline import BaselineEntry
+    from aws_key_guard.git import BlobReader
     from aws_key_guard.progress import Progress
     from aws_key_guard.verify import Verifier
 
@@ -91,11 +92,12 @@ def _path_excluded(filename: str, settings: Settings, *, on_disk: bool = True) -
 
 
 def _unless_excluded(
-    blob: Blob, chunks: Generator[bytes, None, None], settings: Settings
+    blob: Blob, chunks: Generator[bytes, None, None], settings: Settings, excluded: list[Blob]
 ) -> Iterator[bytes]:
     # Tags need the first bytes (text or binary); an excluded blob yields nothing.
     head = next(chunks, b'')
     if blob_tags(blob, head) & settings.exclude_types:
+        excluded.append(blob)
         chunks.close()
         return
     yield head
@@ -110,6 +112,21 @@ def _counted(chunks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
     progress.add(size)
 
 
+def _scan_blob(
+    blob: Blob, reader: BlobReader, settings: Settings, progress: Progress, skipped: list[Blob]
+) -> FileScan:
+    """A blob's scan, read from git, or from disk if it has no object id."""
+    if blob.oid is None:
+        excluded = _excluded(blob.filename, settings)
+        return scan_file(
+            iter(()) if excluded else read_chunks(blob.filename), foreign=settings.foreign_markers
+        )
+    read = reader.read_chunks(blob.oid, blob.kind)
+    typed = settings.exclude_types and blob.kind == 'blob'  # a message has no type
+    chunks = _unless_excluded(blob, read, settings, skipped) if typed else read
+    return scan_file(_counted(chunks, progress), foreign=settings.foreign_markers)
+
+
 def scan_blobs(
     blobs: Iterable[Blob],
     settings: Settings,
@@ -117,8 +134,15 @@ def scan_blobs(
     verifier: Verifier | None = None,
     *,
     history: bool = False,
+    once: bool = False,
 ) -> int:
-    """Scan blobs from git with one cat-file process; submodule entries are skipped."""
+    """Scan blobs from git with one cat-file process; submodule entries are skipped.
+
+    With `once`, a content is read and scanned once, however many paths and
+    commits add it, and reported at the first path that reports it: a path
+    that skips it, by `exclude` or a type, or allows it all (a baseline entry,
+    a marker's fingerprint) passes it on to the next.
+    """
     from aws_key_guard.git import GITLINK
     from aws_key_guard.git import BlobReader
     from aws_key_guard.progress import Progress
@@ -126,6 +150,8 @@ def scan_blobs(
     rc = 0
     submodules: dict[str, None] = {}  # ordered and unique: each is named once
     progress = Progress(sys.stderr, enabled=history)
+    # With once: a content's scan while a later path may still report it, else None.
+    settled: dict[str, FileScan | None] = {}
     with BlobReader() as reader:
         for blob in blobs:
             if blob.mode == GITLINK:
@@ -133,17 +159,15 @@ def scan_blobs(
                 continue
             if blob.kind == 'blob' and _path_excluded(blob.filename, settings, on_disk=False):
                 continue  # a message is no path
-            chunks: Iterable[bytes]
-            if blob.oid is None:  # read from disk
-                excluded = _excluded(blob.filename, settings)
-                chunks = iter(()) if excluded else read_chunks(blob.filename)
+            key = blob.oid if once else None
+            skipped: list[Blob] = []  # by its type
+            if key is not None and key in settled:
+                earlier = settled[key]
+                if earlier is None:
+                    continue  # clean, or reported where it stood first
+                scan = earlier
             else:
-                read = reader.read_chunks(blob.oid, blob.kind)
-                typed = settings.exclude_types and blob.kind == 'blob'  # a message has no type
-                chunks = _counted(
-                    _unless_excluded(blob, read, settings) if typed else read, progress
-                )
-            scan = scan_file(chunks, foreign=settings.foreign_markers)
+                scan = _scan_blob(blob, reader, settings, progress, skipped)
             checked = check_file(
                 blob.filename,
                 scan,
@@ -154,6 +178,8 @@ def scan_blobs(
                 from_git=blob.oid is not None,
             )
             rc = max(rc, checked)
+            if key is not None and not skipped:
+                settled[key] = scan if not checked and not scan.is_clean() else None
     progress.close()
     _note_submodules(list(submodules))
     return rc
@@ -535,7 +561,10 @@ def _run(
 ) -> int:
     blobs = _git_blobs(args)
     if blobs is not None:
-        return scan_blobs(blobs, settings, report, verifier, history=args.history is not None)
+        history = args.history is not None
+        # What history and pushes list repeats content; the index's files each count.
+        once = not args.staged
+        return scan_blobs(blobs, settings, report, verifier, history=history, once=once)
     # Directories become the files under them; submodules are set aside.
     expanded = expand_directories(args.filenames)
     _note_submodules(expanded.submodules)

@@ -50,15 +50,6 @@ def _raw_blobs(fields: Iterator[bytes]) -> Iterator[Blob]:
                 yield Blob(os.fsdecode(path), oid.decode(), mode.decode(), commit)
 
 
-def _unique(blobs: Iterable[Blob]) -> Iterator[Blob]:
-    # Content seen once is never scanned again, whatever path or commit repeats it.
-    seen: set[str | None] = set()
-    for blob in blobs:
-        if blob.oid not in seen:
-            seen.add(blob.oid)
-            yield blob
-
-
 def staged_blobs(filenames: Sequence[str]) -> list[Blob]:
     """The index entries of FILEs, or every added, modified or renamed staged file."""
     from aws_key_guard import git
@@ -139,15 +130,16 @@ def _log_blobs(*revs: str) -> Iterator[Blob]:
 
 
 def history_blobs(revs: str) -> Iterator[Blob]:
-    """Each distinct blob reachable in a revision range, with the commit that introduced it,
-    and each commit's message; with `--all`, each annotated tag's and each blob a ref
+    """The blobs commits in a revision range add, each with its commit (a content
+    again at each path and commit that adds it: see cli.scan_blobs), and each
+    commit's message; with `--all`, each annotated tag's and each blob a ref
     names too."""
     if revs != '--all':
-        return _unique(_log_blobs(revs))
+        return _log_blobs(revs)
     from aws_key_guard import git
 
     out = git.run('for-each-ref', '--format=%(objectname)')
-    return _unique(chain(_log_blobs('--all'), _loose_objects(set(out.split()))))
+    return chain(_log_blobs('--all'), _loose_objects(set(out.split())))
 
 
 def _loose_objects(oids: set[bytes]) -> Iterator[Blob]:
@@ -203,7 +195,7 @@ def unpushed_blobs(tips: Sequence[str], remote_has: Sequence[str]) -> Iterator[B
     logged = [b for b in _log_blobs(*revs) if b.oid is not None and b.oid.encode() in new]
     # A tag, or a ref to a blob or a tree, sends objects that no commit adds.
     rest = new.difference(b.oid.encode() for b in logged if b.oid is not None)
-    return _unique(chain(logged, _loose_objects(rest)))
+    return chain(logged, _loose_objects(rest))
 
 
 def _is_oid(field: bytes) -> bool:
