@@ -90,6 +90,27 @@ def test_pair_candidates_window_limits_distance():
     assert pair_candidates(candidates, window=49) == [Finding(Code.PAIR, 50, 901, K1, S1, 1)]
 
 
+def test_pair_candidates_of_one_database_row_pair_first():
+    # Each row's key ID and secret lie pages apart, the other row's columns
+    # between them: in reading order K1 would take S2 and K2 S1.
+    candidates = [
+        key(K1, 1, 0)._replace(row=7),
+        secret(S2, 1, 100)._replace(row=8),
+        key(K2, 1, 5000)._replace(row=8),
+        secret(S1, 1, 5100)._replace(row=7),
+    ]
+    assert pair_candidates(candidates, window=0) == [
+        Finding(Code.PAIR, 1, 101, K2, S2, 1),
+        Finding(Code.PAIR, 1, 5101, K1, S1, 1),
+    ]
+    # A row of a key ID and two secrets says nothing: reading order decides.
+    uneven = [*candidates[:3], candidates[3]._replace(row=8)]
+    assert pair_candidates(uneven) == [
+        Finding(Code.PAIR, 1, 101, K1, S2, 1),
+        Finding(Code.PAIR, 1, 5101, K2, S1, 1),
+    ]
+
+
 def test_pair_candidates_keeps_the_decoding_layer():
     candidates = [
         Candidate(Kind.KEY_ID, 1, 1, 0, K1, layer='utf-16'),

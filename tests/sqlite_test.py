@@ -766,7 +766,8 @@ def _without_rowid(
         'WITHOUT ROWID'
     )
     db.executemany('INSERT INTO creds VALUES (?, ?, ?, ?)', rows)
-    db.execute('CREATE INDEX by_key ON creds (key_id)')  # a second copy of each key ID
+    if page_size > 512:  # a second copy of each key ID
+        db.execute('CREATE INDEX by_key ON creds (key_id)')
     db.commit()
     db.close()
     return path.read_bytes()
@@ -775,7 +776,7 @@ def _without_rowid(
 @pytest.mark.parametrize(
     ('encoding', 'page_size', 'pages'),
     [
-        ('UTF-8', 512, {0x0A, 0x02}),
+        ('UTF-8', 1024, {0x0A, 0x02}),
         ('UTF-16le', 1024, {0x0A, 0x02}),
         ('UTF-16be', 1024, {0x0A, 0x02}),
     ],
@@ -863,3 +864,37 @@ def test_a_log_declaring_no_page_size_is_scanned_as_bytes(tmp_path):
     plain = _scan_findings(b'\0' + damaged[1:], tmp_path)
     assert _scan_findings(damaged, tmp_path) == plain
     assert [f[0] for f in plain] == ['secret']
+
+
+@pytest.mark.parametrize('encoding', ['UTF-8', *UTF16])
+def test_rows_on_overflow_pages_pair_each_with_its_own(in_tmp, capsysbinary, encoding):
+    # Each row's key ID lies on its leaf page, its secret pages away on its
+    # chain, nearer other rows' key IDs: a row's tokens pair with each other.
+    rows = [(f'user{i:02}', make_key_id(i), 'n' * 600, make_secret(i)) for i in range(40)]
+    columns = 'user TEXT, key_id TEXT, note TEXT, secret TEXT'
+    data = sqlite_database(in_tmp / 'creds.db', columns, rows, page_size=512, encoding=encoding)
+    codec = encoding.lower().replace('utf-16', 'utf-16-')
+    pair = partial(_pair) if encoding == 'UTF-8' else partial(_pair16, encoding=encoding)
+    expected = sorted(
+        (data.index(secret.encode(codec)), pair('creds.db', data, key, secret))
+        for _, key, _, secret in rows
+    )
+    assert _cli(capsysbinary, 'creds.db') == (1, b''.join(line for _, line in expected))
+
+
+def test_rows_of_a_table_without_rowid_on_overflow_pages_pair_each_with_its_own(
+    in_tmp, capsysbinary
+):
+    # Of 512-byte pages, a UTF-16 row runs onto overflow pages, some of its
+    # tokens split by a page's edge: each row's pair is named, each once.
+    rows = [(f'user{i:02}', make_key_id(i), 1700000000 + i, make_secret(i)) for i in range(60)]
+    data = _without_rowid(in_tmp / 'creds.db', rows, 'UTF-16be', 512)
+    tokens = [token for _, key, _, secret in rows for token in (key, secret)]
+    assert any(token.encode('utf-16-be') not in data for token in tokens)
+    code, out = _cli(capsysbinary, 'creds.db')
+    named = [
+        (line.split(': ')[1], line.split('[')[1][:19], line.split('AKIA...')[1][:4])
+        for line in out.decode().splitlines()
+    ]
+    expected = [('AKG001 AWS access key pair', _fingerprint(s), k[-4:]) for _, k, _, s in rows]
+    assert (code, sorted(named)) == (1, sorted(expected))

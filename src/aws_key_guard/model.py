@@ -59,6 +59,9 @@ class Candidate(Record):
     # The column in UTF-16 code units, as SARIF counts, where non-ASCII text
     # before it on its line makes that differ from col (which counts bytes).
     units: int | None = None
+    # The database row it stands in (sqlite.py): its key IDs and secrets pair
+    # with each other first, however far apart its columns lie in the file.
+    row: int | None = None
 
 
 class Finding(Record):

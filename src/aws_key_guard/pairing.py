@@ -175,6 +175,22 @@ def _at(code: Code, c: Candidate, key_id: Candidate | None = None) -> Finding:
     return Finding(code, c.line, c.col, secret=c.token, layer=c.layer, units=c.units)
 
 
+def _row_pairs(items: Sequence[Candidate]) -> dict[Candidate, Candidate]:
+    """Secrets paired with key IDs of their own database row, where a row holds as
+    many of each (the i-th with the i-th): a row's columns may lie pages apart."""
+    rows: dict[int, list[Candidate]] = {}
+    for c in items:
+        if c.row is not None:
+            rows.setdefault(c.row, []).append(c)
+    partner: dict[Candidate, Candidate] = {}
+    for row in rows.values():
+        key_ids = [c for c in row if c.kind is Kind.KEY_ID]
+        secrets = [c for c in row if c.kind is Kind.SECRET]
+        if key_ids and len(key_ids) == len(secrets):
+            partner.update(zip(secrets, key_ids, strict=True))
+    return partner
+
+
 def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = None) -> list[Finding]:
     """Pair secrets with key IDs in reading order; report the rest as AKG002 to AKG004."""
     findings = [_at(Code.SESSION_TOKEN, c) for c in candidates if c.kind is Kind.SESSION_TOKEN]
@@ -182,9 +198,11 @@ def pair_candidates(candidates: Sequence[Candidate], *, window: int | None = Non
         (c for c in candidates if c.kind is not Kind.SESSION_TOKEN), key=lambda c: c.offset
     )
     key_ids = [c for c in items if c.kind is Kind.KEY_ID]
-    partner: dict[Candidate, Candidate] = {}  # secret -> its key ID
-    for stretch, block in _stretches(items, window):
-        for a, b in _pair_stretch(items, stretch, block):
+    partner = _row_pairs(items)  # secret -> its key ID
+    in_rows = {*partner, *partner.values()}
+    rest = [c for c in items if c not in in_rows]
+    for stretch, block in _stretches(rest, window):
+        for a, b in _pair_stretch(rest, stretch, block):
             key_id, secret = (a, b) if a.kind is Kind.KEY_ID else (b, a)
             if window is None or abs(key_id.line - secret.line) <= window:
                 partner[secret] = key_id

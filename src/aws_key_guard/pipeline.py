@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from aws_key_guard.model import Candidate
     from aws_key_guard.model import Marker
 
-    _Plain = tuple[str, int, int, int, bytes, bool, str | None, int | None]  # a Candidate, as sent
+    # A Candidate, as sent.
+    _Plain = tuple[str, int, int, int, bytes, bool, str | None, int | None, int | None]
     Search = Literal['auto', 'find', 'regex']
 
 # Per file, at most this many key-shaped tokens (and as many allow markers)
@@ -120,7 +121,7 @@ class FileScan:
         from aws_key_guard.model import Secret
 
         def candidate(t: _Plain) -> Candidate:
-            return Candidate(Kind(t[0]), t[1], t[2], t[3], Secret(t[4]), t[5], t[6], t[7])
+            return Candidate(Kind(t[0]), t[1], t[2], t[3], Secret(t[4]), t[5], t[6], t[7], t[8])
 
         from typing import cast
 
@@ -143,7 +144,8 @@ class FileScan:
 
 
 def _plain(c: Candidate) -> _Plain:
-    return (c.kind.value, c.line, c.col, c.offset, bytes(c.token), c.context, c.layer, c.units)
+    token = bytes(c.token)
+    return (c.kind.value, c.line, c.col, c.offset, token, c.context, c.layer, c.units, c.row)
 
 
 class _Markers:

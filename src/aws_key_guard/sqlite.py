@@ -123,6 +123,7 @@ _CROSSING: Final = tokens.KEY_ID_LEN
 _SEAM_SPAN: Final = 2 * _CROSSING
 
 Line = list['_Piece | bytes']
+_Place = tuple[int, int, 'str | None', int]  # a piece's file offset, size, layer and row
 
 
 class _Piece:
@@ -236,9 +237,12 @@ def _narrow(text: bytes, big: int) -> bytes:
 class _Row:
     """A record being read: the sizes of the columns left and the column under way."""
 
-    __slots__ = ('column', 'columns', 'layer', 'left', 'lines', 'skip', 'streams')
+    __slots__ = ('column', 'columns', 'layer', 'left', 'lines', 'number', 'skip', 'streams')
 
-    def __init__(self, columns: list[tuple[int, int]], body: int, layer: str | None) -> None:
+    def __init__(
+        self, columns: list[tuple[int, int]], body: int, layer: str | None, number: int
+    ) -> None:
+        self.number = number  # where its cell starts in the file: one row's, whatever it holds
         self.columns = columns[::-1]  # popped from the end: first column first
         self.layer = layer  # the text columns'
         self.left = body  # body bytes still to come
@@ -334,6 +338,7 @@ class Database:
         '_layer',
         '_overflow',
         '_pages',
+        '_rows',
         '_scan',
         '_size',
         '_spool',
@@ -362,6 +367,7 @@ class Database:
         # offset of each page's last image; None for a database.
         self._frames: list[tuple[int, int]] | None = None
         self._images: dict[int, int] = {}
+        self._rows: dict[tuple[int, str], int] = {}  # each view token's row
 
     def close(self) -> None:
         """Let the spooled bytes go."""
@@ -407,11 +413,14 @@ class Database:
         view = self._locate(hits) if hits else []
         if not view:
             return found
-        ours = {(c.offset, c.kind.value) for c in view}
+        ours = {(c.offset, c.kind.value): c.row for c in view}
         starts = [c.offset for c in view]
         kept = []
         for c in found:
-            if (c.offset, c.kind.value) not in ours:
+            key = (c.offset, c.kind.value)
+            if key in ours:
+                c = c._replace(row=ours[key])  # the plain scan's, in the view's row
+            else:
                 # View tokens do not overlap: only the last to start before c ends may reach c.
                 i = bisect(starts, _end(c) - 1) - 1
                 if i >= 0 and _end(view[i]) > c.offset:
@@ -441,6 +450,7 @@ class Database:
         # A UTF-16 database's blobs hold bytes: either form may be a trigger there.
         triggers = _TRIGGERS if self._layer is None else _ALL_TRIGGERS
         indexed: list[Hit] = []  # found on an index's pages
+        self._rows = {}
         pages = self._frames or [(n, (n - 1) * size) for n in range(1, self._pages + 1)]
         for number, base in pages:
             page = self._read(base)
@@ -451,12 +461,14 @@ class Database:
                 found = []
                 for row in rows:
                     for spans, cut in row.streams:
-                        found += self._stream(spans, cut)
+                        found += self._stream(spans, cut, row.number)
                 # After the streams: where both found a token, the line's has the
                 # columns before it for context.
                 if self._triggered:
-                    found += self._judge([line for row in rows for line in row.lines])
-                (hits if page[first] == _LEAF_TABLE else indexed).extend(found)
+                    found += self._judge(rows)
+                for hit, row_number in found:
+                    self._rows[hit.offset, hit.kind] = row_number
+                (hits if page[first] == _LEAF_TABLE else indexed).extend(h for h, _ in found)
                 if len(hits) + len(indexed) > self.limit:
                     break
         # An index's copy of a table's token is no token of its own.
@@ -549,7 +561,7 @@ class Database:
             columns.append(_column_size(serial))
         if body != header_end or sum(size for size, _ in columns) != payload - header:
             raise ValueError(at)
-        row = _Row(columns, payload - header, self._layer)
+        row = _Row(columns, payload - header, self._layer, base + at)
         row.feed(page[header_end:end], base + header_end)
         if row.left:
             self._follow(row, int.from_bytes(page[end : end + 4], 'big'))
@@ -568,7 +580,7 @@ class Database:
             number = int.from_bytes(page[:4], 'big')
             base = self._place(number) if number > 1 else None
 
-    def _stream(self, spans: list[tuple[int, int]], cut: bool) -> list[Hit]:
+    def _stream(self, spans: list[tuple[int, int]], cut: bool, row: int) -> list[tuple[Hit, int]]:
         """The tokens of a column read as a file of its own, its pieces joined: one
         across two pages, or base64 or UTF-16 text across them, is found whole."""
         starts = []
@@ -588,26 +600,25 @@ class Database:
                     parts, held = [], 0
             yield b''.join(parts) + _CUT * cut
 
-        places: list[tuple[int, int, str | None]] = [(at, length, None) for at, length in spans]
+        places: list[_Place] = [(at, length, None, row) for at, length in spans]
         return _hits(self._scan(chunks()), starts, places)
 
-    def _judge(self, lines: list[Line]) -> list[Hit]:
-        """The tokens of lines, one column each, at their file offsets."""
-        if not lines:
-            return []
+    def _judge(self, rows: list[_Row]) -> list[tuple[Hit, int]]:
+        """The tokens of the rows' lines, one column each, at their file offsets."""
         parts: list[bytes] = []
         starts: list[int] = []
-        places: list[tuple[int, int, str | None]] = []
+        places: list[_Place] = []
         size = 0
-        for columns in lines:
-            for part in (*columns, b'\n'):
-                if isinstance(part, _Piece):
-                    starts.append(size)
-                    places.append((part.offset, len(part.data), part.layer))
-                    part = part.data
-                parts.append(part)
-                size += len(part)
-        return _hits(self._scan([b''.join(parts)]), starts, places)
+        for row in rows:
+            for columns in row.lines:
+                for part in (*columns, b'\n'):
+                    if isinstance(part, _Piece):
+                        starts.append(size)
+                        places.append((part.offset, len(part.data), part.layer, row.number))
+                        part = part.data
+                    parts.append(part)
+                    size += len(part)
+        return _hits(self._scan([b''.join(parts)]), starts, places) if parts else []
 
     def _locate(self, hits: list[Hit]) -> list[Candidate]:
         """Candidates of the hits, placed by line and column in one pass over the file."""
@@ -638,20 +649,19 @@ class Database:
                 delta = _units_delta(self._spool.read(at - lo))
                 units = col + delta if delta else None
             kind, token = Kind(hit.kind), Secret(hit.token)
-            found.append(Candidate(kind, line, col, at, token, hit.context, hit.layer, units))
+            row = self._rows.get((hit.offset, hit.kind))
+            found.append(Candidate(kind, line, col, at, token, hit.context, hit.layer, units, row))
         return found
 
 
-def _hits(
-    found: list[Candidate], starts: list[int], places: list[tuple[int, int, str | None]]
-) -> list[Hit]:
-    """Candidates in pieces joined into one text, at their file offsets: piece i starts
-    at starts[i] there and is placed at (file offset, size, layer); with a layer, byte j
-    of it stands for the code unit at file offset + 2j."""
+def _hits(found: list[Candidate], starts: list[int], places: list[_Place]) -> list[tuple[Hit, int]]:
+    """Candidates in pieces joined into one text, at their file offsets, each with its
+    row: piece i starts at starts[i] there and is placed at (file offset, size, layer,
+    row); with a layer, byte j of it stands for the code unit at file offset + 2j."""
     hits = []
     for c in found:
         i = bisect(starts, c.offset) - 1
-        (offset, size, layer), index = places[i], c.offset - starts[i]
+        (offset, size, layer, row), index = places[i], c.offset - starts[i]
         if layer is not None:
             offset += 2 * index
         else:
@@ -659,7 +669,7 @@ def _hits(
             # A token across two pieces (two overflow pages) has no end column.
             straddles = index + len(c.token) > size
             layer = c.layer or ('sqlite' if straddles else None)
-        hits.append(Hit(offset, c.kind.value, c.token, c.context, layer))
+        hits.append((Hit(offset, c.kind.value, c.token, c.context, layer), row))
     return hits
 
 
