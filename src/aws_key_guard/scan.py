@@ -317,8 +317,10 @@ class _Scan:
         hits += self._base64_hits(buf, runs, base, start, end, final, base64_runs)
         if triggers:
             hits += self._joined_hits(buf, start, end, final, triggers)
-        # Escaped codes only near a key ID prefix or `SECRET`; raw ones (memchr) anywhere.
-        if (triggers or b'\x1b' in buf) and any(lead in buf for lead in _ANSI_LEADS):
+        # Escaped codes only near a key ID prefix or `SECRET`; raw ones in text anywhere
+        # (two memchr passes: binary data, with NUL bytes, holds ESC by chance).
+        text_with_codes = b'\x1b' in buf and b'\0' not in buf
+        if (triggers or text_with_codes) and any(lead in buf for lead in _ANSI_LEADS):
             hits += _ansi_hits(buf, start, end, self.search, hits)
         return [Hit(base + h.offset, h.kind, h.token, h.context, h.layer) for h in hits]
 
