@@ -125,3 +125,10 @@ def test_a_read_error_past_the_first_read_is_the_files_error():
 
     scan = scan_file(reads())
     assert (scan.error, scan.candidates, scan.is_clean()) == ('Input/output error', [], False)
+
+
+def test_the_first_bytes_that_open_the_database_view_are_sqlites():
+    # pipeline keeps its own copy: sqlite.py is imported only for such a file.
+    from aws_key_guard import sqlite
+
+    assert (sqlite.MAGIC, *sqlite.WAL_MAGICS) == pipeline._SQLITE

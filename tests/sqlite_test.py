@@ -12,7 +12,6 @@ import tempfile
 import uuid
 import zipfile
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -470,6 +469,24 @@ def _pair16(name: str, data: bytes, key: str, secret: str, encoding: str) -> byt
     ).encode()
 
 
+def _codec(encoding: str) -> str:
+    """Python's name for a SQLite text encoding (`UTF-16le` is `utf-16-le`)."""
+    return encoding.lower().replace('utf-16', 'utf-16-')
+
+
+def _pairs(name: str, data: bytes, pairs: Sequence[tuple[str, str]], encoding: str) -> bytes:
+    """The AKG001 lines of these (key ID, secret) pairs, in the order of their secrets
+    in data: a database's text in encoding."""
+
+    def line(key: str, secret: str) -> bytes:
+        if encoding == 'UTF-8':
+            return _pair(name, data, key, secret)
+        return _pair16(name, data, key, secret, encoding)
+
+    found = sorted((data.index(s.encode(_codec(encoding))), line(k, s)) for k, s in pairs)
+    return b''.join(text for _, text in found)
+
+
 def _json_findings(out: bytes) -> list[tuple[object, ...]]:
     return [
         (f['code'], f['line'], f['column'], f['masked_key_id'], f['fingerprint'], f['layer'])
@@ -664,7 +681,7 @@ def test_a_long_column_is_judged_whole_across_its_pages(in_tmp, capsysbinary, en
     # holding its text finds, placed where each part lies in the database.
     config = f'aws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n'
     middle = base64.b64encode(config.encode()).decode() + '\n' if encoded else config
-    codec = encoding.lower().replace('utf-16', 'utf-16-')
+    codec = _codec(encoding)
     place = line_col if encoding == 'UTF-8' else _where16
     split = set()
     for after in range(0, 508, 7):
@@ -744,15 +761,12 @@ def test_secret_on_a_page_with_no_aws_word_pairs_with_a_key_id_pages_away(
     rows.append(('alice', 'password', SECRET))
     columns = 'user TEXT, kind TEXT, value TEXT'
     data = sqlite_database(in_tmp / 'creds.db', columns, rows, encoding=encoding)
-    codec = encoding.lower().replace('utf-16', 'utf-16-')
-    key_at, secret_at = (data.index(t.encode(codec)) for t in (KEY, SECRET))
+    key_at, secret_at = (data.index(t.encode(_codec(encoding))) for t in (KEY, SECRET))
     assert key_at // 4096 != secret_at // 4096
-    pair = (
-        _pair('creds.db', data, KEY, SECRET)
-        if encoding == 'UTF-8'
-        else _pair16('creds.db', data, KEY, SECRET, encoding)
+    assert _cli(capsysbinary, 'creds.db') == (
+        1,
+        _pairs('creds.db', data, [(KEY, SECRET)], encoding),
     )
-    assert _cli(capsysbinary, 'creds.db') == (1, pair)
 
 
 def _without_rowid(
@@ -788,15 +802,10 @@ def test_rows_of_a_table_without_rowid_pair(in_tmp, capsysbinary, encoding, page
     # byte scan. The index on key_id copies each key ID: no finding of its own.
     rows = [(f'user{i:02}', make_key_id(i), 1700000000 + i, make_secret(i)) for i in range(60)]
     data = _without_rowid(in_tmp / 'creds.db', rows, encoding, page_size)
-    codec = encoding.lower().replace('utf-16', 'utf-16-')
-    starts = (data.index(r[3].encode(codec)) // page_size * page_size for r in rows)
+    starts = (data.index(r[3].encode(_codec(encoding))) // page_size * page_size for r in rows)
     assert {data[at] for at in starts} == pages  # the types of the secrets' pages
-    pair = partial(_pair) if encoding == 'UTF-8' else partial(_pair16, encoding=encoding)
-    expected = sorted(
-        (data.index(secret.encode(codec)), pair('creds.db', data, key, secret))
-        for _, key, _, secret in rows
-    )
-    assert _cli(capsysbinary, 'creds.db') == (1, b''.join(line for _, line in expected))
+    pairs = [(key, secret) for _, key, _, secret in rows]
+    assert _cli(capsysbinary, 'creds.db') == (1, _pairs('creds.db', data, pairs, encoding))
 
 
 def _log_of(
@@ -847,12 +856,7 @@ def test_rows_in_a_write_ahead_log_pair(in_tmp, capsysbinary, encoding, checkpoi
     found = _cli(capsysbinary, 'app.db-wal')
     # With no page 1, the log does not say its text is UTF-16: columns are
     # read as bytes, whose streams the scan's UTF-16 view reads.
-    pair = (
-        _pair('app.db-wal', data, KEY, SECRET)
-        if encoding == 'UTF-8'
-        else _pair16('app.db-wal', data, KEY, SECRET, encoding)
-    )
-    assert found == (1, pair)
+    assert found == (1, _pairs('app.db-wal', data, [(KEY, SECRET)], encoding))
 
 
 def test_a_log_declaring_no_page_size_is_scanned_as_bytes(tmp_path):
@@ -873,13 +877,8 @@ def test_rows_on_overflow_pages_pair_each_with_its_own(in_tmp, capsysbinary, enc
     rows = [(f'user{i:02}', make_key_id(i), 'n' * 600, make_secret(i)) for i in range(40)]
     columns = 'user TEXT, key_id TEXT, note TEXT, secret TEXT'
     data = sqlite_database(in_tmp / 'creds.db', columns, rows, page_size=512, encoding=encoding)
-    codec = encoding.lower().replace('utf-16', 'utf-16-')
-    pair = partial(_pair) if encoding == 'UTF-8' else partial(_pair16, encoding=encoding)
-    expected = sorted(
-        (data.index(secret.encode(codec)), pair('creds.db', data, key, secret))
-        for _, key, _, secret in rows
-    )
-    assert _cli(capsysbinary, 'creds.db') == (1, b''.join(line for _, line in expected))
+    pairs = [(key, secret) for _, key, _, secret in rows]
+    assert _cli(capsysbinary, 'creds.db') == (1, _pairs('creds.db', data, pairs, encoding))
 
 
 def test_rows_of_a_table_without_rowid_on_overflow_pages_pair_each_with_its_own(
